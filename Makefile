@@ -1,0 +1,28 @@
+# Federation: the two commands a new machine needs are `make demo` and `make test`.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+# What the code needs from Debian: libsodium for Ed25519, Fashion-MNIST as stand-in inspection photos.
+DEBIAN_PACKAGES := libsodium23 dataset-fashion-mnist
+TEST_LOG := TestResults/test.log
+
+.PHONY: deps build test demo clean
+
+deps:
+	@ops/install-packages.sh $(DEBIAN_PACKAGES)
+
+build: deps
+	$(DOTNET) build Federation.sln -c $(CONFIGURATION)
+
+# One build, then every test project in one `dotnet test` of the solution.
+test: build
+	@mkdir -p $(dir $(TEST_LOG))
+	@set -o pipefail; $(DOTNET) test Federation.sln -c $(CONFIGURATION) --no-build 2>&1 | tee $(TEST_LOG); \
+	  status=$$?; ops/summarize-tests.sh $(TEST_LOG); exit $$status
+
+demo: build
+	$(DOTNET) run --project services/Federation.Cli -c $(CONFIGURATION) --no-build -- demo
+
+clean:
+	$(DOTNET) clean Federation.sln -c $(CONFIGURATION)
+	rm -rf data TestResults
