@@ -1,0 +1,53 @@
+namespace Federation.Contracts.Events;
+
+/// <summary>Why a contribution or report was refused; one machine-readable code per check.</summary>
+public enum RejectionReason
+{
+    /// <summary>The manifest is not valid JSON of the expected shape, or not in RFC 8785 canonical form.</summary>
+    MalformedManifest,
+
+    /// <summary>The gateway id is not enrolled with the aggregator.</summary>
+    UnknownGateway,
+
+    /// <summary>The manifest names a key that is not the gateway's enrolled key.</summary>
+    UnknownKey,
+
+    /// <summary>The Ed25519 signature does not verify against the enrolled key.</summary>
+    BadSignature,
+
+    /// <summary>The payload's SHA-256 or length differs from what the manifest signs.</summary>
+    PayloadHashMismatch,
+
+    /// <summary>The payload is not a readable safetensors file.</summary>
+    MalformedPayload,
+
+    /// <summary>The payload's tensor names or shapes differ from the base model's.</summary>
+    ShapeMismatch,
+
+    /// <summary>The payload holds NaN or infinite values.</summary>
+    NonFiniteValues,
+
+    /// <summary>The sample count is not positive.</summary>
+    InvalidSampleCount,
+
+    /// <summary>The round does not exist.</summary>
+    UnknownRound,
+
+    /// <summary>The round is already closed, or its deadline has passed.</summary>
+    RoundNotOpen,
+
+    /// <summary>The update was trained from another model than the round's base model.</summary>
+    BaseModelMismatch,
+
+    /// <summary>The gateway was not invited to the round.</summary>
+    NotInvited,
+
+    /// <summary>The gateway already has an accepted contribution in this round.</summary>
+    DuplicateContribution,
+
+    /// <summary>An evaluation report names a model version that does not exist or a different hash.</summary>
+    UnknownModelVersion,
+
+    /// <summary>An evaluation report has a non-finite metric or a non-positive sample count.</summary>
+    InvalidMetrics,
+}

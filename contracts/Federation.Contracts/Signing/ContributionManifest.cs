@@ -1,0 +1,25 @@
+namespace Federation.Contracts.Signing;
+
+/// <summary>
+/// What a gateway signs about one contribution. Serialized with <see cref="FederationJson.Options"/>
+/// and canonicalized with RFC 8785 before signing; docs/FORMATS.md gives the exact bytes.
+/// </summary>
+/// <param name="Type">Always <see cref="DocumentTypes.ContributionManifest"/>, so a signature over one kind of document can never be passed off as another.</param>
+/// <param name="GatewayId">The contributing gateway.</param>
+/// <param name="KeyId">Id of the signing key (SHA-256 of the Ed25519 public key, lowercase hex).</param>
+/// <param name="Round">The round contributed to.</param>
+/// <param name="BaseModelSha256">SHA-256 of the model the update was trained from.</param>
+/// <param name="PayloadSha256">SHA-256 of the safetensors payload.</param>
+/// <param name="PayloadBytes">Length of the payload in bytes.</param>
+/// <param name="SampleCount">Local training samples behind the update (the FedAvg weight).</param>
+/// <param name="CreatedAt">When the gateway signed it.</param>
+public sealed record ContributionManifest(
+    string Type,
+    string GatewayId,
+    string KeyId,
+    int Round,
+    string BaseModelSha256,
+    string PayloadSha256,
+    long PayloadBytes,
+    long SampleCount,
+    DateTimeOffset CreatedAt);

@@ -1,0 +1,24 @@
+namespace Federation.Contracts.Signing;
+
+/// <summary>What a gateway signs about its local evaluation of a model version.</summary>
+/// <param name="Type">Always <see cref="DocumentTypes.EvaluationReport"/>.</param>
+/// <param name="GatewayId">The reporting gateway.</param>
+/// <param name="KeyId">Id of the signing key.</param>
+/// <param name="ModelVersion">The evaluated model version.</param>
+/// <param name="ModelSha256">SHA-256 of the evaluated model, so the report names exactly what it measured.</param>
+/// <param name="Metrics">Aggregate metrics only, each with the number of samples behind it.</param>
+/// <param name="CreatedAt">When the gateway signed it.</param>
+public sealed record EvaluationReport(
+    string Type,
+    string GatewayId,
+    string KeyId,
+    int ModelVersion,
+    string ModelSha256,
+    IReadOnlyList<MetricValue> Metrics,
+    DateTimeOffset CreatedAt);
+
+/// <summary>One aggregate metric and how many samples it summarizes.</summary>
+/// <param name="Name">Metric name, e.g. "accuracy" or "loss".</param>
+/// <param name="Value">The value.</param>
+/// <param name="SampleCount">Samples the value was computed over.</param>
+public sealed record MetricValue(string Name, double Value, long SampleCount);
