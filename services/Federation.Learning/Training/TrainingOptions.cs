@@ -1,0 +1,20 @@
+namespace Federation.Learning.Training;
+
+/// <summary>Hyper-parameters of one local mini-batch SGD run.</summary>
+/// <param name="Epochs">Passes over the data (0 returns a copy of the initial parameters).</param>
+/// <param name="BatchSize">Samples per gradient step; the last batch of an epoch may be smaller.</param>
+/// <param name="LearningRate">The step size applied to the batch-averaged gradient.</param>
+/// <param name="Seed">Seeds the sample order; the same seed, data and initial parameters give bit-identical results on the same machine.</param>
+public sealed record TrainingOptions(int Epochs, int BatchSize, float LearningRate, int Seed)
+{
+    /// <summary>Throws when a value is out of range.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Epochs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be positive and finite");
+        }
+    }
+}
