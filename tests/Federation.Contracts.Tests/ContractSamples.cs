@@ -10,8 +10,9 @@ public static class ContractSamples
     private static readonly DateTimeOffset At = new(2026, 11, 22, 9, 30, 0, 125, TimeSpan.Zero);
     private const string Sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     private const string Key = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-    private static readonly TrainingPlan Training = new(1, 32, 0.05, 42);
-    private static readonly MetricValue[] Metrics = [new("accuracy", 0.8125, 1600), new("loss", 0.5, 1600)];
+    private static readonly Dictionary<string, double> Parameters = new() { ["f"] = 1 };
+    private static readonly TrainingPlan Training = new(1, 32, 0.05, 42, 0.01);
+    private static readonly MetricValue[] Metrics = [new("accuracy", null, 0.8125, 1600), new("loss", null, 0.5, 1600), new("accuracy", "class=Coat", 0.75, 160)];
 
     public static IEnumerable<object> All() =>
     [
@@ -21,11 +22,11 @@ public static class ContractSamples
         new ModelPublished(3, Sha, 3, [7, 8, 9]),
         new ContributionManifest(DocumentTypes.ContributionManifest, "factory-1", Key, 3, Sha, Sha, 31488, 18000, At),
         new EvaluationReport(DocumentTypes.EvaluationReport, "factory-1", Key, 3, Sha, Metrics, At),
-        new RoundOpened(3, 2, Sha, "fedavg", 2, ["factory-1", "factory-2"], Training, At.AddMinutes(5), At),
+        new RoundOpened(3, 2, Sha, "krum", Parameters, 10.0, 2, ["factory-1", "factory-2"], Training, At.AddMinutes(5), At),
         new ContributionAccepted(3, "factory-1", Key, Sha, 31488, 18000, "{}", "c2lnbmF0dXJl", At),
         new ContributionRejected(3, "factory-2", Key, Sha, RejectionReason.BadSignature, "The Ed25519 signature does not verify.", "{}", "c2lnbmF0dXJl", At),
-        new RoundClosed(3, RoundOutcome.QuorumReached, 2, 1, At),
-        new ModelVersionPublished(3, Sha, 31488, 3, 2, "fedavg", [new ContributionUsed("factory-1", Key, Sha, 18000)], At),
+        new RoundClosed(3, RoundOutcome.DeadlinePassed, 2, 1, At),
+        new ModelVersionPublished(3, Sha, 31488, 3, 2, "fedadam", new Dictionary<string, double> { ["eta"] = 0.1 }, Sha, [new ContributionUsed("factory-1", Key, Sha, 18000)], At),
         new EvaluationRecorded(3, "factory-1", Key, Metrics, "{}", "c2lnbmF0dXJl", At),
         new EvaluationRejected(3, "factory-2", RejectionReason.InvalidMetrics, "Metric 'accuracy' is NaN.", "{}", "c2lnbmF0dXJl", At),
     ];

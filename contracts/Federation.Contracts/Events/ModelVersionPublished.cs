@@ -9,7 +9,9 @@ namespace Federation.Contracts.Events;
 /// <param name="ModelBytes">Length of those bytes.</param>
 /// <param name="Round">The round that produced it; null for the initial model.</param>
 /// <param name="BaseModelVersion">The version it was aggregated on top of; null for the initial model.</param>
-/// <param name="Strategy">"fedavg", or "initial" for version 0.</param>
+/// <param name="Strategy">The strategy that aggregated it, or "initial" for version 0.</param>
+/// <param name="StrategyParameters">The strategy's parameters.</param>
+/// <param name="StrategyStateSha256">SHA-256 of the strategy's state after this round (server momentum or moments, as safetensors), for strategies that keep state; null otherwise.</param>
 /// <param name="Contributions">The contributions used, in the order they were aggregated.</param>
 /// <param name="PublishedAt">When it was published.</param>
 public sealed record ModelVersionPublished(
@@ -19,6 +21,8 @@ public sealed record ModelVersionPublished(
     int? Round,
     int? BaseModelVersion,
     string Strategy,
+    IReadOnlyDictionary<string, double> StrategyParameters,
+    string? StrategyStateSha256,
     IReadOnlyList<ContributionUsed> Contributions,
     DateTimeOffset PublishedAt) : IFederationEvent;
 

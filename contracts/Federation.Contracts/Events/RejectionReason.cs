@@ -33,8 +33,14 @@ public enum RejectionReason
     /// <summary>The round does not exist.</summary>
     UnknownRound,
 
-    /// <summary>The round is already closed, or its deadline has passed.</summary>
+    /// <summary>The round is already closed.</summary>
     RoundNotOpen,
+
+    /// <summary>The contribution arrived after the round's deadline.</summary>
+    Late,
+
+    /// <summary>The update's L2 norm exceeds the round's bound.</summary>
+    NormTooLarge,
 
     /// <summary>The update was trained from another model than the round's base model.</summary>
     BaseModelMismatch,

@@ -6,7 +6,9 @@ namespace Federation.Contracts.Events;
 /// <param name="Round">Round number, counting from 1.</param>
 /// <param name="BaseModelVersion">Model version the round starts from.</param>
 /// <param name="BaseModelSha256">SHA-256 of that model's safetensors bytes.</param>
-/// <param name="Strategy">Aggregation strategy, e.g. "fedavg".</param>
+/// <param name="Strategy">Aggregation strategy, e.g. "fedavg" or "krum".</param>
+/// <param name="StrategyParameters">The strategy's parameters, e.g. {"f": 1} for Krum.</param>
+/// <param name="MaxUpdateNorm">Updates whose L2 norm exceeds this are rejected; null for no bound.</param>
 /// <param name="MinParticipants">Accepted contributions needed to aggregate at the deadline.</param>
 /// <param name="Invited">Gateways invited to contribute.</param>
 /// <param name="Training">Local training parameters sent to the gateways.</param>
@@ -17,6 +19,8 @@ public sealed record RoundOpened(
     int BaseModelVersion,
     string BaseModelSha256,
     string Strategy,
+    IReadOnlyDictionary<string, double> StrategyParameters,
+    double? MaxUpdateNorm,
     int MinParticipants,
     IReadOnlyList<string> Invited,
     TrainingPlan Training,

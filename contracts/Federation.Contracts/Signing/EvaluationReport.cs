@@ -19,6 +19,7 @@ public sealed record EvaluationReport(
 
 /// <summary>One aggregate metric and how many samples it summarizes.</summary>
 /// <param name="Name">Metric name, e.g. "accuracy" or "loss".</param>
+/// <param name="Slice">The part of the data it covers, e.g. "class=Coat"; null for all of it.</param>
 /// <param name="Value">The value.</param>
 /// <param name="SampleCount">Samples the value was computed over.</param>
-public sealed record MetricValue(string Name, double Value, long SampleCount);
+public sealed record MetricValue(string Name, string? Slice, double Value, long SampleCount);

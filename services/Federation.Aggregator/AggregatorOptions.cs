@@ -1,0 +1,70 @@
+using Federation.Aggregator.Rounds;
+
+namespace Federation.Aggregator;
+
+/// <summary>Aggregator settings, bound from the <c>Aggregator</c> configuration section.</summary>
+public sealed class AggregatorOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Aggregator";
+
+    /// <summary>Folder for the event history (events.db) and the payload store (payloads/).</summary>
+    public string DataDirectory { get; set; } = "data/aggregator";
+
+    /// <summary>The initial model.</summary>
+    public ModelOptions Model { get; set; } = new();
+
+    /// <summary>How rounds run.</summary>
+    public RoundPlan Rounds { get; set; } = new();
+
+    /// <summary>Enrolled gateways and their public keys.</summary>
+    public List<GatewayEnrolment> Gateways { get; set; } = [];
+
+    /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
+    /// <exception cref="InvalidOperationException">A setting is missing or out of range.</exception>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(DataDirectory), "Aggregator:DataDirectory is empty; set it to a writable folder.");
+        Require(Gateways.Count > 0, "Aggregator:Gateways is empty; enrol at least one gateway (Id and base64 PublicKey).");
+        foreach (var (gateway, index) in Gateways.Select((gateway, index) => (gateway, index)))
+        {
+            Require(!string.IsNullOrWhiteSpace(gateway.Id), $"Aggregator:Gateways:{index}:Id is empty.");
+            Require(gateway.PublicKeyBytes() is { Length: 32 }, $"Aggregator:Gateways:{index}:PublicKey of '{gateway.Id}' is not a base64 Ed25519 public key (32 bytes).");
+        }
+
+        Require(Gateways.Select(gateway => gateway.Id).Distinct().Count() == Gateways.Count, "Aggregator:Gateways lists a gateway id twice.");
+        Require(Rounds.Count >= 0, "Aggregator:Rounds:Count must not be negative.");
+        Require(Rounds.MaxUpdateNorm is null or > 0, "Aggregator:Rounds:MaxUpdateNorm must be positive when set.");
+        Require(Rounds.ProximalMu >= 0, "Aggregator:Rounds:ProximalMu must not be negative.");
+        Require(Rounds.MinParticipants >= 1 && Rounds.MinParticipants <= Gateways.Count, $"Aggregator:Rounds:MinParticipants must be between 1 and the {Gateways.Count} enrolled gateways.");
+        Require(Rounds.Duration > TimeSpan.Zero, "Aggregator:Rounds:Duration must be positive (e.g. 00:05:00).");
+        Require(Rounds.Epochs >= 1 && Rounds.BatchSize >= 1, "Aggregator:Rounds:Epochs and BatchSize must be at least 1.");
+        Require(Rounds.LearningRate > 0 && double.IsFinite(Rounds.LearningRate), "Aggregator:Rounds:LearningRate must be a positive number.");
+        Require(Model.Inputs >= 1 && Model.Classes >= 2, "Aggregator:Model needs Inputs >= 1 and Classes >= 2.");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+}
+
+/// <summary>One enrolled gateway.</summary>
+public sealed class GatewayEnrolment
+{
+    /// <summary>Gateway id.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Ed25519 public key, base64.</summary>
+    public string PublicKey { get; set; } = "";
+
+    /// <summary>The decoded key, or null when it is not valid base64.</summary>
+    public byte[]? PublicKeyBytes()
+    {
+        var buffer = new byte[64];
+        return Convert.TryFromBase64String(PublicKey, buffer, out var length) ? buffer[..length] : null;
+    }
+}

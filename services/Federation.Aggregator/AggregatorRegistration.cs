@@ -1,0 +1,47 @@
+using Federation.Aggregator.Contributions;
+using Federation.Aggregator.Enrolment;
+using Federation.Aggregator.Evaluations;
+using Federation.Aggregator.History;
+using Federation.Aggregator.Payloads;
+using Federation.Aggregator.Rounds;
+using Federation.EventStore;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Federation.Aggregator;
+
+/// <summary>Adds the aggregator to a host.</summary>
+public static class AggregatorRegistration
+{
+    /// <summary>
+    /// Adds the aggregator's services and its round scheduler. Call after the bus is added, so
+    /// the bus has started before the first round is announced.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The options are invalid; the message names the setting.</exception>
+    public static IServiceCollection AddAggregator(this IServiceCollection services, AggregatorOptions options)
+    {
+        options.Validate();
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IEventStore>(provider => SqliteEventStore
+            .OpenAsync(Path.Combine(options.DataDirectory, "events.db"), provider.GetRequiredService<TimeProvider>())
+            .GetAwaiter().GetResult());
+        services.AddSingleton<EventHistory>();
+        services.AddSingleton(new PayloadStore(Path.Combine(options.DataDirectory, "payloads")));
+        services.AddSingleton(new EnrolledGateways(options.Gateways.Select(gateway => (gateway.Id, gateway.PublicKeyBytes()!))));
+        services.AddSingleton<RoundCoordinator>();
+        services.AddSingleton<EvaluationRecorder>();
+        services.AddSingleton<FederationProgress>();
+        services.AddHostedService<RoundScheduler>();
+        return services;
+    }
+
+    /// <summary>Registers the aggregator's consumers on the bus, whatever the transport.</summary>
+    public static IBusRegistrationConfigurator AddAggregatorConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<ContributionSubmittedConsumer, ContributionSubmittedConsumerDefinition>();
+        bus.AddConsumer<EvaluationReportedConsumer>().Endpoint(endpoint => endpoint.Name = "aggregator-evaluations");
+        return bus;
+    }
+}

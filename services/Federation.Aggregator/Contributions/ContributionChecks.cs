@@ -1,0 +1,74 @@
+using Federation.Aggregator.Enrolment;
+using Federation.Contracts.Events;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Learning.Tensors;
+using Federation.Trust;
+
+namespace Federation.Aggregator.Contributions;
+
+/// <summary>
+/// The checks a contribution must pass on its own, before any round state is consulted, in a
+/// fixed order: manifest, signer, signature, payload hash, payload format, sample count, values.
+/// The payload is only parsed once its signed hash matches, so unauthenticated bytes are never read.
+/// </summary>
+public static class ContributionChecks
+{
+    /// <summary>Runs every stateless check on a received contribution.</summary>
+    public static CheckedContribution Check(ContributionSubmitted message, EnrolledGateways gateways)
+    {
+        var payloadSha256 = Sha256Hex.Of(message.Payload);
+        var manifest = SignedDocument.Parse<ContributionManifest>(
+            message.Manifest, DocumentTypes.ContributionManifest, document => document.Type, out var rejection);
+        if (manifest is null)
+        {
+            return new CheckedContribution(message, payloadSha256, null, null, rejection);
+        }
+
+        TensorSet? update = null;
+        rejection = SignedDocument.Authenticate(gateways, manifest.GatewayId, manifest.KeyId, message.Manifest, message.Signature)
+            ?? CheckPayload(message.Payload, payloadSha256, manifest, out update);
+        return new CheckedContribution(message, payloadSha256, manifest, rejection is null ? update : null, rejection);
+    }
+
+    private static Rejection? CheckPayload(byte[] payload, string payloadSha256, ContributionManifest manifest, out TensorSet? update)
+    {
+        update = null;
+        if (payloadSha256 != manifest.PayloadSha256 || payload.LongLength != manifest.PayloadBytes)
+        {
+            return new Rejection(
+                RejectionReason.PayloadHashMismatch,
+                $"The payload ({payload.LongLength} bytes, SHA-256 {payloadSha256}) is not the one the manifest signs ({manifest.PayloadBytes} bytes, SHA-256 {manifest.PayloadSha256}).");
+        }
+
+        try
+        {
+            update = SafeTensors.Read(payload);
+        }
+        catch (SafeTensorsFormatException error)
+        {
+            return new Rejection(RejectionReason.MalformedPayload, $"The payload is not a valid safetensors file: {error.Message}");
+        }
+
+        if (manifest.SampleCount <= 0)
+        {
+            return new Rejection(RejectionReason.InvalidSampleCount, $"Sample count {manifest.SampleCount} is not positive.");
+        }
+
+        var nonFinite = update.FindNonFinite();
+        return nonFinite is null ? null : new Rejection(RejectionReason.NonFiniteValues, $"The update is not finite: {nonFinite}.");
+    }
+}
+
+/// <summary>The result of the stateless checks.</summary>
+/// <param name="Message">The contribution as received.</param>
+/// <param name="PayloadSha256">SHA-256 of the received payload.</param>
+/// <param name="Manifest">The manifest, when it could be read.</param>
+/// <param name="Update">The update tensors, when every check passed.</param>
+/// <param name="Rejection">The first failed check, or null.</param>
+public sealed record CheckedContribution(
+    ContributionSubmitted Message,
+    string PayloadSha256,
+    ContributionManifest? Manifest,
+    TensorSet? Update,
+    Rejection? Rejection);

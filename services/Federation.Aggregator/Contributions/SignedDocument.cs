@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+using Federation.Aggregator.Enrolment;
+using Federation.Contracts;
+using Federation.Contracts.Events;
+using Federation.Trust;
+
+namespace Federation.Aggregator.Contributions;
+
+/// <summary>
+/// Reads and authenticates a signed document (a contribution manifest or an evaluation report):
+/// strict JSON of the expected type, RFC 8785 canonical form, an enrolled gateway and key, and
+/// an Ed25519 signature over exactly the received bytes.
+/// </summary>
+public static class SignedDocument
+{
+    /// <summary>Parses <paramref name="json"/> strictly as <typeparamref name="T"/>; null and a rejection when it is not.</summary>
+    public static T? Parse<T>(string json, string expectedType, Func<T, string> typeOf, out Rejection? rejection)
+        where T : class
+    {
+        rejection = null;
+        T? document;
+        try
+        {
+            document = JsonSerializer.Deserialize<T>(json, FederationJson.Options);
+        }
+        catch (JsonException error)
+        {
+            rejection = new Rejection(RejectionReason.MalformedManifest, $"Not a valid {typeof(T).Name}: {error.Message}");
+            return null;
+        }
+
+        if (document is null)
+        {
+            rejection = new Rejection(RejectionReason.MalformedManifest, $"The {typeof(T).Name} is JSON null.");
+            return null;
+        }
+
+        if (typeOf(document) != expectedType)
+        {
+            rejection = new Rejection(RejectionReason.MalformedManifest, $"Document type is '{typeOf(document)}'; expected '{expectedType}'.");
+            return null;
+        }
+
+        // The signature covers these exact bytes; accepting a non-canonical form would let two
+        // different byte strings stand for one document.
+        var bytes = Encoding.UTF8.GetBytes(json);
+        try
+        {
+            if (JsonCanonicalizer.Canonicalize(bytes).AsSpan().SequenceEqual(bytes))
+            {
+                return document;
+            }
+        }
+        catch (JsonException error)
+        {
+            // For example duplicate member names, which a lenient parser would have let through.
+            rejection = new Rejection(RejectionReason.MalformedManifest, $"The document cannot be canonicalized: {error.Message}");
+            return null;
+        }
+
+        rejection = new Rejection(RejectionReason.MalformedManifest, "The document is not in RFC 8785 canonical form (see docs/FORMATS.md).");
+        return null;
+    }
+
+    /// <summary>Checks the signer is enrolled with this key and the signature verifies; null when it does.</summary>
+    public static Rejection? Authenticate(EnrolledGateways gateways, string gatewayId, string keyId, string json, string signature)
+    {
+        var gateway = gateways.Find(gatewayId);
+        if (gateway is null)
+        {
+            return new Rejection(RejectionReason.UnknownGateway, $"Gateway '{gatewayId}' is not enrolled with this aggregator.");
+        }
+
+        if (gateway.KeyId != keyId)
+        {
+            return new Rejection(RejectionReason.UnknownKey, $"Key {keyId} is not the enrolled key of gateway '{gatewayId}' (enrolled: {gateway.KeyId}).");
+        }
+
+        var signatureBytes = new byte[64];
+        if (!Convert.TryFromBase64String(signature, signatureBytes, out var length) || length != 64)
+        {
+            return new Rejection(RejectionReason.BadSignature, "The signature is not 64 bytes of base64.");
+        }
+
+        return Ed25519.Verify(gateway.PublicKey, Encoding.UTF8.GetBytes(json), signatureBytes)
+            ? null
+            : new Rejection(RejectionReason.BadSignature, $"The Ed25519 signature does not verify against the enrolled key {keyId} of gateway '{gatewayId}'.");
+    }
+}

@@ -1,0 +1,66 @@
+using Federation.Trust;
+
+namespace Federation.Aggregator.Payloads;
+
+/// <summary>
+/// Content-addressed storage for contribution payloads and model versions: each blob is a
+/// file named by its SHA-256, so events refer to payloads by hash and a blob can never be
+/// swapped without the hash showing it.
+/// </summary>
+public sealed class PayloadStore
+{
+    private readonly string directory;
+
+    /// <summary>Uses (and creates) <paramref name="directory"/>.</summary>
+    public PayloadStore(string directory)
+    {
+        this.directory = directory;
+        Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>Stores bytes under their SHA-256 (lowercase hex) and returns it. Storing the same bytes twice is a no-op.</summary>
+    public async Task<string> PutAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        var sha256 = Sha256Hex.Of(bytes.Span);
+        var path = PathOf(sha256);
+        if (File.Exists(path))
+        {
+            return sha256;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Write then rename, so a crash never leaves a truncated blob under a valid name.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+        return sha256;
+    }
+
+    /// <summary>Reads a blob and checks that it still hashes to its name.</summary>
+    /// <exception cref="FileNotFoundException">No blob has that hash.</exception>
+    /// <exception cref="InvalidDataException">The blob on disk no longer matches its hash.</exception>
+    public async Task<byte[]> GetAsync(string sha256, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(sha256);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Payload {sha256} is not in the payload store at {directory}.", path);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        var actual = Sha256Hex.Of(bytes);
+        return actual == sha256
+            ? bytes
+            : throw new InvalidDataException($"Payload file {path} hashes to {actual}, not to its name: it was changed on disk.");
+    }
+
+    private string PathOf(string sha256)
+    {
+        if (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit))
+        {
+            throw new ArgumentException($"'{sha256}' is not a SHA-256 hex digest.", nameof(sha256));
+        }
+
+        return Path.Combine(directory, sha256[..2], sha256);
+    }
+}

@@ -1,0 +1,78 @@
+using Federation.Aggregator.History;
+using Federation.Contracts.Events;
+
+namespace Federation.Aggregator.Rounds;
+
+/// <summary>One round as the model team sees it, projected from the history.</summary>
+/// <param name="Round">Round number.</param>
+/// <param name="Outcome">How it closed; null while open.</param>
+/// <param name="AcceptedGateways">Gateways whose contributions were accepted, in order.</param>
+/// <param name="Rejections">Each rejection's reason, in order.</param>
+/// <param name="ModelVersion">The model version the round produced, if any.</param>
+/// <param name="ModelSha256">That version's hash.</param>
+/// <param name="LocalAccuracy">Sample-weighted accuracy the gateways reported for that version, if any reported.</param>
+/// <param name="LocalEvaluations">How many gateways reported on that version.</param>
+public sealed record RoundSummary(
+    int Round,
+    RoundOutcome? Outcome,
+    IReadOnlyList<string> AcceptedGateways,
+    IReadOnlyList<RejectionReason> Rejections,
+    int? ModelVersion,
+    string? ModelSha256,
+    double? LocalAccuracy,
+    int LocalEvaluations);
+
+/// <summary>Builds <see cref="RoundSummary"/> rows by reading the history once.</summary>
+public static class RoundSummaries
+{
+    /// <summary>Every round in the history, in order.</summary>
+    public static async Task<IReadOnlyList<RoundSummary>> ReadAsync(EventHistory history, CancellationToken cancellationToken = default)
+    {
+        var rounds = new SortedDictionary<int, RoundSummary>();
+        var versionsByRound = new Dictionary<int, ModelVersionPublished>();
+        var accuracyByVersion = new Dictionary<int, (double WeightedSum, long Samples, int Reports)>();
+
+        await foreach (var entry in history.ReadAllAsync(1, cancellationToken))
+        {
+            switch (entry.Event)
+            {
+                case RoundOpened opened:
+                    rounds[opened.Round] = new RoundSummary(opened.Round, null, [], [], null, null, null, 0);
+                    break;
+                case ContributionAccepted accepted when rounds.TryGetValue(accepted.Round, out var row):
+                    rounds[accepted.Round] = row with { AcceptedGateways = [.. row.AcceptedGateways, accepted.GatewayId] };
+                    break;
+                case ContributionRejected { Round: { } round } rejected when rounds.TryGetValue(round, out var row):
+                    rounds[round] = row with { Rejections = [.. row.Rejections, rejected.Reason] };
+                    break;
+                case RoundClosed closed when rounds.TryGetValue(closed.Round, out var row):
+                    rounds[closed.Round] = row with { Outcome = closed.Outcome };
+                    break;
+                case ModelVersionPublished { Round: { } round } published:
+                    versionsByRound[round] = published;
+                    break;
+                case EvaluationRecorded evaluation when evaluation.Metrics.FirstOrDefault(metric => metric is { Name: "accuracy", Slice: null }) is { } accuracy:
+                    var (sum, samples, reports) = accuracyByVersion.GetValueOrDefault(evaluation.ModelVersion);
+                    accuracyByVersion[evaluation.ModelVersion] = (sum + accuracy.Value * accuracy.SampleCount, samples + accuracy.SampleCount, reports + 1);
+                    break;
+            }
+        }
+
+        return rounds.Values.Select(row =>
+        {
+            if (!versionsByRound.TryGetValue(row.Round, out var published))
+            {
+                return row;
+            }
+
+            var (sum, samples, reports) = accuracyByVersion.GetValueOrDefault(published.Version);
+            return row with
+            {
+                ModelVersion = published.Version,
+                ModelSha256 = published.ModelSha256,
+                LocalAccuracy = samples > 0 ? sum / samples : null,
+                LocalEvaluations = reports,
+            };
+        }).ToList();
+    }
+}

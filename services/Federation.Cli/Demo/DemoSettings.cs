@@ -1,0 +1,46 @@
+using Federation.Learning.Models;
+
+namespace Federation.Cli.Demo;
+
+/// <summary>What the demo runs: three non-IID factories over Fashion-MNIST.</summary>
+/// <param name="DataDirectory">Where the history and payloads go (emptied first).</param>
+/// <param name="Rounds">Rounds to run.</param>
+/// <param name="Model">Model kind.</param>
+public sealed record DemoSettings(string DataDirectory, int Rounds, ModelKind Model)
+{
+    /// <summary>Number of factories.</summary>
+    public int Factories { get; init; } = 3;
+
+    /// <summary>Dirichlet concentration of the label skew (0.5: each factory sees mostly a few classes).</summary>
+    public double Alpha { get; init; } = 0.5;
+
+    /// <summary>Seed for the data split, model and training.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Local epochs per round.</summary>
+    public int LocalEpochs { get; init; } = 1;
+
+    /// <summary>Mini-batch size, locally and for the central baseline.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>SGD learning rate, locally and for the central baseline.</summary>
+    public double LearningRate { get; init; } = 0.05;
+
+    /// <summary>Hidden units when the model is an MLP.</summary>
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Reads the demo's options.</summary>
+    public static DemoSettings From(CommandArguments arguments)
+    {
+        var model = arguments.Text("model", "logistic-regression") switch
+        {
+            "logistic-regression" => ModelKind.LogisticRegression,
+            "mlp" => ModelKind.Mlp,
+            var other => throw new CommandLineException($"--model is logistic-regression or mlp, not '{other}'."),
+        };
+        var rounds = arguments.Number("rounds", 10);
+        return rounds < 1
+            ? throw new CommandLineException("--rounds must be at least 1.")
+            : new DemoSettings(Path.GetFullPath(arguments.Text("data", "data/demo")), rounds, model);
+    }
+}

@@ -1,0 +1,19 @@
+using Federation.Gateway;
+using Federation.Gateway.Data;
+using Federation.Messaging;
+using Microsoft.Extensions.Configuration;
+using Federation.Trust;
+using Microsoft.Extensions.Hosting;
+
+// One factory's gateway as its own process, configured the .NET way: appsettings.json, then
+// environment variables (Gateway__Id, Gateway__KeyFile, Bus__Kind, ...), then the command line.
+var builder = Host.CreateApplicationBuilder(args);
+var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+options.Validate();
+
+var sites = SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed);
+var gateway = new GatewayNode(options.Id, Ed25519KeyFile.Load(options.KeyFile), sites[options.Site], TimeProvider.System);
+
+builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
+builder.Services.AddGateways([gateway]);
+await builder.Build().RunAsync();

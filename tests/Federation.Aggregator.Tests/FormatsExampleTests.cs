@@ -1,0 +1,61 @@
+using System.Text;
+using Federation.Aggregator.Contributions;
+using Federation.Aggregator.Enrolment;
+using Federation.Contracts;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Learning.Tensors;
+using Federation.Trust;
+
+namespace Federation.Aggregator.Tests;
+
+/// <summary>
+/// The worked example in docs/FORMATS.md, recomputed: if the code's bytes change, this fails
+/// and the document must change with it.
+/// </summary>
+public sealed class FormatsExampleTests
+{
+    // RFC 8032 section 7.1, TEST 1: a published key, so anyone can reproduce the signature.
+    private static readonly byte[] Seed = Convert.FromHexString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+
+    private static byte[] ExamplePayload() => SafeTensors.Write(new TensorSet(
+    [
+        new Tensor("linear.bias", [2], [0.5f, -0.25f]),
+        new Tensor("linear.weight", [2, 2], [1f, 0f, 0f, 1f]),
+    ]));
+
+    private static ContributionManifest ExampleManifest(Ed25519KeyPair key, byte[] payload) => new(
+        DocumentTypes.ContributionManifest, "factory-1", key.KeyId, 1,
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        Sha256Hex.Of(payload), payload.Length, 1000, new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    // The expected values were computed independently in Python (hashlib, struct, json and the
+    // cryptography package's Ed25519), as docs/FORMATS.md shows an auditor doing.
+    public void The_documented_example_has_the_documented_bytes()
+    {
+        using var key = Ed25519KeyPair.FromSeed(Seed);
+        var payload = ExamplePayload();
+        var canonical = JsonCanonicalizer.Serialize(ExampleManifest(key, payload), FederationJson.Options);
+
+        Convert.ToHexStringLower(payload).ShouldBe("88000000000000007b226c696e6561722e62696173223a7b226474797065223a22463332222c227368617065223a5b325d2c22646174615f6f666673657473223a5b302c385d7d2c226c696e6561722e776569676874223a7b226474797065223a22463332222c227368617065223a5b322c325d2c22646174615f6f666673657473223a5b382c32345d7d7d202020200000003f000080be0000803f00000000000000000000803f");
+        key.KeyId.ShouldBe("21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9");
+        Encoding.UTF8.GetString(canonical).ShouldBe("""
+            {"baseModelSha256":"0000000000000000000000000000000000000000000000000000000000000000","createdAt":"2026-11-22T09:00:00+00:00","gatewayId":"factory-1","keyId":"21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9","payloadBytes":168,"payloadSha256":"fd94558a2cb84e39656d8b872df998328836921cbce1014dbf081d3d7a2a172c","round":1,"sampleCount":1000,"type":"federation.contribution-manifest.v1"}
+            """);
+        Convert.ToHexStringLower(key.Sign(canonical)).ShouldBe("5ba8e5348229bde6823736f6cd3f8584942b057424ef50b11e26027d90193d5f831cff72cd15142b6e280f0cf4f58f24f0eae78ad178dedfecd54244c967740f");
+    }
+
+    [Fact]
+    public void The_documented_example_passes_the_aggregators_checks()
+    {
+        using var key = Ed25519KeyPair.FromSeed(Seed);
+        var payload = ExamplePayload();
+        var canonical = JsonCanonicalizer.Serialize(ExampleManifest(key, payload), FederationJson.Options);
+        var contribution = new ContributionSubmitted(Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)), payload);
+
+        var result = ContributionChecks.Check(contribution, new EnrolledGateways([("factory-1", key.PublicKey.ToArray())]));
+
+        result.Rejection.ShouldBeNull();
+    }
+}

@@ -1,0 +1,147 @@
+using Federation.Aggregator.History;
+using Federation.Aggregator.Payloads;
+using Federation.Aggregator.Rounds;
+using Federation.Contracts.Events;
+using Federation.Contracts.Messages;
+using Federation.Learning.Tensors;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Federation.Aggregator.Tests;
+
+/// <summary>The coordinator over a real SQLite history and payload store, with the clock in the test's hand.</summary>
+public sealed class RoundCoordinatorTests : IAsyncLifetime
+{
+    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-coordinator-{Guid.NewGuid():N}");
+    private readonly ManualClock clock = new(TestGateway.SignedAt);
+    private readonly TestGateway first = new("factory-1");
+    private readonly TestGateway second = new("factory-2");
+    private ServiceProvider services = null!;
+    private ITestHarness harness = null!;
+
+    private RoundCoordinator Coordinator => services.GetRequiredService<RoundCoordinator>();
+
+    public async Task InitializeAsync()
+    {
+        services = BuildServices();
+        harness = services.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        await Coordinator.InitializeAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await harness.Stop();
+        await services.DisposeAsync();
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+
+    private ServiceProvider BuildServices()
+    {
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton<TimeProvider>(clock);
+        collection.AddMassTransitTestHarness();
+        collection.AddAggregator(new AggregatorOptions
+        {
+            DataDirectory = dataDirectory,
+            Model = new ModelOptions { Inputs = 4, Classes = 3 },
+            Rounds = new RoundPlan { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) },
+            Gateways =
+            [
+                new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span) },
+                new GatewayEnrolment { Id = second.Id, PublicKey = Convert.ToBase64String(second.Key.PublicKey.Span) },
+            ],
+        });
+        return collection.BuildServiceProvider();
+    }
+
+    private async Task<List<IFederationEvent>> HistoryAsync() =>
+        await services.GetRequiredService<EventHistory>().ReadAllAsync().Select(entry => entry.Event).ToListAsync();
+
+    [Fact]
+    public async Task A_new_history_starts_with_the_initial_model_as_version_0()
+    {
+        var published = (await HistoryAsync()).OfType<ModelVersionPublished>().Single();
+
+        published.Version.ShouldBe(0);
+        published.Contributions.ShouldBeEmpty();
+        published.ModelSha256.ShouldBe(TestGateway.BaseModelSha256);
+    }
+
+    [Fact]
+    public async Task Bad_inputs_are_each_recorded_with_their_reason_and_the_round_still_completes()
+    {
+        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        var stranger = new TestGateway("factory-9");
+        var wrongShape = new TensorSet([Tensor.Zeros("linear.bias", 3), Tensor.Zeros("linear.weight", 3, 5)]);
+        var notFinite = TestGateway.Update();
+        notFinite[1].Values[0] = float.NaN;
+
+        await Coordinator.SubmitAsync(first.Contribute(SafeTensors.Write(TestGateway.Update())[..30]), CancellationToken.None);
+        await Coordinator.SubmitAsync(stranger.Contribute(TestGateway.Update()), CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(wrongShape), CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(notFinite), CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update(), round: 7), CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update(0.5f), samples: 100), CancellationToken.None);
+        await Coordinator.SubmitAsync(second.Contribute(TestGateway.Update(0.25f), samples: 300), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<ContributionRejected>().Select(rejected => rejected.Reason).ShouldBe(
+        [
+            RejectionReason.MalformedPayload, RejectionReason.UnknownGateway, RejectionReason.ShapeMismatch,
+            RejectionReason.NonFiniteValues, RejectionReason.UnknownRound,
+        ]);
+        history.OfType<ContributionRejected>().ShouldAllBe(rejected => rejected.Detail.Length > 20);
+        history.OfType<RoundClosed>().Single().Outcome.ShouldBe(RoundOutcome.QuorumReached);
+        history.OfType<ModelVersionPublished>().Last().Contributions.Select(used => used.GatewayId).ShouldBe(["factory-1", "factory-2"]);
+    }
+
+    [Fact]
+    public async Task The_published_model_is_the_sample_weighted_average_of_the_accepted_updates()
+    {
+        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update(0.5f), samples: 100), CancellationToken.None);
+        await Coordinator.SubmitAsync(second.Contribute(TestGateway.Update(0.25f), samples: 300), CancellationToken.None);
+
+        var published = (await HistoryAsync()).OfType<ModelVersionPublished>().Last();
+        var model = SafeTensors.Read(await services.GetRequiredService<PayloadStore>().GetAsync(published.ModelSha256));
+        // Base is zeros: (100 × 0.5 + 300 × 0.25) / 400 = 0.3125 everywhere.
+        model.SelectMany(tensor => tensor.Values).ShouldAllBe(value => Math.Abs(value - 0.3125f) < 1e-6f);
+        (await harness.Published.Any<ModelPublished>(message => message.Context.Message.Version == 1)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task At_the_deadline_the_round_closes_with_who_came_and_a_late_contribution_is_rejected()
+    {
+        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+        await Coordinator.CheckDeadlineAsync(CancellationToken.None);
+        await Coordinator.SubmitAsync(second.Contribute(TestGateway.Update()), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<RoundClosed>().Single().Outcome.ShouldBe(RoundOutcome.DeadlinePassed);
+        history.OfType<ModelVersionPublished>().Last().Contributions.Single().GatewayId.ShouldBe("factory-1");
+        history.OfType<ContributionRejected>().Single().Reason.ShouldBe(RejectionReason.Late);
+    }
+
+    [Fact]
+    public async Task A_restarted_coordinator_rebuilds_its_state_from_the_history()
+    {
+        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
+
+        await using var restarted = BuildServices();
+        var coordinator = restarted.GetRequiredService<RoundCoordinator>();
+        await coordinator.InitializeAsync(CancellationToken.None);
+
+        coordinator.LatestRound!.Round.ShouldBe(1);
+        coordinator.LatestRound.IsOpen.ShouldBeTrue();
+        coordinator.LatestRound.Accepted.Single().GatewayId.ShouldBe("factory-1");
+        coordinator.CurrentModel.Version.ShouldBe(0);
+    }
+}

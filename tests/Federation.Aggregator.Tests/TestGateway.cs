@@ -1,0 +1,42 @@
+using System.Text;
+using Federation.Aggregator.Enrolment;
+using Federation.Contracts;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Learning.Models;
+using Federation.Learning.Tensors;
+using Federation.Trust;
+
+namespace Federation.Aggregator.Tests;
+
+/// <summary>A gateway under the test's control: it can sign honestly, or sign whatever a test needs.</summary>
+internal sealed class TestGateway(string id)
+{
+    public static readonly DateTimeOffset SignedAt = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+    public static readonly ModelSpec Spec = ModelSpec.LogisticRegression(4, 3);
+    public static readonly TensorSet BaseModel = Spec.Initialize(1);
+    public static readonly string BaseModelSha256 = Sha256Hex.Of(SafeTensors.Write(BaseModel));
+
+    public string Id { get; } = id;
+
+    public Ed25519KeyPair Key { get; } = Ed25519KeyPair.Generate();
+
+    public static EnrolledGateways Enrol(params TestGateway[] gateways) =>
+        new(gateways.Select(gateway => (gateway.Id, gateway.Key.PublicKey.ToArray())));
+
+    /// <summary>A small update with the base model's layout.</summary>
+    public static TensorSet Update(float value = 0.25f) =>
+        new(BaseModel.Select(tensor => new Tensor(tensor.Name, tensor.Shape, Enumerable.Repeat(value, tensor.Values.Length).ToArray())));
+
+    public ContributionSubmitted Contribute(TensorSet update, int round = 1, long samples = 100) =>
+        Contribute(SafeTensors.Write(update), round, samples);
+
+    public ContributionSubmitted Contribute(byte[] payload, int round = 1, long samples = 100, Ed25519KeyPair? signWith = null, string? baseModelSha256 = null)
+    {
+        var manifest = new ContributionManifest(
+            DocumentTypes.ContributionManifest, Id, Key.KeyId, round, baseModelSha256 ?? BaseModelSha256,
+            Sha256Hex.Of(payload), payload.Length, samples, SignedAt);
+        var json = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
+        return new ContributionSubmitted(Encoding.UTF8.GetString(json), Convert.ToBase64String((signWith ?? Key).Sign(json)), payload);
+    }
+}

@@ -1,0 +1,16 @@
+using Federation.Gateway.Data;
+using Federation.Learning.Data;
+
+namespace Federation.EndToEnd.Tests;
+
+/// <summary>A slice of the real Fashion-MNIST (Debian's dataset-fashion-mnist), loaded once per test run.</summary>
+public static class FashionMnistSample
+{
+    private static readonly Lazy<(Dataset Training, Dataset Test)> Sample = new(() =>
+        (FashionMnist.LoadTraining().Subset(Enumerable.Range(0, 9000).ToArray()),
+         FashionMnist.LoadTest().Subset(Enumerable.Range(0, 2000).ToArray())));
+
+    public static Dataset Training => Sample.Value.Training;
+
+    public static Dataset Test => Sample.Value.Test;
+}
