@@ -7,7 +7,9 @@ namespace Federation.Learning.Training;
 /// <summary>Plain mini-batch stochastic gradient descent on softmax cross-entropy.</summary>
 /// <remarks>
 /// One <see cref="Random"/>(<see cref="TrainingOptions.Seed"/>) shuffles the sample order at the start of every
-/// epoch; each batch's gradient is averaged over the batch, then <c>w ← w − lr · g</c>. Everything runs on the
+/// epoch; each batch's gradient is averaged over the batch, then <c>w ← w − lr · g</c>. With
+/// <see cref="TrainingOptions.ProximalMu"/> μ &gt; 0 (FedProx, Li et al. 2020) the gradient of μ/2·‖w − w₀‖² is added,
+/// w₀ being <c>initial</c>: <c>w ← w − lr · (g + μ · (w − w₀))</c>. Everything runs on the
 /// calling thread, so results are bit-identical for the same inputs on the same machine. (They may differ in
 /// the last bits across CPUs, because vectorized dot products sum in an order that depends on vector width.)
 /// </remarks>
@@ -53,6 +55,11 @@ public static class SgdTrainer
                     network.Backward(features, data.Labels[index]);
                 }
 
+                if (options.ProximalMu != 0)
+                {
+                    AddProximalGradient(gradient, parameters, initial, options.ProximalMu * batch.Length);
+                }
+
                 Step(parameters, gradient, -options.LearningRate / batch.Length);
             }
         }
@@ -75,6 +82,24 @@ public static class SgdTrainer
         foreach (var tensor in set)
         {
             Array.Clear(tensor.Values);
+        }
+    }
+
+    /// <summary>
+    /// gradient += scale · (parameters − anchor). The gradient here is the batch <em>sum</em>, later scaled by 1/B,
+    /// so the caller passes μ·B to add μ·(w − w₀) to the batch mean.
+    /// </summary>
+    private static void AddProximalGradient(TensorSet gradient, TensorSet parameters, TensorSet anchor, float scale)
+    {
+        for (int t = 0; t < gradient.Count; t++)
+        {
+            var g = gradient[t].Values;
+            var w = parameters[t].Values;
+            var w0 = anchor[t].Values;
+            for (int i = 0; i < g.Length; i++)
+            {
+                g[i] += scale * (w[i] - w0[i]);
+            }
         }
     }
 

@@ -7,6 +7,13 @@ namespace Federation.Learning.Training;
 /// <param name="Seed">Seeds the sample order; the same seed, data and initial parameters give bit-identical results on the same machine.</param>
 public sealed record TrainingOptions(int Epochs, int BatchSize, float LearningRate, int Seed)
 {
+    /// <summary>
+    /// μ of FedProx (Li et al. 2020, "Federated Optimization in Heterogeneous Networks"): the weight of the proximal
+    /// term μ/2·‖w − w₀‖² added to the local loss, where w₀ are the initial (global) parameters of the training.
+    /// 0, the default, is plain SGD with bit-identical results.
+    /// </summary>
+    public float ProximalMu { get; init; }
+
     /// <summary>Throws when a value is out of range.</summary>
     internal void Validate()
     {
@@ -15,6 +22,11 @@ public sealed record TrainingOptions(int Epochs, int BatchSize, float LearningRa
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate))
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be positive and finite");
+        }
+
+        if (!(ProximalMu >= 0) || !float.IsFinite(ProximalMu))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ProximalMu), ProximalMu, "the proximal term's mu must be zero or positive and finite");
         }
     }
 }
