@@ -1,6 +1,8 @@
 using Federation.Cli;
 using Federation.Cli.Demo;
 using Federation.Cli.Events;
+using Federation.Cli.Models;
+using Federation.Cli.Rounds;
 using Spectre.Console;
 
 // fedctl: the command line for the model team, operators and auditors.
@@ -17,6 +19,8 @@ try
     {
         "demo" => await DemoCommand.RunAsync(DemoSettings.From(arguments)),
         "events" => await EventsCommand.RunAsync(arguments),
+        "rounds" => await RoundsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
+        "models" => await ModelsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         null or "help" or "--help" or "-h" => Usage(0),
         var unknown => Usage(2, $"Unknown command '{unknown}'."),
     };
@@ -24,6 +28,11 @@ try
 catch (CommandLineException error)
 {
     return Usage(2, error.Message);
+}
+catch (CommandFailedException error)
+{
+    AnsiConsole.MarkupLineInterpolated($"[red]{error.Message}[/]");
+    return 1;
 }
 
 static int Usage(int exitCode, string? problem = null)
@@ -40,10 +49,24 @@ static int Usage(int exitCode, string? problem = null)
                    --data DIR      where to keep the event history and payloads (default: data/demo; emptied first)
                    --rounds N      rounds to run (default: 10)
                    --model KIND    logistic-regression (default) or mlp
+                   --strategy NAME aggregation strategy (default: fedavg); --param NAME=VALUE sets its parameters
           events   list the event history of a data folder
                    --data DIR      the folder a demo or aggregator wrote (default: data/demo)
                    --from N        start at global position N (default: 1)
                    --json          print each event's stored JSON
+
+        against a running aggregator (--aggregator URL or FEDERATION_AGGREGATOR, default http://127.0.0.1:5080;
+        --token TOKEN or FEDERATION_TOKEN; reading needs an auditor or operator token, changing needs an operator token):
+          rounds ls                     every round: outcome, contributions, model, reported accuracy
+          rounds show N                 one round: strategy, every contribution accepted or rejected and why
+          rounds open [options]         open the next round; options override the aggregator's defaults:
+                   --strategy NAME      fedavg fedavgm fedprox fedadam fedyogi fedadagrad fedmedian trimmed-mean krum multi-krum bulyan
+                   --param NAME=VALUE   a strategy parameter (repeatable), e.g. --param f=1
+                   --min N  --duration SECONDS  --invite ID,ID  --epochs N  --batch-size N  --lr X  --mu X  --max-norm X
+          rounds abort N                abort the open round N
+          models ls                     every model version with its provenance summary
+          models pull V [--out FILE]    download version V and check it against its recorded SHA-256
+          models metrics V              evaluation of version V: weighted over gateways, per slice, per gateway
         """);
     return exitCode;
 }

@@ -3,6 +3,7 @@ using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 using MassTransit;
 using MassTransit.Testing;
@@ -73,7 +74,7 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
     [Fact]
     public async Task Bad_inputs_are_each_recorded_with_their_reason_and_the_round_still_completes()
     {
-        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
         var stranger = new TestGateway("factory-9");
         var wrongShape = new TensorSet([Tensor.Zeros("linear.bias", 3), Tensor.Zeros("linear.weight", 3, 5)]);
         var notFinite = TestGateway.Update();
@@ -101,7 +102,7 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
     [Fact]
     public async Task The_published_model_is_the_sample_weighted_average_of_the_accepted_updates()
     {
-        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
 
         await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update(0.5f), samples: 100), CancellationToken.None);
         await Coordinator.SubmitAsync(second.Contribute(TestGateway.Update(0.25f), samples: 300), CancellationToken.None);
@@ -116,7 +117,7 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
     [Fact]
     public async Task At_the_deadline_the_round_closes_with_who_came_and_a_late_contribution_is_rejected()
     {
-        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
         await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
 
         clock.Advance(TimeSpan.FromMinutes(6));
@@ -130,9 +131,28 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stateful_strategy_saves_its_state_with_each_version_and_continues_from_it()
+    {
+        var plan = new RoundPlan { Strategy = "fedadam", MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) };
+        foreach (var round in new[] { 1, 2 })
+        {
+            await Coordinator.OpenRoundAsync(plan, null, CancellationToken.None);
+            var baseModel = Coordinator.CurrentModel.Sha256;
+            await Coordinator.SubmitAsync(first.Contribute(SafeTensors.Write(TestGateway.Update(0.5f)), round, 100, baseModelSha256: baseModel), CancellationToken.None);
+            await Coordinator.SubmitAsync(second.Contribute(SafeTensors.Write(TestGateway.Update(0.25f)), round, 300, baseModelSha256: baseModel), CancellationToken.None);
+        }
+
+        var versions = (await HistoryAsync()).OfType<ModelVersionPublished>().Skip(1).ToList();
+        versions.Select(version => version.Strategy).ShouldBe(["fedadam", "fedadam"]);
+        versions.Select(version => version.StrategyParameters["eta"]).ShouldBe([0.1, 0.1]);
+        var states = versions.Select(version => StrategyState.FromSafeTensors(services.GetRequiredService<PayloadStore>().Get(version.StrategyStateSha256!))).ToList();
+        states.Select(state => state.Round).ShouldBe([1L, 2L]);
+    }
+
+    [Fact]
     public async Task A_restarted_coordinator_rebuilds_its_state_from_the_history()
     {
-        await Coordinator.OpenNextRoundAsync(CancellationToken.None);
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
         await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
 
         await using var restarted = BuildServices();

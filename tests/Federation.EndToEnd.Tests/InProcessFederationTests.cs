@@ -1,6 +1,3 @@
-using Federation.Aggregator;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Gateway;
@@ -8,27 +5,14 @@ using Federation.Gateway.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
-using Federation.Messaging;
 using Federation.Trust;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Federation.EndToEnd.Tests;
 
-public sealed class InProcessFederationTests(ITestOutputHelper output) : IDisposable
+public sealed class InProcessFederationTests(ITestOutputHelper output)
 {
-    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
-
-    public void Dispose()
-    {
-        if (Directory.Exists(dataDirectory))
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task Two_rounds_improve_the_model_record_every_contribution_and_reject_the_tampered_and_the_forged()
     {
@@ -39,39 +23,27 @@ public sealed class InProcessFederationTests(ITestOutputHelper output) : IDispos
             new GatewayNode("factory-4", Ed25519KeyPair.Generate(), sites[0], TimeProvider.System),
             new GatewayNode("factory-5", Ed25519KeyPair.Generate(), sites[1], TimeProvider.System),
             Ed25519KeyPair.Generate());
-        var enrolled = honest.Append(adversaries.Tamperer).Append(adversaries.Forger);
-        var options = new AggregatorOptions
-        {
-            DataDirectory = dataDirectory,
-            Rounds = new RoundPlan { Count = 2, MinParticipants = 3, Duration = TimeSpan.FromSeconds(5), BatchSize = 32, LearningRate = 0.05 },
-            Gateways = enrolled.Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span) }).ToList(),
-        };
         var wiretap = new ContributionWiretap();
-
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(adversaries).AddSingleton(wiretap);
-        builder.Services.AddFederationBus(builder.Configuration, bus =>
-        {
-            bus.AddAggregatorConsumers();
-            bus.AddGatewayConsumers("sites");
-            bus.AddConsumer<AdversaryConsumer>().Endpoint(endpoint => endpoint.Name = "adversaries");
-            bus.AddConsumer<ContributionWiretap>().Endpoint(endpoint => endpoint.Name = "wiretap");
-        });
-        builder.Services.AddAggregator(options);
-        builder.Services.AddGateways(honest);
+        var plan = new RoundPlan { Count = 2, MinParticipants = 3, Duration = TimeSpan.FromSeconds(5), BatchSize = 32, LearningRate = 0.05 };
 
         // When two rounds run
-        using var host = builder.Build();
-        await host.StartAsync();
-        await host.Services.GetRequiredService<FederationProgress>().PlanCompleted.WaitAsync(TimeSpan.FromMinutes(2));
-        var history = host.Services.GetRequiredService<EventHistory>();
-        var events = await history.ReadAllAsync().Select(entry => entry.Event).ToListAsync();
-        var payloads = host.Services.GetRequiredService<PayloadStore>();
-        var models = events.OfType<ModelVersionPublished>().ToList();
-        var initial = SafeTensors.Read(await payloads.GetAsync(models.First().ModelSha256));
-        var final = SafeTensors.Read(await payloads.GetAsync(models.Last().ModelSha256));
-        await host.StopAsync();
+        List<IFederationEvent> events;
+        TensorSet initial, final;
+        await using (var federation = await InProcessFederation.StartAsync(
+            honest, [adversaries.Tamperer, adversaries.Forger], plan,
+            bus =>
+            {
+                bus.AddConsumer<AdversaryConsumer>().Endpoint(endpoint => endpoint.Name = "adversaries");
+                bus.AddConsumer<ContributionWiretap>().Endpoint(endpoint => endpoint.Name = "wiretap");
+            },
+            services => services.AddSingleton(adversaries).AddSingleton(wiretap)))
+        {
+            await federation.CompletionAsync(TimeSpan.FromMinutes(2));
+            events = await federation.EventsAsync();
+            var published = events.OfType<ModelVersionPublished>().ToList();
+            initial = await federation.ModelAsync(published.First());
+            final = await federation.ModelAsync(published.Last());
+        }
 
         // Then every contribution on the bus is an event, accepted or rejected
         var accepted = events.OfType<ContributionAccepted>().ToList();
@@ -94,6 +66,7 @@ public sealed class InProcessFederationTests(ITestOutputHelper output) : IDispos
         rejected.Single(rejection => rejection.Round is null).Reason.ShouldBe(RejectionReason.MalformedManifest);
 
         // and each new version lists exactly the honest contributions it used
+        var models = events.OfType<ModelVersionPublished>().ToList();
         models.Select(model => model.Version).ShouldBe([0, 1, 2]);
         models.Last().Contributions.Select(used => used.GatewayId).Order().ShouldBe(["factory-1", "factory-2", "factory-3"]);
 

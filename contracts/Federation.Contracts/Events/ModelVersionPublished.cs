@@ -12,7 +12,7 @@ namespace Federation.Contracts.Events;
 /// <param name="Strategy">The strategy that aggregated it, or "initial" for version 0.</param>
 /// <param name="StrategyParameters">The strategy's parameters.</param>
 /// <param name="StrategyStateSha256">SHA-256 of the strategy's state after this round (server momentum or moments, as safetensors), for strategies that keep state; null otherwise.</param>
-/// <param name="Contributions">The contributions used, in the order they were aggregated.</param>
+/// <param name="Contributions">Every accepted contribution of the round, in the order it was given to the strategy.</param>
 /// <param name="PublishedAt">When it was published.</param>
 public sealed record ModelVersionPublished(
     int Version,
@@ -26,9 +26,10 @@ public sealed record ModelVersionPublished(
     IReadOnlyList<ContributionUsed> Contributions,
     DateTimeOffset PublishedAt) : IFederationEvent;
 
-/// <summary>One contribution that went into a model version.</summary>
+/// <summary>One contribution given to the strategy that made a model version.</summary>
 /// <param name="GatewayId">The contributing gateway.</param>
 /// <param name="KeyId">The key that signed it.</param>
 /// <param name="PayloadSha256">SHA-256 of its payload.</param>
-/// <param name="SampleCount">Its FedAvg weight.</param>
-public sealed record ContributionUsed(string GatewayId, string KeyId, string PayloadSha256, long SampleCount);
+/// <param name="SampleCount">Its sample count (the FedAvg weight).</param>
+/// <param name="Selected">Whether the strategy kept it: Krum, Multi-Krum and Bulyan leave some out; the others keep all.</param>
+public sealed record ContributionUsed(string GatewayId, string KeyId, string PayloadSha256, long SampleCount, bool Selected);

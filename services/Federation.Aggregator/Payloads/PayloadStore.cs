@@ -36,22 +36,33 @@ public sealed class PayloadStore
         return sha256;
     }
 
+    /// <summary>Reads a blob and checks that it still hashes to its name (for callers that pull blobs one at a time).</summary>
+    /// <exception cref="FileNotFoundException">No blob has that hash.</exception>
+    /// <exception cref="InvalidDataException">The blob on disk no longer matches its hash.</exception>
+    public byte[] Get(string sha256) => Checked(sha256, File.ReadAllBytes(ExistingPath(sha256)));
+
     /// <summary>Reads a blob and checks that it still hashes to its name.</summary>
     /// <exception cref="FileNotFoundException">No blob has that hash.</exception>
     /// <exception cref="InvalidDataException">The blob on disk no longer matches its hash.</exception>
     public async Task<byte[]> GetAsync(string sha256, CancellationToken cancellationToken = default)
     {
-        var path = PathOf(sha256);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Payload {sha256} is not in the payload store at {directory}.", path);
-        }
+        return Checked(sha256, await File.ReadAllBytesAsync(ExistingPath(sha256), cancellationToken));
+    }
 
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+    private string ExistingPath(string sha256)
+    {
+        var path = PathOf(sha256);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"Payload {sha256} is not in the payload store at {directory}.", path);
+    }
+
+    private byte[] Checked(string sha256, byte[] bytes)
+    {
         var actual = Sha256Hex.Of(bytes);
         return actual == sha256
             ? bytes
-            : throw new InvalidDataException($"Payload file {path} hashes to {actual}, not to its name: it was changed on disk.");
+            : throw new InvalidDataException($"Payload file {PathOf(sha256)} hashes to {actual}, not to its name: it was changed on disk.");
     }
 
     private string PathOf(string sha256)

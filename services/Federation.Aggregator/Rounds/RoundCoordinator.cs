@@ -6,6 +6,7 @@ using Federation.Aggregator.Payloads;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.EventStore;
+using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -78,23 +79,61 @@ public sealed class RoundCoordinator(
         }
     }, cancellationToken);
 
-    /// <summary>Opens the next round on the current model, unless one is open.</summary>
-    public Task OpenNextRoundAsync(CancellationToken cancellationToken) => LockedAsync(async () =>
+    /// <summary>
+    /// Opens the next round on the current model with <paramref name="plan"/>, inviting
+    /// <paramref name="invited"/> (every enrolled gateway when null). Returns null when a round is already open.
+    /// </summary>
+    /// <exception cref="ArgumentException">An invited gateway is not enrolled.</exception>
+    public async Task<RoundOpened?> OpenRoundAsync(RoundPlan plan, IReadOnlyList<string>? invited, CancellationToken cancellationToken)
+    {
+        var unknown = invited?.FirstOrDefault(gateway => gateways.Find(gateway) is null);
+        if (unknown is not null)
+        {
+            throw new ArgumentException($"Gateway '{unknown}' is not enrolled, so it cannot be invited.", nameof(invited));
+        }
+
+        RoundOpened? opened = null;
+        await LockedAsync(async () => opened = await OpenLockedAsync(plan, invited ?? gateways.Ids, cancellationToken), cancellationToken);
+        return opened;
+    }
+
+    /// <summary>Aborts round <paramref name="roundNumber"/> if it is the open round; returns the closing event, or null when it is not open.</summary>
+    public async Task<RoundClosed?> AbortAsync(int roundNumber, CancellationToken cancellationToken)
+    {
+        RoundClosed? closed = null;
+        await LockedAsync(async () =>
+        {
+            if (round is not { IsOpen: true } || round.Round != roundNumber)
+            {
+                return;
+            }
+
+            closed = RoundDecisions.Abort(round, clock.GetUtcNow());
+            await history.AppendAsync(EventStreams.Round(round.Round), round.StreamVersion, closed, cancellationToken);
+            round = round.Apply(closed);
+            RoundsClosed++;
+            logger.LogWarning("Round {Round} aborted by an operator", closed.Round);
+        }, cancellationToken);
+        return closed;
+    }
+
+    private async Task<RoundOpened?> OpenLockedAsync(RoundPlan plan, IReadOnlyList<string> invited, CancellationToken cancellationToken)
     {
         if (round is { IsOpen: true })
         {
-            return;
+            return null;
         }
 
         var model = CurrentModel;
-        var opened = RoundDecisions.Open((round?.Round ?? 0) + 1, model, options.Rounds, gateways.Ids, clock.GetUtcNow());
+        var opened = RoundDecisions.Open((round?.Round ?? 0) + 1, model, plan, invited, clock.GetUtcNow());
         await history.AppendAsync(EventStreams.Round(opened.Round), ExpectedVersion.NoStream, opened, cancellationToken);
         round = RoundState.Start(opened);
         logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
         await bus.Publish(
             new RoundAnnounced(opened.Round, model.Version, model.Sha256, model.Bytes, opened.Training, opened.Invited, opened.Deadline),
             cancellationToken);
-    }, cancellationToken);
+        return opened;
+    }
 
     /// <summary>
     /// Checks a contribution and records it as accepted or rejected. Never throws for bad input:
@@ -215,13 +254,17 @@ public sealed class RoundCoordinator(
                 $"Round {closedRound.Round} was opened on model version {closedRound.Opened.BaseModelVersion}, but the latest is {baseModel.Version}.");
         }
 
-        var parameters = await FedAvgAggregation.AggregateAsync(baseModel.Parameters, closedRound.Accepted, payloads, cancellationToken);
+        var strategy = AggregationStrategies.Create(closedRound.Opened.Strategy, closedRound.Opened.StrategyParameters);
+        var previousState = StrategyAggregation.PreviousState(strategy, baseModel.StrategyStateSha256, payloads);
+        var result = StrategyAggregation.Aggregate(strategy, baseModel.Parameters, closedRound.Accepted, payloads, previousState);
+        var stateSha256 = result.State is { } state ? await payloads.PutAsync(state.ToSafeTensors(), cancellationToken) : null;
+        var selected = result.SelectedClientIds.ToHashSet(StringComparer.Ordinal);
         var contributions = closedRound.Accepted
-            .Select(accepted => new ContributionUsed(accepted.GatewayId, accepted.KeyId, accepted.PayloadSha256, accepted.SampleCount))
+            .Select(accepted => new ContributionUsed(accepted.GatewayId, accepted.KeyId, accepted.PayloadSha256, accepted.SampleCount, selected.Contains(accepted.GatewayId)))
             .ToList();
         current = await StoreAndAppendModelAsync(
-            baseModel.Version + 1, parameters, closedRound.Round, baseModel.Version, FedAvgAggregation.Strategy,
-            closedRound.Opened.StrategyParameters, null, contributions, cancellationToken);
+            baseModel.Version + 1, result.Model, closedRound.Round, baseModel.Version, strategy.Name,
+            strategy.Parameters, stateSha256, contributions, cancellationToken);
         logger.LogInformation("Published model version {Version} ({Sha256}) from round {Round}", current.Version, current.Sha256, closedRound.Round);
         await bus.Publish(new ModelPublished(current.Version, current.Sha256, closedRound.Round, current.Bytes), cancellationToken);
     }
@@ -244,12 +287,12 @@ public sealed class RoundCoordinator(
             version, sha256, bytes.LongLength, fromRound, baseVersion, strategy, strategyParameters, strategyStateSha256, contributions, clock.GetUtcNow());
         var result = await history.AppendAsync(EventStreams.Models, modelsStreamVersion, published, cancellationToken);
         modelsStreamVersion = result.StreamVersion;
-        return new ModelVersion(version, sha256, bytes, parameters);
+        return new ModelVersion(version, sha256, bytes, parameters, strategyStateSha256);
     }
 
     private async Task<ModelVersion> LoadModelAsync(ModelVersionPublished published, CancellationToken cancellationToken)
     {
         var bytes = await payloads.GetAsync(published.ModelSha256, cancellationToken);
-        return new ModelVersion(published.Version, published.ModelSha256, bytes, SafeTensors.Read(bytes));
+        return new ModelVersion(published.Version, published.ModelSha256, bytes, SafeTensors.Read(bytes), published.StrategyStateSha256);
     }
 }

@@ -2,6 +2,7 @@ using Federation.Aggregator.Contributions;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 
 namespace Federation.Aggregator.Rounds;
@@ -12,12 +13,23 @@ namespace Federation.Aggregator.Rounds;
 /// </summary>
 public static class RoundDecisions
 {
-    /// <summary>Opens round <paramref name="round"/> from a base model.</summary>
+    /// <summary>
+    /// Opens round <paramref name="round"/> from a base model. The event records the strategy's
+    /// effective parameters (defaults included), so the round can be re-aggregated from history alone;
+    /// a strategy's client settings (FedProx's μ) take precedence over the plan's.
+    /// </summary>
+    /// <exception cref="ArgumentException">The strategy or its parameters are unknown or out of range.</exception>
     public static RoundOpened Open(
-        int round, ModelVersion baseModel, RoundPlan plan, IReadOnlyList<string> invited, DateTimeOffset now) =>
-        new(round, baseModel.Version, baseModel.Sha256, plan.Strategy, plan.StrategyParameters, plan.MaxUpdateNorm,
+        int round, ModelVersion baseModel, RoundPlan plan, IReadOnlyList<string> invited, DateTimeOffset now)
+    {
+        var strategy = AggregationStrategies.Create(plan.Strategy, plan.StrategyParameters);
+        var configuration = strategy.ConfigureRound();
+        var proximalMu = configuration.ClientSettings.GetValueOrDefault("proximal_mu", plan.ProximalMu);
+        return new RoundOpened(
+            round, baseModel.Version, baseModel.Sha256, strategy.Name, strategy.Parameters, plan.MaxUpdateNorm,
             plan.MinParticipants, invited,
-            new TrainingPlan(plan.Epochs, plan.BatchSize, plan.LearningRate, plan.Seed, plan.ProximalMu), now + plan.Duration, now);
+            new TrainingPlan(plan.Epochs, plan.BatchSize, plan.LearningRate, plan.Seed, proximalMu), now + plan.Duration, now);
+    }
 
     /// <summary>
     /// The round-dependent checks of a contribution that passed the stateless ones: the round is
@@ -61,6 +73,10 @@ public static class RoundDecisions
             ? new Rejection(RejectionReason.NormTooLarge, $"The update's L2 norm {norm:G6} exceeds round {round.Round}'s bound {bound:G6}.")
             : null;
     }
+
+    /// <summary>An operator stops the round; nothing is aggregated.</summary>
+    public static RoundClosed Abort(RoundState round, DateTimeOffset now) =>
+        new(round.Round, RoundOutcome.AbortedByOperator, round.Accepted.Count, round.RejectedCount, now);
 
     /// <summary>
     /// Whether the round closes now: as soon as every invited gateway is accepted, or at the

@@ -41,4 +41,7 @@ public sealed class RoundPlan
 
     /// <summary>FedProx proximal weight μ for local training; 0 for plain SGD.</summary>
     public double ProximalMu { get; set; }
+
+    /// <summary>What stops this plan from running with <paramref name="enrolledGateways"/> gateways, or null.</summary>
+    public string? RoundPlanProblem(int enrolledGateways) => RoundPlanValidation.Problem(this, enrolledGateways);
 }

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace Federation.Aggregator.Rounds;
 
 /// <summary>
-/// Drives the round plan: rebuilds the coordinator from the history at start, opens a round
-/// whenever none is open, and closes rounds whose deadline has passed, until the plan's rounds
-/// are done. A failing step is logged and retried on the next tick; the aggregator keeps serving.
+/// Drives rounds: rebuilds the coordinator from the history at start, closes rounds whose
+/// deadline has passed, and, until <see cref="RoundPlan.Count"/> rounds have closed, opens the
+/// next one whenever none is open (after that, rounds open when the model team asks). A failing step is logged and retried on the next tick; the aggregator keeps serving.
 /// </summary>
 public sealed class RoundScheduler(
     RoundCoordinator coordinator, AggregatorOptions options, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
@@ -35,17 +35,17 @@ public sealed class RoundScheduler(
 
     private async Task StepAsync(CancellationToken cancellationToken)
     {
-        if (coordinator.RoundsClosed >= options.Rounds.Count)
-        {
-            progress.MarkPlanCompleted();
-        }
-        else if (coordinator.LatestRound is { IsOpen: true })
+        if (coordinator.LatestRound is { IsOpen: true })
         {
             await coordinator.CheckDeadlineAsync(cancellationToken);
         }
+        else if (coordinator.RoundsClosed >= options.Rounds.Count)
+        {
+            progress.MarkPlanCompleted();
+        }
         else
         {
-            await coordinator.OpenNextRoundAsync(cancellationToken);
+            await coordinator.OpenRoundAsync(options.Rounds, null, cancellationToken);
         }
     }
 }

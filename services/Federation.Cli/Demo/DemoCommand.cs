@@ -1,4 +1,5 @@
 using Federation.Aggregator;
+using Federation.Aggregator.Evaluations;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
@@ -28,7 +29,7 @@ public static class DemoCommand
     public static async Task<int> RunAsync(DemoSettings settings)
     {
         ResetDataDirectory(settings.DataDirectory);
-        AnsiConsole.MarkupLine($"[bold]Federation demo[/]: {settings.Factories} factories, {settings.Rounds} rounds, {settings.Model}, data in [blue]{settings.DataDirectory}[/]");
+        AnsiConsole.MarkupLine($"[bold]Federation demo[/]: {settings.Factories} factories, {settings.Rounds} rounds, {settings.Model}, {settings.Strategy}, data in [blue]{settings.DataDirectory}[/]");
 
         var training = FashionMnist.LoadTraining();
         var test = FashionMnist.LoadTest();
@@ -58,10 +59,12 @@ public static class DemoCommand
         var summaries = await RoundSummaries.ReadAsync(history);
         var testAccuracies = await TestAccuraciesAsync(summaries, host.Services.GetRequiredService<PayloadStore>(), test);
         var finalModel = host.Services.GetRequiredService<RoundCoordinator>().CurrentModel;
+        var finalMetrics = await ModelMetrics.ReadAsync(history, finalModel.Version);
         var eventCount = await history.Store.GetLastPositionAsync();
         await host.StopAsync();
 
         ShowRounds(summaries, testAccuracies);
+        ShowFactoryMetrics(finalMetrics);
         var federatedAccuracy = testAccuracies.GetValueOrDefault(finalModel.Sha256);
         var centralAccuracy = AnsiConsole.Status().Start("Training the same model centrally on all the data…", _ => TrainCentrally(settings, training, test));
         ShowComparison(federatedAccuracy, centralAccuracy, settings);
@@ -101,7 +104,9 @@ public static class DemoCommand
         Rounds = new RoundPlan
         {
             Count = settings.Rounds,
-            MinParticipants = 2,
+            Strategy = settings.Strategy,
+            StrategyParameters = settings.StrategyParameters,
+            MinParticipants = settings.Factories,
             Duration = TimeSpan.FromMinutes(5),
             Epochs = settings.LocalEpochs,
             BatchSize = settings.BatchSize,
@@ -177,6 +182,36 @@ public static class DemoCommand
 
         AnsiConsole.Write(table);
     }
+
+    private static void ShowFactoryMetrics(ModelMetrics metrics)
+    {
+        var table = new Table().Title($"Model v{metrics.ModelVersion} as each factory measured it on its own held-out data (signed reports)")
+            .AddColumns("Factory", "Accuracy", "Loss", "Samples", "Weakest class", "Strongest class");
+        foreach (var report in metrics.PerGateway.OrderBy(report => report.GatewayId, StringComparer.Ordinal))
+        {
+            var overall = report.Metrics.Where(metric => metric.Slice is null).ToDictionary(metric => metric.Name);
+            var classes = report.Metrics.Where(metric => metric is { Name: "accuracy", Slice: not null }).OrderBy(metric => metric.Value).ToList();
+            table.AddRow(
+                report.GatewayId,
+                $"{overall["accuracy"].Value:P2}",
+                $"{overall["loss"].Value:0.000}",
+                overall["accuracy"].SampleCount.ToString(),
+                classes.Count > 0 ? ClassSlice(classes[0]) : "-",
+                classes.Count > 0 ? ClassSlice(classes[^1]) : "-");
+        }
+
+        var global = metrics.Global.FirstOrDefault(metric => metric is { Name: "accuracy", Slice: null });
+        AnsiConsole.Write(table);
+        if (global is not null)
+        {
+            AnsiConsole.MarkupLine($"All factories together (weighted by samples): {global.Value:P2} over {global.SampleCount} held-out samples");
+        }
+    }
+
+    private static string ClassSlice(Federation.Contracts.Signing.MetricValue metric) =>
+        int.TryParse(metric.Slice!["class=".Length..], out var label) && label < FashionMnist.ClassNames.Count
+            ? $"{FashionMnist.ClassNames[label]} {metric.Value:P0} (n={metric.SampleCount})"
+            : $"{metric.Slice} {metric.Value:P0}";
 
     private static double TrainCentrally(DemoSettings settings, Dataset training, Dataset test)
     {

@@ -6,7 +6,9 @@ namespace Federation.Cli.Demo;
 /// <param name="DataDirectory">Where the history and payloads go (emptied first).</param>
 /// <param name="Rounds">Rounds to run.</param>
 /// <param name="Model">Model kind.</param>
-public sealed record DemoSettings(string DataDirectory, int Rounds, ModelKind Model)
+/// <param name="Strategy">Aggregation strategy.</param>
+/// <param name="StrategyParameters">The strategy's parameters.</param>
+public sealed record DemoSettings(string DataDirectory, int Rounds, ModelKind Model, string Strategy, Dictionary<string, double> StrategyParameters)
 {
     /// <summary>Number of factories.</summary>
     public int Factories { get; init; } = 3;
@@ -41,6 +43,8 @@ public sealed record DemoSettings(string DataDirectory, int Rounds, ModelKind Mo
         var rounds = arguments.Number("rounds", 10);
         return rounds < 1
             ? throw new CommandLineException("--rounds must be at least 1.")
-            : new DemoSettings(Path.GetFullPath(arguments.Text("data", "data/demo")), rounds, model);
+            : new DemoSettings(
+                Path.GetFullPath(arguments.Text("data", "data/demo")), rounds, model,
+                arguments.Text("strategy", "fedavg"), StrategyArguments.Parameters(arguments.All("param")));
     }
 }

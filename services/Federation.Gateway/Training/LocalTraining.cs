@@ -24,7 +24,10 @@ public static class LocalTraining
             round.Training.Epochs,
             round.Training.BatchSize,
             (float)round.Training.LearningRate,
-            StableSeed.For(round.Training.Seed, round.Round, gateway.Id));
+            StableSeed.For(round.Training.Seed, round.Round, gateway.Id))
+        {
+            ProximalMu = (float)round.Training.ProximalMu,
+        };
         var trained = SgdTrainer.Train(spec, baseModel, gateway.Data.Training, options);
         var payload = SafeTensors.Write(trained.Subtract(baseModel));
 

@@ -1,0 +1,88 @@
+using Federation.Aggregator;
+using Federation.Aggregator.History;
+using Federation.Aggregator.Payloads;
+using Federation.Aggregator.Rounds;
+using Federation.Contracts.Events;
+using Federation.Gateway;
+using Federation.Learning.Tensors;
+using Federation.Messaging;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Federation.EndToEnd.Tests;
+
+/// <summary>
+/// A whole federation in one process, wired exactly as the demo wires it: aggregator and gateways
+/// on the in-memory bus, history in SQLite in a temporary folder. Tests add their own misbehaving
+/// participants as extra consumers.
+/// </summary>
+public sealed class InProcessFederation : IAsyncDisposable
+{
+    private readonly IHost host;
+    private readonly string dataDirectory;
+
+    private InProcessFederation(IHost host, string dataDirectory)
+    {
+        this.host = host;
+        this.dataDirectory = dataDirectory;
+    }
+
+    public IServiceProvider Services => host.Services;
+
+    /// <summary>Starts a federation: <paramref name="gateways"/> behave; <paramref name="alsoEnrolled"/> are enrolled but driven by the test.</summary>
+    public static async Task<InProcessFederation> StartAsync(
+        IReadOnlyList<GatewayNode> gateways,
+        IReadOnlyList<GatewayNode> alsoEnrolled,
+        RoundPlan plan,
+        Action<IBusRegistrationConfigurator>? addConsumers = null,
+        Action<IServiceCollection>? addServices = null)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
+        var options = new AggregatorOptions
+        {
+            DataDirectory = dataDirectory,
+            Rounds = plan,
+            Gateways = gateways.Concat(alsoEnrolled)
+                .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span) })
+                .ToList(),
+        };
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        addServices?.Invoke(builder.Services);
+        builder.Services.AddFederationBus(builder.Configuration, bus =>
+        {
+            bus.AddAggregatorConsumers();
+            bus.AddGatewayConsumers("sites");
+            addConsumers?.Invoke(bus);
+        });
+        builder.Services.AddAggregator(options);
+        builder.Services.AddGateways(gateways);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new InProcessFederation(host, dataDirectory);
+    }
+
+    /// <summary>Waits until the plan's rounds have closed.</summary>
+    public Task CompletionAsync(TimeSpan timeout) => Services.GetRequiredService<FederationProgress>().PlanCompleted.WaitAsync(timeout);
+
+    /// <summary>Every event in the history, in order.</summary>
+    public Task<List<IFederationEvent>> EventsAsync() =>
+        Services.GetRequiredService<EventHistory>().ReadAllAsync().Select(entry => entry.Event).ToListAsync().AsTask();
+
+    /// <summary>The parameters of a published model version.</summary>
+    public async Task<TensorSet> ModelAsync(ModelVersionPublished published) =>
+        SafeTensors.Read(await Services.GetRequiredService<PayloadStore>().GetAsync(published.ModelSha256));
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        host.Dispose();
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Federation.Aggregator.Rounds;
+using Federation.Contracts.Events;
+using Federation.Gateway;
+using Federation.Gateway.Data;
+using Federation.Learning.Models;
+using Federation.Learning.Training;
+using Federation.Trust;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Federation.EndToEnd.Tests;
+
+/// <summary>Rounds the model team steers, over the real in-process bus: robust strategies and stragglers.</summary>
+public sealed class RoundSteeringTests(ITestOutputHelper output)
+{
+    private const int Rounds = 6;
+
+    [Fact]
+    public async Task Robust_strategies_hold_against_a_poisoning_factory_while_FedAvg_degrades()
+    {
+        // Five factories with mildly different data; in the poisoned runs factory-5 sends its update sign-flipped and ×10.
+        // Krum moves the model with one factory's update per round, so each factory needs enough data
+        // (all 60,000 images: 12,000 each) for one site's update to stand for the whole.
+        var sites = SiteSplit.Split(FashionMnistSample.AllTraining, 5, alpha: 10, seed: 11);
+        var runs = new (string Label, string Strategy, Dictionary<string, double> Parameters, bool Poisoned)[]
+        {
+            ("all honest", "fedavg", [], false),
+            ("poisoned", "fedavg", [], true),
+            ("poisoned", "krum", new() { ["f"] = 1 }, true),
+            ("poisoned", "fedmedian", [], true),
+            ("poisoned", "trimmed-mean", new() { ["beta"] = 0.2 }, true),
+        };
+
+        var accuracy = new Dictionary<(string Label, string Strategy), double>();
+        var published = new Dictionary<(string Label, string Strategy), List<ModelVersionPublished>>();
+        foreach (var run in runs)
+        {
+            (accuracy[(run.Label, run.Strategy)], published[(run.Label, run.Strategy)]) = await RunAsync(sites, run.Strategy, run.Parameters, run.Poisoned);
+        }
+
+        var honest = accuracy[("all honest", "fedavg")];
+        foreach (var ((label, strategy), value) in accuracy)
+        {
+            output.WriteLine($"{label,-10} {strategy,-13} {value:P2}  ({(value - honest) * 100:+0.00;-0.00} points vs all-honest FedAvg)");
+        }
+
+        accuracy[("poisoned", "fedavg")].ShouldBeLessThan(honest - 0.10);
+        // Provenance says who Krum left out: the poisoner is recorded but never selected.
+        published[("poisoned", "krum")].Skip(1).ShouldAllBe(version =>
+            version.Contributions.Single(used => used.GatewayId == "factory-5").Selected == false && version.Contributions.Count == 5);
+        published[("poisoned", "fedmedian")].Skip(1).ShouldAllBe(version => version.Contributions.All(used => used.Selected));
+        foreach (var strategy in new[] { "krum", "fedmedian", "trimmed-mean" })
+        {
+            accuracy[("poisoned", strategy)].ShouldBeGreaterThan(honest - 0.03, $"{strategy} under poisoning");
+        }
+    }
+
+    [Fact]
+    public async Task A_silent_gateway_does_not_block_the_round_and_its_late_update_is_rejected_as_late()
+    {
+        var sites = SiteSplit.Split(FashionMnistSample.Training, 3, alpha: 0.5, seed: 3);
+        var gateways = sites.Take(2).Select((data, index) => new GatewayNode($"factory-{index + 1}", Ed25519KeyPair.Generate(), data, TimeProvider.System)).ToList();
+        var straggler = new Straggler(new GatewayNode("factory-3", Ed25519KeyPair.Generate(), sites[2], TimeProvider.System), TimeSpan.FromSeconds(1));
+        var plan = new RoundPlan { Count = 1, MinParticipants = 2, Duration = TimeSpan.FromSeconds(3), LearningRate = 0.05 };
+
+        await using var federation = await InProcessFederation.StartAsync(
+            gateways, [straggler.Node], plan,
+            bus => bus.AddConsumer<StragglingConsumer>().Endpoint(endpoint => endpoint.Name = "straggler"),
+            services => services.AddSingleton(straggler));
+        await federation.CompletionAsync(TimeSpan.FromMinutes(1));
+        await WaitUntilAsync(async () => (await federation.EventsAsync()).OfType<ContributionRejected>().Any(), TimeSpan.FromSeconds(20));
+        var events = await federation.EventsAsync();
+
+        var closed = events.OfType<RoundClosed>().Single();
+        closed.Outcome.ShouldBe(RoundOutcome.DeadlinePassed);
+        events.OfType<ModelVersionPublished>().Last().Contributions.Select(used => used.GatewayId).Order().ShouldBe(["factory-1", "factory-2"]);
+        var late = events.OfType<ContributionRejected>().Single();
+        late.GatewayId.ShouldBe("factory-3");
+        late.Reason.ShouldBe(RejectionReason.Late);
+    }
+
+    private static async Task<(double Accuracy, List<ModelVersionPublished> Published)> RunAsync(
+        IReadOnlyList<LocalData> sites, string strategy, Dictionary<string, double> parameters, bool poisoned)
+    {
+        var gateways = sites.Take(4).Select((data, index) => new GatewayNode($"factory-{index + 1}", Ed25519KeyPair.Generate(), data, TimeProvider.System)).ToList();
+        var fifthKey = Ed25519KeyPair.Generate();
+        var fifth = new GatewayNode("factory-5", fifthKey, sites[4], TimeProvider.System);
+        var plan = new RoundPlan
+        {
+            Count = Rounds, Strategy = strategy, StrategyParameters = parameters, MinParticipants = 5,
+            Duration = TimeSpan.FromSeconds(60), LearningRate = 0.05,
+        };
+
+        await using var federation = poisoned
+            ? await InProcessFederation.StartAsync(
+                gateways, [fifth], plan,
+                bus => bus.AddConsumer<PoisoningConsumer>().Endpoint(endpoint => endpoint.Name = "poisoner"),
+                services => services.AddSingleton(new Poisoner(fifth, fifthKey, -10f)))
+            : await InProcessFederation.StartAsync([.. gateways, fifth], [], plan);
+        await federation.CompletionAsync(TimeSpan.FromMinutes(2));
+        var published = (await federation.EventsAsync()).OfType<ModelVersionPublished>().ToList();
+        var final = await federation.ModelAsync(published.Last());
+        return (Evaluator.Evaluate(ModelSpec.FromParameters(final), final, FashionMnistSample.Test).Accuracy, published);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
