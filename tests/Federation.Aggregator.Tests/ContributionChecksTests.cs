@@ -136,6 +136,19 @@ public sealed class ContributionChecksTests
     }
 
     [Fact]
+    public void An_update_stored_as_F16_is_rejected_as_a_dtype_mismatch()
+    {
+        // linear.bias as F16 (three 0.25 values), linear.weight as F32 zeros: a valid file, but not the base model's dtype.
+        var header = """{"linear.bias":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"linear.weight":{"dtype":"F32","shape":[3,4],"data_offsets":[6,54]}}"""u8.ToArray();
+        var payload = BitConverter.GetBytes((ulong)header.Length).Concat(header).Concat(Enumerable.Repeat(new byte[] { 0x00, 0x34 }, 3).SelectMany(b => b)).Concat(new byte[48]).ToArray();
+
+        var result = ContributionChecks.Check(gateway.Contribute(payload), TestGateway.Enrol(gateway));
+
+        result.Rejection!.Reason.ShouldBe(RejectionReason.DtypeMismatch);
+        result.Rejection.Detail.ShouldContain("linear.bias");
+    }
+
+    [Fact]
     public void A_non_positive_sample_count_is_rejected()
     {
         ReasonFor(gateway.Contribute(TestGateway.Update(), samples: 0)).ShouldBe(RejectionReason.InvalidSampleCount);

@@ -24,6 +24,9 @@ public enum RejectionReason
     /// <summary>The payload's tensor names or shapes differ from the base model's.</summary>
     ShapeMismatch,
 
+    /// <summary>The payload stores a tensor in another dtype than the base model's (F32).</summary>
+    DtypeMismatch,
+
     /// <summary>The payload holds NaN or infinite values.</summary>
     NonFiniteValues,
 

@@ -44,6 +44,12 @@ public static class ContributionChecks
         try
         {
             update = SafeTensors.Read(payload);
+            // Model versions are always F32; a narrower update would silently lose precision.
+            if (SafeTensors.ReadDTypes(payload).FirstOrDefault(pair => pair.Value != "F32") is { Key: not null } narrow)
+            {
+                update = null;
+                return new Rejection(RejectionReason.DtypeMismatch, $"Tensor '{narrow.Key}' is stored as {narrow.Value}; the base model's tensors are F32.");
+            }
         }
         catch (SafeTensorsFormatException error)
         {

@@ -86,4 +86,14 @@ public static class SafeTensors
     /// <exception cref="SafeTensorsFormatException">The bytes are not a valid safetensors file.</exception>
     public static IReadOnlyDictionary<string, string> ReadMetadata(ReadOnlySpan<byte> bytes) =>
         SafeTensorsHeader.Parse(bytes).Metadata;
+
+    /// <summary>
+    /// Reads each tensor's stored dtype (F32, F16 or BF16), after validating the whole header.
+    /// <see cref="Read"/> widens every dtype to float, so a caller that must insist on one dtype asks here.
+    /// </summary>
+    /// <param name="bytes">The whole file.</param>
+    /// <returns>Tensor name to dtype.</returns>
+    /// <exception cref="SafeTensorsFormatException">The bytes are not a valid safetensors file.</exception>
+    public static IReadOnlyDictionary<string, string> ReadDTypes(ReadOnlySpan<byte> bytes) =>
+        SafeTensorsHeader.Parse(bytes).Entries.ToDictionary(entry => entry.Name, entry => entry.DType, StringComparer.Ordinal);
 }
