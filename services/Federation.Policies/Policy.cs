@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+
+namespace Federation.Policies;
+
+/// <summary>
+/// What a factory lets leave its site, as loaded from a policy file by <see cref="PolicyLoader"/>: which kinds of
+/// message, to which aggregator keys, until when, and under which rules. Immutable.
+/// </summary>
+/// <remarks>
+/// The shape mirrors the YAML file (see <c>policies/example.yaml</c>). The loader guarantees that whenever
+/// <see cref="ReleaseKind.ModelUpdate"/> is allowed, <see cref="MinimumSamples"/>, <see cref="Clipping"/> and
+/// <see cref="Privacy"/> are set and <see cref="Tensors"/> is not empty, and that whenever
+/// <see cref="ReleaseKind.EvaluationMetrics"/> is allowed, <see cref="Metrics"/> is not empty.
+/// </remarks>
+public sealed class Policy
+{
+    internal Policy(
+        string id,
+        string? name,
+        int version,
+        DateTimeOffset expires,
+        ImmutableArray<ReleaseKind> allowedKinds,
+        ImmutableArray<string> aggregatorKeyIds,
+        long? minimumSamples,
+        ImmutableArray<TensorRule> tensors,
+        ClippingRule? clipping,
+        PrivacyRule? privacy,
+        ImmutableArray<MetricRule> metrics)
+    {
+        Id = id;
+        Name = name;
+        Version = version;
+        Expires = expires;
+        AllowedKinds = allowedKinds;
+        AggregatorKeyIds = aggregatorKeyIds;
+        MinimumSamples = minimumSamples;
+        Tensors = tensors;
+        Clipping = clipping;
+        Privacy = privacy;
+        Metrics = metrics;
+    }
+
+    /// <summary>The policy's identifier (<c>id</c>), e.g. <c>factory-1-release</c>.</summary>
+    public string Id { get; }
+
+    /// <summary>A human-readable name (<c>name</c>), or null.</summary>
+    public string? Name { get; }
+
+    /// <summary>The policy version (<c>version</c>), a positive integer the factory raises on every change.</summary>
+    public int Version { get; }
+
+    /// <summary>The instant from which the policy allows nothing (<c>expires</c>).</summary>
+    public DateTimeOffset Expires { get; }
+
+    /// <summary>The kinds of message that may leave (<c>allow</c>), without duplicates, in enum order.</summary>
+    public ImmutableArray<ReleaseKind> AllowedKinds { get; }
+
+    /// <summary>
+    /// The aggregator keys that may receive anything (<c>aggregatorKeys</c>): Ed25519 key ids, each the lowercase hex
+    /// SHA-256 of the 32-byte public key.
+    /// </summary>
+    public ImmutableArray<string> AggregatorKeyIds { get; }
+
+    /// <summary>The fewest local training samples behind one model update (<c>minimumSamples</c>).</summary>
+    public long? MinimumSamples { get; }
+
+    /// <summary>The tensors a model update must consist of, exactly, in ordinal name order (<c>tensors</c>).</summary>
+    public ImmutableArray<TensorRule> Tensors { get; }
+
+    /// <summary>The L2 clipping applied to a model update before noise (<c>clipping</c>).</summary>
+    public ClippingRule? Clipping { get; }
+
+    /// <summary>Gaussian noise and the privacy budget (<c>privacy</c>).</summary>
+    public PrivacyRule? Privacy { get; }
+
+    /// <summary>The aggregate metrics that may be reported, in ordinal name order (<c>metrics</c>).</summary>
+    public ImmutableArray<MetricRule> Metrics { get; }
+
+    /// <summary>Whether <paramref name="kind"/> is listed under <c>allow</c>.</summary>
+    /// <param name="kind">The kind of message.</param>
+    /// <returns>True when it may leave (subject to the other rules).</returns>
+    public bool Allows(ReleaseKind kind) => AllowedKinds.Contains(kind);
+
+    /// <summary>Whether the policy has expired at <paramref name="now"/> (from <see cref="Expires"/> on).</summary>
+    /// <param name="now">The current time, passed in by the caller.</param>
+    /// <returns>True when nothing may leave any more.</returns>
+    public bool IsExpiredAt(DateTimeOffset now) => now >= Expires;
+}
+
+/// <summary>One allowlisted tensor and the shape it must have.</summary>
+/// <param name="Name">The tensor name, e.g. <c>linear.weight</c>.</param>
+/// <param name="Shape">The dimensions, outermost first, e.g. [10, 784]; empty for a scalar.</param>
+public sealed record TensorRule(string Name, ImmutableArray<int> Shape);
+
+/// <summary>L2 clipping of a whole model update.</summary>
+/// <param name="MaxL2Norm">The bound C on the flat L2 norm of the update over all tensors.</param>
+public sealed record ClippingRule(double MaxL2Norm);
+
+/// <summary>Differential privacy for model updates.</summary>
+/// <param name="NoiseMultiplier">z: Gaussian noise with σ = z · C is added to each clipped update.</param>
+/// <param name="Budget">The (ε, δ) budget per sliding window.</param>
+public sealed record PrivacyRule(double NoiseMultiplier, PrivacyBudget Budget);
+
+/// <summary>A privacy budget: everything released in any window of length <paramref name="Window"/> is (ε, δ)-DP.</summary>
+/// <param name="Epsilon">ε, positive.</param>
+/// <param name="Delta">δ, in (0, 1).</param>
+/// <param name="Window">The sliding window, e.g. 30 days.</param>
+public sealed record PrivacyBudget(double Epsilon, double Delta, TimeSpan Window);
+
+/// <summary>An allowlisted aggregate metric.</summary>
+/// <param name="Name">The metric name, e.g. <c>accuracy</c>.</param>
+/// <param name="MinimumSamples">The fewest samples the reported value may be computed over.</param>
+public sealed record MetricRule(string Name, long MinimumSamples);

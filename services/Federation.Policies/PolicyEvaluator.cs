@@ -1,0 +1,278 @@
+using System.Globalization;
+using Federation.Learning.Privacy;
+using Federation.Learning.Tensors;
+
+namespace Federation.Policies;
+
+/// <summary>
+/// Decides, as pure functions of their inputs (the time included), whether a model update or a set of evaluation
+/// metrics may leave the site under a policy, and transforms what may.
+/// </summary>
+/// <remarks>
+/// Checks run in a fixed order and stop at the first failure, which becomes the decision's reason; a denied decision
+/// carries no payload. Everything fails closed: an expired policy, a kind not listed, an unknown recipient, too few
+/// samples, an unlisted or misshapen tensor, a non-finite value or an exhausted budget each deny.
+/// </remarks>
+public static class PolicyEvaluator
+{
+    /// <summary>
+    /// Judges a model update: policy not expired; <c>model-update</c> allowed; recipient key allowed; enough samples;
+    /// exactly the allowlisted tensors and shapes; finite values; then clips to <c>clipping.maxL2Norm</c>, adds
+    /// Gaussian noise with σ = <c>privacy.noiseMultiplier</c> × <c>maxL2Norm</c>, and checks that ε over the budget
+    /// window, this release included, stays within <c>privacy.budget</c>.
+    /// </summary>
+    /// <param name="policy">The policy in force.</param>
+    /// <param name="policyHash">The policy file's <see cref="PolicyHash"/>, recorded in the decision.</param>
+    /// <param name="request">The update and its training parameters.</param>
+    /// <param name="ledger">The privacy spent so far.</param>
+    /// <param name="now">The decision time; also the release time recorded in the ledger.</param>
+    /// <returns>The decision; when allowed, the payload holds the noisy update and the updated ledger.</returns>
+    /// <remarks>
+    /// The release is accounted as one round of DP-SGD-style local training: <c>LocalSteps</c> steps of the sampled
+    /// Gaussian mechanism with noise multiplier z = <c>privacy.noiseMultiplier</c> and sampling rate
+    /// q = min(1, <c>BatchSize</c> / <c>SampleCount</c>). That accounting is only sound if the local trainer itself
+    /// clipped per example and added noise with that multiplier at every step; the clipping and noise applied here to
+    /// the whole update bound what leaves even if it did not.
+    /// </remarks>
+    public static PolicyDecision<ReleasedModelUpdate> EvaluateModelUpdate(
+        Policy policy, string policyHash, ModelUpdateRequest request, PrivacyLedger ledger, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Update);
+        ArgumentNullException.ThrowIfNull(ledger);
+        RequireHash(policyHash);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.BatchSize, nameof(request));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.LocalSteps, nameof(request));
+        if (request.NoiseSeed.IsDefault || request.NoiseSeed.Length != CounterModeRandom.SeedLength)
+        {
+            throw new ArgumentException($"the noise seed must be {CounterModeRandom.SeedLength} bytes", nameof(request));
+        }
+
+        const ReleaseKind Kind = ReleaseKind.ModelUpdate;
+        var checks = new List<PolicyCheck>();
+        PolicyDecision<ReleasedModelUpdate> Deny(string name, string detail)
+        {
+            checks.Add(new PolicyCheck(name, Passed: false, detail));
+            return PolicyDecision<ReleasedModelUpdate>.Deny(Kind, policy, policyHash, now, checks);
+        }
+
+        if (CommonChecks(policy, Kind, request.AggregatorKeyId, now, checks) is { } failed)
+        {
+            return Deny(failed.Name, failed.Detail);
+        }
+
+        // The loader guarantees these whenever model-update is allowed; a policy without them allows nothing.
+        if (policy.MinimumSamples is not { } minimumSamples || policy.Clipping is not { } clipping
+            || policy.Privacy is not { } privacy || policy.Tensors.IsEmpty)
+        {
+            return Deny(PolicyChecks.KindAllowed, "the policy allows model-update but lacks its minimumSamples, tensors, clipping or privacy rules");
+        }
+
+        if (request.SampleCount < minimumSamples)
+        {
+            return Deny(PolicyChecks.MinimumSamples, Text($"trained on {request.SampleCount} samples; the policy requires at least {minimumSamples}"));
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.MinimumSamples, true, Text($"trained on {request.SampleCount} samples (at least {minimumSamples})")));
+
+        if (DescribeTensorDifference(request.Update, policy) is { } difference)
+        {
+            return Deny(PolicyChecks.TensorAllowlist, difference);
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.TensorAllowlist, true, Text($"exactly the {policy.Tensors.Length} allowlisted tensors with their shapes")));
+
+        if (request.Update.FindNonFinite() is { } nonFinite)
+        {
+            return Deny(PolicyChecks.FiniteValues, nonFinite);
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.FiniteValues, true, Text($"all {request.Update.ElementCount} values are finite")));
+
+        var clipped = L2Clipping.Clip(request.Update, clipping.MaxL2Norm);
+        checks.Add(new PolicyCheck(PolicyChecks.Clipping, true, clipped.WasClipped
+            ? Text($"L2 norm {clipped.OriginalNorm:G6} clipped to {clipping.MaxL2Norm:G6}")
+            : Text($"L2 norm {clipped.OriginalNorm:G6} within {clipping.MaxL2Norm:G6}")));
+
+        double sigma = GaussianNoise.StandardDeviation(privacy.NoiseMultiplier, clipping.MaxL2Norm);
+        TensorSet noisy;
+        using (var random = new CounterModeRandom(request.NoiseSeed.AsSpan()))
+        {
+            noisy = GaussianNoise.Add(clipped.Clipped, sigma, random);
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.Noise, true,
+            Text($"added N(0, σ²) per value with σ = {sigma:G6} (noise multiplier {privacy.NoiseMultiplier:G6} × clipping norm {clipping.MaxL2Norm:G6})")));
+
+        double samplingRate = Math.Min(1.0, (double)request.BatchSize / request.SampleCount);
+        var release = new PrivacyRelease(now, privacy.NoiseMultiplier, samplingRate, request.LocalSteps);
+        var budget = privacy.Budget;
+        var assessment = ledger.Assess(release, budget);
+        string window = WindowText.Format(budget.Window);
+        if (!assessment.WithinBudget)
+        {
+            string when = assessment.NeverFits
+                ? Text($"a single release with noise multiplier {privacy.NoiseMultiplier:G6}, sampling rate {samplingRate:G6} and {request.LocalSteps} steps costs more than the whole budget, so waiting will not help")
+                : $"the window frees up enough budget at {Instant(assessment.FreesUpAt!.Value)}";
+            return Deny(PolicyChecks.PrivacyBudget, Text(
+                $"privacy budget spent: this release would bring ε to {assessment.Epsilon:G4} over the last {window} (budget ε = {budget.Epsilon:G6} at δ = {budget.Delta:G6}, {assessment.ReleasesInWindow} earlier releases in the window); {when}"));
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.PrivacyBudget, true, Text(
+            $"ε = {assessment.Epsilon:G4} of {budget.Epsilon:G6} at δ = {budget.Delta:G6} over the last {window}, this release and {assessment.ReleasesInWindow} earlier ones included")));
+
+        var payload = new ReleasedModelUpdate(
+            noisy, clipped.OriginalNorm, clipped.WasClipped, sigma, release, assessment.Epsilon, ledger.Record(release));
+        return PolicyDecision<ReleasedModelUpdate>.Allow(Kind, policy, policyHash, now, checks, payload);
+    }
+
+    /// <summary>
+    /// Judges aggregate evaluation metrics: policy not expired; <c>evaluation-metrics</c> allowed; recipient key
+    /// allowed; every metric listed under <c>metrics</c>, reported once, with a finite value, and computed over at least
+    /// its <c>minimumSamples</c>. Only aggregate values of listed names can pass; there is no per-sample output.
+    /// </summary>
+    /// <param name="policy">The policy in force.</param>
+    /// <param name="policyHash">The policy file's <see cref="PolicyHash"/>, recorded in the decision.</param>
+    /// <param name="metrics">The metrics to report.</param>
+    /// <param name="aggregatorKeyId">The key id of the aggregator that will receive them.</param>
+    /// <param name="now">The decision time.</param>
+    /// <returns>The decision; when allowed, the payload holds the metrics unchanged.</returns>
+    public static PolicyDecision<ReleasedMetrics> EvaluateMetrics(
+        Policy policy, string policyHash, IReadOnlyList<MetricReport> metrics, string aggregatorKeyId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(metrics);
+        RequireHash(policyHash);
+
+        const ReleaseKind Kind = ReleaseKind.EvaluationMetrics;
+        var checks = new List<PolicyCheck>();
+        PolicyDecision<ReleasedMetrics> Deny(string name, string detail)
+        {
+            checks.Add(new PolicyCheck(name, Passed: false, detail));
+            return PolicyDecision<ReleasedMetrics>.Deny(Kind, policy, policyHash, now, checks);
+        }
+
+        if (CommonChecks(policy, Kind, aggregatorKeyId, now, checks) is { } failed)
+        {
+            return Deny(failed.Name, failed.Detail);
+        }
+
+        var rules = policy.Metrics.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var metric in metrics)
+        {
+            ArgumentNullException.ThrowIfNull(metric, nameof(metrics));
+            if (!rules.ContainsKey(metric.Name))
+            {
+                return Deny(PolicyChecks.MetricAllowlist, Text($"metric '{metric.Name}' is not listed in the policy's metrics ({string.Join(", ", rules.Keys)})"));
+            }
+
+            if (!seen.Add(metric.Name))
+            {
+                return Deny(PolicyChecks.MetricAllowlist, Text($"metric '{metric.Name}' is reported more than once"));
+            }
+
+            if (!double.IsFinite(metric.Value))
+            {
+                return Deny(PolicyChecks.MetricAllowlist, Text($"metric '{metric.Name}' has the non-finite value {metric.Value}"));
+            }
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.MetricAllowlist, true, Text($"{metrics.Count} listed metrics, each once, with finite values")));
+
+        foreach (var metric in metrics)
+        {
+            long minimum = rules[metric.Name].MinimumSamples;
+            if (metric.SampleCount < minimum)
+            {
+                return Deny(PolicyChecks.MetricMinimumSamples, Text(
+                    $"metric '{metric.Name}' was computed over {metric.SampleCount} samples; the policy requires at least {minimum}"));
+            }
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.MetricMinimumSamples, true, "every metric was computed over at least its minimum number of samples"));
+        return PolicyDecision<ReleasedMetrics>.Allow(Kind, policy, policyHash, now, checks, new ReleasedMetrics([.. metrics]));
+    }
+
+    /// <summary>Expiry, kind and recipient, common to every kind; returns the failed check or null.</summary>
+    private static PolicyCheck? CommonChecks(Policy policy, ReleaseKind kind, string? aggregatorKeyId, DateTimeOffset now, List<PolicyCheck> checks)
+    {
+        string expires = Instant(policy.Expires);
+        if (policy.IsExpiredAt(now))
+        {
+            return new PolicyCheck(PolicyChecks.NotExpired, false, Text($"policy '{policy.Id}' version {policy.Version} expired at {expires}; nothing may leave"));
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.NotExpired, true, $"valid until {expires}"));
+
+        if (!policy.Allows(kind))
+        {
+            string allowed = policy.AllowedKinds.IsEmpty ? "nothing" : string.Join(", ", policy.AllowedKinds.Select(k => k.ToName()));
+            return new PolicyCheck(PolicyChecks.KindAllowed, false, $"the policy does not allow {kind.ToName()} (allow: {allowed})");
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.KindAllowed, true, $"{kind.ToName()} is allowed"));
+
+        if (aggregatorKeyId is null || !policy.AggregatorKeyIds.Contains(aggregatorKeyId, StringComparer.Ordinal))
+        {
+            return new PolicyCheck(PolicyChecks.AggregatorKeyAllowed, false, $"aggregator key '{aggregatorKeyId}' is not listed in the policy's aggregatorKeys");
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.AggregatorKeyAllowed, true, $"aggregator key {aggregatorKeyId} is allowed"));
+        return null;
+    }
+
+    /// <summary>The first difference, in name order, between the update's tensors and the policy's; null when equal.</summary>
+    private static string? DescribeTensorDifference(TensorSet update, Policy policy)
+    {
+        var rules = policy.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var tensor in update)
+        {
+            if (!rules.TryGetValue(tensor.Name, out var rule))
+            {
+                return $"tensor '{tensor.Name}' is not allowlisted by the policy and may not leave";
+            }
+
+            if (!tensor.Shape.AsSpan().SequenceEqual(rule.Shape.AsSpan()))
+            {
+                return $"tensor '{tensor.Name}' has shape {Shape(tensor.Shape)}; the policy allows only {Shape(rule.Shape.AsSpan())}";
+            }
+        }
+
+        foreach (var rule in policy.Tensors)
+        {
+            if (!update.TryGet(rule.Name, out _))
+            {
+                return $"tensor '{rule.Name}' {Shape(rule.Shape.AsSpan())} required by the policy is missing from the update";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Shape(ReadOnlySpan<int> shape)
+    {
+        var parts = new string[shape.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            parts[i] = shape[i].ToString(CultureInfo.InvariantCulture);
+        }
+
+        return $"[{string.Join(", ", parts)}]";
+    }
+
+    private static void RequireHash(string policyHash)
+    {
+        if (!PolicyHash.IsWellFormed(policyHash))
+        {
+            throw new ArgumentException("the policy hash must be 64 lowercase hex digits (PolicyHash.Compute of the policy file)", nameof(policyHash));
+        }
+    }
+
+    /// <summary>An instant in UTC, to the second, e.g. <c>2026-07-01T12:00:00Z</c>.</summary>
+    private static string Instant(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
