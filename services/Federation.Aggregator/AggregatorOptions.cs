@@ -17,6 +17,9 @@ public sealed class AggregatorOptions
     /// <summary>How rounds run.</summary>
     public RoundPlan Rounds { get; set; } = new();
 
+    /// <summary>The tamper-evident log's origin and signing key.</summary>
+    public Transparency.TransparencyOptions Log { get; set; } = new();
+
     /// <summary>Enrolled gateways and their public keys.</summary>
     public List<GatewayEnrolment> Gateways { get; set; } = [];
 
@@ -25,6 +28,9 @@ public sealed class AggregatorOptions
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(DataDirectory), "Aggregator:DataDirectory is empty; set it to a writable folder.");
+        Require(
+            Log.Origin.Length > 0 && !Log.Origin.Any(character => char.IsWhiteSpace(character) || character == '+'),
+            "Aggregator:Log:Origin must be non-empty, without spaces or '+' (it names the log's signing key), e.g. federation.example/aggregator.");
         Require(Gateways.Count > 0, "Aggregator:Gateways is empty; enrol at least one gateway (Id and base64 PublicKey).");
         foreach (var (gateway, index) in Gateways.Select((gateway, index) => (gateway, index)))
         {

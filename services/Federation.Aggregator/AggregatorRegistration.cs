@@ -4,7 +4,10 @@ using Federation.Aggregator.Evaluations;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
+using Federation.Aggregator.Transparency;
 using Federation.EventStore;
+using Federation.Trust;
+using Federation.Trust.Transparency;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,8 +36,24 @@ public static class AggregatorRegistration
         services.AddSingleton<RoundCoordinator>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
+        services.AddSingleton(provider => new TransparencyLog(
+            provider.GetRequiredService<IEventStore>(), new NoteSigner(options.Log.Origin, LoadOrCreateKey(options)), options.Log.Origin));
         services.AddHostedService<RoundScheduler>();
         return services;
+    }
+
+    private static Ed25519KeyPair LoadOrCreateKey(AggregatorOptions options)
+    {
+        var path = string.IsNullOrWhiteSpace(options.Log.KeyFile) ? Path.Combine(options.DataDirectory, "aggregator.key") : options.Log.KeyFile;
+        if (File.Exists(path))
+        {
+            return Ed25519KeyFile.Load(path);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var key = Ed25519KeyPair.Generate();
+        Ed25519KeyFile.Save(path, key);
+        return key;
     }
 
     /// <summary>Registers the aggregator's consumers on the bus, whatever the transport.</summary>

@@ -45,6 +45,7 @@ public static class ApiRegistration
         api.MapRounds();
         api.MapModels();
         api.MapEvents();
+        api.MapLog();
         return endpoints;
     }
 }
