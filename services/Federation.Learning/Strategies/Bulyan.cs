@@ -68,13 +68,7 @@ public sealed class Bulyan : IAggregationStrategy
 
         chosen.Sort();
         var selected = chosen.Select(i => list[i]).ToList();
-        var step = TensorSet.ZerosLike(globalModel);
-        var sorter = new CoordinateSorter(theta);
-        var reducer = CoordinateReducers.ClosestToMedianMean(theta, beta);
-        for (int t = 0; t < step.Count; t++)
-        {
-            sorter.Reduce(StrategyMath.Column(selected, t), step[t].Values, reducer);
-        }
+        var step = CoordinateSorter.Step(globalModel, selected, CoordinateReducers.ClosestToMedianMean(theta, beta));
 
         return StrategyMath.Finish(
             Name,

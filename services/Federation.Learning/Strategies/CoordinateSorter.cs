@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Federation.Learning.Tensors;
 
 namespace Federation.Learning.Strategies;
 
@@ -77,6 +78,22 @@ internal sealed class CoordinateSorter
         {
             span[i] = Key(span[i]);
         }
+    }
+
+    /// <summary>
+    /// The step of a coordinate-wise strategy: for every tensor of <paramref name="globalModel"/>,
+    /// each coordinate of the result is <paramref name="reducer"/> applied to that coordinate across <paramref name="updates"/>.
+    /// </summary>
+    public static TensorSet Step(TensorSet globalModel, IReadOnlyList<ClientUpdate> updates, BlockReducer reducer)
+    {
+        var step = TensorSet.ZerosLike(globalModel);
+        var sorter = new CoordinateSorter(updates.Count);
+        for (int t = 0; t < step.Count; t++)
+        {
+            sorter.Reduce(StrategyMath.Column(updates, t), step[t].Values, reducer);
+        }
+
+        return step;
     }
 
     /// <summary>Sorts every coordinate of <paramref name="rows"/> (n arrays of equal length) and reduces it into <paramref name="destination"/>.</summary>

@@ -34,13 +34,7 @@ public sealed class FedMedian : IAggregationStrategy
         var list = UpdateValidation.Materialize(globalModel, updates);
         UpdateValidation.CheckCount(Name, list.Count, 1);
 
-        var step = TensorSet.ZerosLike(globalModel);
-        var sorter = new CoordinateSorter(list.Count);
-        var reducer = CoordinateReducers.Median(list.Count);
-        for (int t = 0; t < step.Count; t++)
-        {
-            sorter.Reduce(StrategyMath.Column(list, t), step[t].Values, reducer);
-        }
+        var step = CoordinateSorter.Step(globalModel, list, CoordinateReducers.Median(list.Count));
 
         return StrategyMath.Finish(
             Name,

@@ -71,13 +71,7 @@ public sealed class TrimmedMean : IAggregationStrategy
         int k = TrimmedPerSide(n);
         UpdateValidation.CheckCount(Name, n, (2 * k) + 1, $"more than 2k = {2 * k} updates (k = {k})");
 
-        var step = TensorSet.ZerosLike(globalModel);
-        var sorter = new CoordinateSorter(n);
-        var reducer = CoordinateReducers.TrimmedMean(n, k);
-        for (int t = 0; t < step.Count; t++)
-        {
-            sorter.Reduce(StrategyMath.Column(list, t), step[t].Values, reducer);
-        }
+        var step = CoordinateSorter.Step(globalModel, list, CoordinateReducers.TrimmedMean(n, k));
 
         return StrategyMath.Finish(
             Name,
