@@ -11,6 +11,30 @@ public sealed class ApiOptions
 
     /// <summary>The credentials the API accepts.</summary>
     public List<ApiCredential> Credentials { get; set; } = [];
+
+    /// <summary>Throws an error naming the setting to fix when a credential cannot work.</summary>
+    /// <exception cref="InvalidOperationException">A credential is incomplete or malformed.</exception>
+    public void Validate()
+    {
+        foreach (var (credential, index) in Credentials.Select((credential, index) => (credential, index)))
+        {
+            var setting = $"{Section}:Credentials:{index}";
+            if (string.IsNullOrWhiteSpace(credential.Name))
+            {
+                throw new InvalidOperationException($"{setting}:Name is empty; name who holds the token.");
+            }
+
+            if (credential.Role is not (ApiRoles.Operator or ApiRoles.Auditor))
+            {
+                throw new InvalidOperationException($"{setting}:Role is '{credential.Role}'; use {ApiRoles.Operator} or {ApiRoles.Auditor}.");
+            }
+
+            if (credential.TokenSha256.Length != 64 || !credential.TokenSha256.All(Uri.IsHexDigit))
+            {
+                throw new InvalidOperationException($"{setting}:TokenSha256 of '{credential.Name}' is not 64 hex digits; set it to `printf %s TOKEN | sha256sum`.");
+            }
+        }
+    }
 }
 
 /// <summary>One bearer token and what it may do.</summary>

@@ -21,8 +21,10 @@ public static class ApiPolicies
 public static class ApiRegistration
 {
     /// <summary>Adds authentication by bearer token and the two policies.</summary>
+    /// <exception cref="InvalidOperationException">A credential is misconfigured; the message names the setting.</exception>
     public static IServiceCollection AddAggregatorApi(this IServiceCollection services, ApiOptions options)
     {
+        options.Validate();
         services.AddSingleton(options);
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
