@@ -47,6 +47,14 @@ public sealed class AggregatorOptions
         Require(Rounds.Epochs >= 1 && Rounds.BatchSize >= 1, "Aggregator:Rounds:Epochs and BatchSize must be at least 1.");
         Require(Rounds.LearningRate > 0 && double.IsFinite(Rounds.LearningRate), "Aggregator:Rounds:LearningRate must be a positive number.");
         Require(Model.Inputs >= 1 && Model.Classes >= 2, "Aggregator:Model needs Inputs >= 1 and Classes >= 2.");
+        try
+        {
+            Model.ToSpec();
+        }
+        catch (ArgumentException error)
+        {
+            throw new InvalidOperationException($"Aggregator:Model: {error.Message}", error);
+        }
         if (Rounds.RoundPlanProblem(Gateways.Count) is { } problem)
         {
             throw new InvalidOperationException($"Aggregator:Rounds: {problem}");

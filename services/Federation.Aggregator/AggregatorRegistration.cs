@@ -36,15 +36,26 @@ public static class AggregatorRegistration
         services.AddSingleton<RoundCoordinator>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
-        services.AddSingleton(provider => new TransparencyLog(
-            provider.GetRequiredService<IEventStore>(), new NoteSigner(options.Log.Origin, LoadOrCreateKey(options)), options.Log.Origin));
+        // Loaded now, so a missing or broken key file stops the start with its name, not the first request.
+        var signer = new NoteSigner(options.Log.Origin, LoadOrCreateKey(options));
+        services.AddSingleton(provider => new TransparencyLog(provider.GetRequiredService<IEventStore>(), signer, options.Log.Origin));
         services.AddHostedService<RoundScheduler>();
         return services;
     }
 
     private static Ed25519KeyPair LoadOrCreateKey(AggregatorOptions options)
     {
-        var path = string.IsNullOrWhiteSpace(options.Log.KeyFile) ? Path.Combine(options.DataDirectory, "aggregator.key") : options.Log.KeyFile;
+        // Only the default key is created when missing: a configured path that does not exist is
+        // a mistake (a typo, a missing mount), and a fresh key there would sign checkpoints
+        // with a key no auditor has pinned.
+        if (!string.IsNullOrWhiteSpace(options.Log.KeyFile))
+        {
+            return File.Exists(options.Log.KeyFile)
+                ? Ed25519KeyFile.Load(options.Log.KeyFile)
+                : throw new InvalidOperationException($"Aggregator:Log:KeyFile points at {options.Log.KeyFile}, which does not exist; fix the path or leave the setting empty to use <DataDirectory>/aggregator.key.");
+        }
+
+        var path = Path.Combine(options.DataDirectory, "aggregator.key");
         if (File.Exists(path))
         {
             return Ed25519KeyFile.Load(path);

@@ -24,7 +24,7 @@ public sealed class AggregatorClient(HttpClient http)
         var address = arguments.OptionalText("aggregator") ?? Environment.GetEnvironmentVariable("FEDERATION_AGGREGATOR") ?? "http://127.0.0.1:5080";
         var token = arguments.OptionalText("token") ?? Environment.GetEnvironmentVariable("FEDERATION_TOKEN")
             ?? throw new CommandLineException("No API token: pass --token or set FEDERATION_TOKEN.");
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var baseAddress))
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
         {
             throw new CommandLineException($"--aggregator '{address}' is not an absolute URL such as http://127.0.0.1:5080.");
         }
@@ -59,6 +59,10 @@ public sealed class AggregatorClient(HttpClient http)
         {
             throw new CommandFailedException($"Cannot reach the aggregator at {http.BaseAddress}: {error.Message}. Check --aggregator / FEDERATION_AGGREGATOR.");
         }
+        catch (TaskCanceledException)
+        {
+            throw new CommandFailedException($"The aggregator at {http.BaseAddress} did not answer within {http.Timeout.TotalSeconds:0} s.");
+        }
 
         if (response.IsSuccessStatusCode)
         {
@@ -74,7 +78,17 @@ public sealed class AggregatorClient(HttpClient http)
         });
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<T>(Json);
+    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json);
+        }
+        catch (JsonException error)
+        {
+            throw new CommandFailedException($"The aggregator's answer is not what fedctl expects ({error.Message}); are --aggregator and fedctl the same version?");
+        }
+    }
 
     private static async Task<string> ProblemDetailAsync(HttpResponseMessage response)
     {

@@ -149,6 +149,26 @@ public sealed class ContributionChecksTests
     }
 
     [Fact]
+    public void An_oversized_manifest_is_rejected_and_kept_only_truncated()
+    {
+        var honest = gateway.Contribute(TestGateway.Update());
+
+        var result = ContributionChecks.Check(honest with { Manifest = new string('x', 1_000_000) }, TestGateway.Enrol(gateway));
+
+        result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
+        result.Message.Manifest.Length.ShouldBeLessThanOrEqualTo(256);
+        result.Rejection.Detail.ShouldContain("1000000 characters");
+    }
+
+    [Fact]
+    public void Null_fields_from_the_bus_are_rejected_not_thrown()
+    {
+        var result = ContributionChecks.Check(new Federation.Contracts.Messages.ContributionSubmitted(null!, null!, null!), TestGateway.Enrol(gateway));
+
+        result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
+    }
+
+    [Fact]
     public void A_non_positive_sample_count_is_rejected()
     {
         ReasonFor(gateway.Contribute(TestGateway.Update(), samples: 0)).ShouldBe(RejectionReason.InvalidSampleCount);

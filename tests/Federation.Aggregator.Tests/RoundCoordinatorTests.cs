@@ -3,6 +3,7 @@ using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
 using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 using MassTransit;
@@ -128,6 +129,54 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
         history.OfType<RoundClosed>().Single().Outcome.ShouldBe(RoundOutcome.DeadlinePassed);
         history.OfType<ModelVersionPublished>().Last().Contributions.Single().GatewayId.ShouldBe("factory-1");
         history.OfType<ContributionRejected>().Single().Reason.ShouldBe(RejectionReason.Late);
+    }
+
+    [Fact]
+    public async Task A_round_whose_updates_cannot_be_combined_closes_as_failed_with_the_reason_and_no_model()
+    {
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
+
+        // Finite updates whose weighted sum overflows float32: the strategy refuses the result.
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update(3e38f), samples: 100), CancellationToken.None);
+        await Coordinator.SubmitAsync(second.Contribute(TestGateway.Update(3e38f), samples: 300), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        var closed = history.OfType<RoundClosed>().Single();
+        closed.Outcome.ShouldBe(RoundOutcome.AggregationFailed);
+        closed.Detail.ShouldNotBeNullOrWhiteSpace();
+        history.OfType<ModelVersionPublished>().Count().ShouldBe(1);
+        Coordinator.CurrentModel.Version.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_redelivered_contribution_is_recorded_once()
+    {
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
+        var contribution = first.Contribute(TestGateway.Update());
+
+        await Coordinator.SubmitAsync(contribution, CancellationToken.None);
+        await Coordinator.SubmitAsync(contribution, CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<ContributionAccepted>().Count().ShouldBe(1);
+        history.OfType<ContributionRejected>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Evaluation_reports_are_bounded_and_count_once_per_gateway_and_version()
+    {
+        var recorder = services.GetRequiredService<Federation.Aggregator.Evaluations.EvaluationRecorder>();
+        var sha = Coordinator.CurrentModel.Sha256;
+
+        await recorder.RecordAsync(first.Report(0, sha, new MetricValue("accuracy", null, 0.8, 100)), CancellationToken.None);
+        await recorder.RecordAsync(first.Report(0, sha, new MetricValue("accuracy", null, 0.9, 100)), CancellationToken.None);
+        await recorder.RecordAsync(second.Report(0, sha, new MetricValue("accuracy", null, 1e308, 2)), CancellationToken.None);
+        await recorder.RecordAsync(second.Report(0, sha, new MetricValue("loss", null, 0.5, 10), new MetricValue("loss", null, 0.4, 10)), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<EvaluationRecorded>().Single().GatewayId.ShouldBe("factory-1");
+        history.OfType<EvaluationRejected>().Select(rejected => rejected.Reason)
+            .ShouldBe([RejectionReason.DuplicateContribution, RejectionReason.InvalidMetrics, RejectionReason.InvalidMetrics]);
     }
 
     [Fact]

@@ -28,6 +28,13 @@ internal sealed class TestGateway(string id)
     public static TensorSet Update(float value = 0.25f) =>
         new(BaseModel.Select(tensor => new Tensor(tensor.Name, tensor.Shape, Enumerable.Repeat(value, tensor.Values.Length).ToArray())));
 
+    public EvaluationReported Report(int modelVersion, string modelSha256, params MetricValue[] metrics)
+    {
+        var report = new EvaluationReport(DocumentTypes.EvaluationReport, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt);
+        var json = JsonCanonicalizer.Serialize(report, FederationJson.Options);
+        return new EvaluationReported(Encoding.UTF8.GetString(json), Convert.ToBase64String(Key.Sign(json)));
+    }
+
     public ContributionSubmitted Contribute(TensorSet update, int round = 1, long samples = 100) =>
         Contribute(SafeTensors.Write(update), round, samples);
 

@@ -25,7 +25,7 @@ public static class ContractSamples
         new RoundOpened(3, 2, Sha, "krum", Parameters, 10.0, 2, ["factory-1", "factory-2"], Training, At.AddMinutes(5), At),
         new ContributionAccepted(3, "factory-1", Key, Sha, 31488, 18000, "{}", "c2lnbmF0dXJl", At),
         new ContributionRejected(3, "factory-2", Key, Sha, RejectionReason.BadSignature, "The Ed25519 signature does not verify.", "{}", "c2lnbmF0dXJl", At),
-        new RoundClosed(3, RoundOutcome.DeadlinePassed, 2, 1, At),
+        new RoundClosed(3, RoundOutcome.DeadlinePassed, 2, 1, null, At),
         new ModelVersionPublished(3, Sha, 31488, 3, 2, "fedadam", new Dictionary<string, double> { ["eta"] = 0.1 }, Sha, [new ContributionUsed("factory-1", Key, Sha, 18000, true)], At),
         new EvaluationRecorded(3, "factory-1", Key, Metrics, "{}", "c2lnbmF0dXJl", At),
         new EvaluationRejected(3, "factory-2", RejectionReason.InvalidMetrics, "Metric 'accuracy' is NaN.", "{}", "c2lnbmF0dXJl", At),

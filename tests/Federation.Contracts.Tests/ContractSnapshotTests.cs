@@ -38,7 +38,7 @@ public sealed class ContractSnapshotTests
     [Fact]
     public void Strict_options_refuse_an_unknown_member()
     {
-        const string json = """{"round":1,"outcome":"aborted-below-quorum","acceptedCount":0,"rejectedCount":0,"closedAt":"2026-11-22T09:30:00+00:00","extra":1}""";
+        const string json = """{"round":1,"outcome":"aborted-below-quorum","acceptedCount":0,"rejectedCount":0,"detail":null,"closedAt":"2026-11-22T09:30:00+00:00","extra":1}""";
 
         Should.Throw<JsonException>(() => JsonSerializer.Deserialize<RoundClosed>(json, FederationJson.Options));
     }

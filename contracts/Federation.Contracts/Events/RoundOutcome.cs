@@ -14,4 +14,7 @@ public enum RoundOutcome
 
     /// <summary>An operator aborted the round; no model was aggregated.</summary>
     AbortedByOperator,
+
+    /// <summary>The round had enough contributions, but the strategy could not combine them (the detail says why); no model.</summary>
+    AggregationFailed,
 }

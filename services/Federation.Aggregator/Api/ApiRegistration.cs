@@ -35,6 +35,8 @@ public static class ApiRegistration
         {
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            // A misspelt field (say "invite" for "invited") must be an error, not silently ignored.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         services.AddProblemDetails();
         return services;

@@ -25,14 +25,22 @@ public sealed record OpenRoundRequest(
     double? ProximalMu = null,
     double? MaxUpdateNorm = null)
 {
-    /// <summary>The round plan: the defaults, overridden by what the request sets.</summary>
+    /// <summary>The longest a round may stay open.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// The round plan: the defaults, overridden by what the request sets. A request that names
+    /// another strategy does not inherit the default strategy's parameters.
+    /// </summary>
     public RoundPlan ToPlan(RoundPlan defaults) => new()
     {
         Count = defaults.Count,
         Strategy = Strategy ?? defaults.Strategy,
-        StrategyParameters = StrategyParameters ?? defaults.StrategyParameters,
+        StrategyParameters = StrategyParameters ?? (Strategy is null || Strategy == defaults.Strategy ? defaults.StrategyParameters : []),
         MinParticipants = MinParticipants ?? defaults.MinParticipants,
-        Duration = DurationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.Duration,
+        Duration = DurationSeconds is { } seconds
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, 0, MaxDuration.TotalSeconds + 1))
+            : defaults.Duration,
         Epochs = Epochs ?? defaults.Epochs,
         BatchSize = BatchSize ?? defaults.BatchSize,
         LearningRate = LearningRate ?? defaults.LearningRate,

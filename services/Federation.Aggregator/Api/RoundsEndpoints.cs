@@ -26,7 +26,7 @@ public static class RoundsEndpoints
         rounds.MapPost("/", async (OpenRoundRequest request, RoundCoordinator coordinator, AggregatorOptions options, CancellationToken cancellationToken) =>
         {
             var plan = request.ToPlan(options.Rounds);
-            if (plan.RoundPlanProblem(request.Invited?.Count ?? options.Gateways.Count) is { } problem)
+            if (plan.RoundPlanProblem(request.Invited?.Distinct().Count() ?? options.Gateways.Count) is { } problem)
             {
                 return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
             }
@@ -46,7 +46,9 @@ public static class RoundsEndpoints
         rounds.MapPost("/{round:int}/abort", async (int round, RoundCoordinator coordinator, CancellationToken cancellationToken) =>
             await coordinator.AbortAsync(round, cancellationToken) is { } closed
                 ? Results.Ok(closed)
-                : Results.Problem($"Round {round} is not the open round.", statusCode: StatusCodes.Status409Conflict))
+                : round > (coordinator.LatestRound?.Round ?? 0)
+                    ? Results.Problem($"Round {round} does not exist.", statusCode: StatusCodes.Status404NotFound)
+                    : Results.Problem($"Round {round} is not the open round.", statusCode: StatusCodes.Status409Conflict))
             .RequireAuthorization(ApiPolicies.Operate);
         return api;
     }

@@ -14,10 +14,30 @@ namespace Federation.Aggregator.Contributions;
 /// </summary>
 public static class ContributionChecks
 {
+    /// <summary>The longest manifest accepted; real ones are about 500 characters.</summary>
+    public const int MaxManifestLength = 4096;
+
+    /// <summary>The longest signature accepted; an Ed25519 signature is 88 base64 characters.</summary>
+    public const int MaxSignatureLength = 128;
+
     /// <summary>Runs every stateless check on a received contribution.</summary>
     public static CheckedContribution Check(ContributionSubmitted message, EnrolledGateways gateways)
     {
+        // A message off the bus may carry nulls whatever the contract says; they are simply wrong input.
+        message = message with { Manifest = message.Manifest ?? "", Signature = message.Signature ?? "", Payload = message.Payload ?? [] };
         var payloadSha256 = Sha256Hex.Of(message.Payload);
+        if (message.Manifest.Length > MaxManifestLength || message.Signature.Length > MaxSignatureLength)
+        {
+            // Recorded truncated with the hash of what came, so no sender can write unbounded
+            // unsigned text into the permanent history.
+            var oversized = new Rejection(
+                RejectionReason.MalformedManifest,
+                $"The manifest has {message.Manifest.Length} characters and the signature {message.Signature.Length}; at most {MaxManifestLength} and {MaxSignatureLength} are accepted. " +
+                $"Recorded truncated; SHA-256 of the manifest as received: {Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes(message.Manifest))}.");
+            var truncated = message with { Manifest = message.Manifest[..Math.Min(message.Manifest.Length, 256)], Signature = message.Signature[..Math.Min(message.Signature.Length, MaxSignatureLength)] };
+            return new CheckedContribution(truncated, payloadSha256, null, null, oversized);
+        }
+
         var manifest = SignedDocument.Parse<ContributionManifest>(
             message.Manifest, DocumentTypes.ContributionManifest, document => document.Type, out var rejection);
         if (manifest is null)

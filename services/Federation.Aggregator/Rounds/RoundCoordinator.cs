@@ -16,8 +16,9 @@ namespace Federation.Aggregator.Rounds;
 /// <summary>
 /// Runs rounds: opens them, records every contribution as accepted or rejected, closes them,
 /// aggregates and publishes model versions. Its in-memory state is only a cache of the event
-/// history (rebuilt by <see cref="InitializeAsync"/>); every change is appended there first.
-/// One lock serializes changes; the expected-version appends catch anyone else writing.
+/// history: every change is appended there first, nothing is handled before the cache is
+/// rebuilt (<see cref="InitializeAsync"/>), and it is rebuilt again whenever an expected-version
+/// append shows that someone else wrote first. One lock serializes changes.
 /// </summary>
 public sealed class RoundCoordinator(
     EventHistory history,
@@ -28,7 +29,11 @@ public sealed class RoundCoordinator(
     TimeProvider clock,
     ILogger<RoundCoordinator> logger)
 {
+    /// <summary>The largest sample count one contribution may claim; far above any site, far below overflow of the sums.</summary>
+    public const long MaxSampleCount = 1L << 40;
+
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly TaskCompletionSource initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelVersion? current;
     private long modelsStreamVersion;
     private RoundState? round;
@@ -45,39 +50,37 @@ public sealed class RoundCoordinator(
     /// <summary>
     /// Rebuilds state from the history; on a new history, publishes the initial model as version 0.
     /// Finishes a round that closed with enough contributions but whose model was never published
-    /// (a crash between the two appends).
+    /// (a crash between the two appends), and announces an open round again, since a crash may
+    /// have come between opening it and announcing it.
     /// </summary>
-    public Task InitializeAsync(CancellationToken cancellationToken) => LockedAsync(async () =>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        ModelVersionPublished? latestModel = null;
-        await foreach (var entry in history.ReadAllAsync(1, cancellationToken))
+        await gate.WaitAsync(cancellationToken);
+        try
         {
-            switch (entry.Event)
+            var latestModel = await RebuildAsync(cancellationToken);
+            if (latestModel is null)
             {
-                case ModelVersionPublished published:
-                    latestModel = published;
-                    modelsStreamVersion = entry.Recorded.StreamVersion;
-                    break;
-                case RoundOpened opened:
-                    round = RoundState.Start(opened);
-                    break;
-                case var roundEvent when round is not null && entry.Recorded.StreamId == EventStreams.Round(round.Round):
-                    round = round.Apply(roundEvent);
-                    RoundsClosed += roundEvent is RoundClosed ? 1 : 0;
-                    break;
+                current = await PublishInitialModelAsync(cancellationToken);
+            }
+
+            if (round is { Closed.Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed } && latestModel?.Round != round.Round)
+            {
+                logger.LogWarning("Round {Round} closed but its model was never published; publishing it now", round.Round);
+                await PublishAggregateAsync(round, Aggregate(round), cancellationToken);
+            }
+
+            if (round is { IsOpen: true } && clock.GetUtcNow() <= round.Opened.Deadline)
+            {
+                await AnnounceAsync(round.Opened, CurrentModel, cancellationToken);
             }
         }
-
-        current = latestModel is null
-            ? await PublishInitialModelAsync(cancellationToken)
-            : await LoadModelAsync(latestModel, cancellationToken);
-
-        if (round is { Closed.Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed } && latestModel?.Round != round.Round)
+        finally
         {
-            logger.LogWarning("Round {Round} closed but its model was never published; publishing it now", round.Round);
-            await PublishNextModelAsync(round, cancellationToken);
+            gate.Release();
+            initialized.TrySetResult();
         }
-    }, cancellationToken);
+    }
 
     /// <summary>
     /// Opens the next round on the current model with <paramref name="plan"/>, inviting
@@ -93,7 +96,7 @@ public sealed class RoundCoordinator(
         }
 
         RoundOpened? opened = null;
-        await LockedAsync(async () => opened = await OpenLockedAsync(plan, invited ?? gateways.Ids, cancellationToken), cancellationToken);
+        await LockedAsync(async () => opened = await OpenLockedAsync(plan, invited?.Distinct().ToList() ?? gateways.Ids, cancellationToken), cancellationToken);
         return opened;
     }
 
@@ -109,35 +112,16 @@ public sealed class RoundCoordinator(
             }
 
             closed = RoundDecisions.Abort(round, clock.GetUtcNow());
-            await history.AppendAsync(EventStreams.Round(round.Round), round.StreamVersion, closed, cancellationToken);
-            round = round.Apply(closed);
-            RoundsClosed++;
+            await AppendClosedAsync(closed, cancellationToken);
             logger.LogWarning("Round {Round} aborted by an operator", closed.Round);
         }, cancellationToken);
         return closed;
     }
 
-    private async Task<RoundOpened?> OpenLockedAsync(RoundPlan plan, IReadOnlyList<string> invited, CancellationToken cancellationToken)
-    {
-        if (round is { IsOpen: true })
-        {
-            return null;
-        }
-
-        var model = CurrentModel;
-        var opened = RoundDecisions.Open((round?.Round ?? 0) + 1, model, plan, invited, clock.GetUtcNow());
-        await history.AppendAsync(EventStreams.Round(opened.Round), ExpectedVersion.NoStream, opened, cancellationToken);
-        round = RoundState.Start(opened);
-        logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
-        await bus.Publish(
-            new RoundAnnounced(opened.Round, model.Version, model.Sha256, model.Bytes, opened.Training, opened.Invited, opened.Deadline),
-            cancellationToken);
-        return opened;
-    }
-
     /// <summary>
     /// Checks a contribution and records it as accepted or rejected. Never throws for bad input:
     /// a bad contribution becomes a <see cref="ContributionRejected"/> event and the round goes on.
+    /// A redelivery of an already accepted contribution (same gateway, round and payload) changes nothing.
     /// </summary>
     public async Task SubmitAsync(ContributionSubmitted message, CancellationToken cancellationToken)
     {
@@ -145,6 +129,11 @@ public sealed class RoundCoordinator(
         var checkedContribution = ContributionChecks.Check(message, gateways);
         await LockedAsync(async () =>
         {
+            if (IsRedelivery(checkedContribution))
+            {
+                return;
+            }
+
             var now = clock.GetUtcNow();
             var rejection = checkedContribution.Rejection ?? AdmitToRound(checkedContribution, now);
             if (rejection is null)
@@ -164,15 +153,102 @@ public sealed class RoundCoordinator(
 
     private async Task LockedAsync(Func<Task> change, CancellationToken cancellationToken)
     {
+        await initialized.Task.WaitAsync(cancellationToken);
         await gate.WaitAsync(cancellationToken);
         try
         {
             await change();
         }
+        catch (WrongExpectedVersionException conflict)
+        {
+            // Someone else appended: our cache is stale. Refresh it, then let the caller retry
+            // (the bus redelivers), so the decision is made again on the true history.
+            logger.LogWarning("History moved under us ({Message}); rebuilding state", conflict.Message);
+            await RebuildAsync(cancellationToken);
+            throw;
+        }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>Folds the whole history into the cache; returns the latest published model event.</summary>
+    private async Task<ModelVersionPublished?> RebuildAsync(CancellationToken cancellationToken)
+    {
+        ModelVersionPublished? latestModel = null;
+        RoundState? latestRound = null;
+        var roundsClosed = 0;
+        await foreach (var entry in history.ReadAllAsync(1, cancellationToken))
+        {
+            switch (entry.Event)
+            {
+                case ModelVersionPublished published:
+                    latestModel = published;
+                    modelsStreamVersion = entry.Recorded.StreamVersion;
+                    break;
+                case RoundOpened opened:
+                    latestRound = RoundState.Start(opened);
+                    break;
+                case var roundEvent when latestRound is not null && entry.Recorded.StreamId == EventStreams.Round(latestRound.Round):
+                    latestRound = latestRound.Apply(roundEvent);
+                    roundsClosed += roundEvent is RoundClosed ? 1 : 0;
+                    break;
+            }
+        }
+
+        round = latestRound;
+        RoundsClosed = roundsClosed;
+        if (latestModel is not null)
+        {
+            current = await LoadModelAsync(latestModel, cancellationToken);
+        }
+
+        return latestModel;
+    }
+
+    private bool IsRedelivery(CheckedContribution contribution) =>
+        contribution is { Rejection: null, Manifest: { } manifest }
+        && round?.Round == manifest.Round
+        && round.Accepted.Any(accepted => accepted.GatewayId == manifest.GatewayId && accepted.PayloadSha256 == contribution.PayloadSha256);
+
+    private async Task<RoundOpened?> OpenLockedAsync(RoundPlan plan, IReadOnlyList<string> invited, CancellationToken cancellationToken)
+    {
+        if (round is { IsOpen: true })
+        {
+            return null;
+        }
+
+        var model = CurrentModel;
+        var opened = RoundDecisions.Open((round?.Round ?? 0) + 1, model, plan, invited, clock.GetUtcNow());
+        await history.AppendAsync(EventStreams.Round(opened.Round), ExpectedVersion.NoStream, opened, cancellationToken);
+        round = RoundState.Start(opened);
+        logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
+        await AnnounceAsync(opened, model, cancellationToken);
+        return opened;
+    }
+
+    private Task AnnounceAsync(RoundOpened opened, ModelVersion model, CancellationToken cancellationToken) =>
+        bus.Publish(
+            new RoundAnnounced(opened.Round, model.Version, model.Sha256, model.Bytes, opened.Training, opened.Invited, opened.Deadline),
+            cancellationToken);
+
+    private Rejection? AdmitToRound(CheckedContribution contribution, DateTimeOffset now)
+    {
+        var manifest = contribution.Manifest!;
+        if (manifest.SampleCount > MaxSampleCount)
+        {
+            return new Rejection(RejectionReason.InvalidSampleCount, $"Sample count {manifest.SampleCount} is above the limit of {MaxSampleCount}.");
+        }
+
+        if (round is null || manifest.Round > round.Round || manifest.Round < 1)
+        {
+            return new Rejection(RejectionReason.UnknownRound, $"Round {manifest.Round} does not exist (latest round: {round?.Round ?? 0}).");
+        }
+
+        return manifest.Round < round.Round
+            ? new Rejection(RejectionReason.RoundNotOpen, $"Round {manifest.Round} is closed; round {round.Round} is the latest.")
+            : RoundDecisions.Admit(round, manifest, contribution.Update!, CurrentModel.Parameters, now);
     }
 
     private async Task RecordAcceptanceAsync(CheckedContribution contribution, DateTimeOffset now, CancellationToken cancellationToken)
@@ -186,19 +262,6 @@ public sealed class RoundCoordinator(
         round = round.Apply(accepted);
         logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", round.Round, manifest.GatewayId);
         await CloseIfDueAsync(now, cancellationToken);
-    }
-
-    private Rejection? AdmitToRound(CheckedContribution contribution, DateTimeOffset now)
-    {
-        var manifest = contribution.Manifest!;
-        if (round is null || manifest.Round > round.Round || manifest.Round < 1)
-        {
-            return new Rejection(RejectionReason.UnknownRound, $"Round {manifest.Round} does not exist (latest round: {round?.Round ?? 0}).");
-        }
-
-        return manifest.Round < round.Round
-            ? new Rejection(RejectionReason.RoundNotOpen, $"Round {manifest.Round} is closed; round {round.Round} is the latest.")
-            : RoundDecisions.Admit(round, manifest, contribution.Update!, CurrentModel.Parameters, now);
     }
 
     private async Task RecordRejectionAsync(CheckedContribution contribution, Rejection rejection, DateTimeOffset now, CancellationToken cancellationToken)
@@ -215,11 +278,9 @@ public sealed class RoundCoordinator(
         }
         else
         {
-            // No readable round, or not the latest one: kept where auditors look for strays.
-            var stream = manifest is not null && round is not null && manifest.Round >= 1 && manifest.Round < round.Round
-                ? EventStreams.Round(manifest.Round)
-                : EventStreams.Unattributed;
-            await history.AppendAsync(stream, ExpectedVersion.Any, rejected, cancellationToken);
+            // No readable round, or not the latest one: kept where auditors look for strays, so
+            // unauthenticated claims never land in a closed round's stream.
+            await history.AppendAsync(EventStreams.Unattributed, ExpectedVersion.Any, rejected, cancellationToken);
         }
 
         logger.LogWarning(
@@ -234,18 +295,40 @@ public sealed class RoundCoordinator(
             return;
         }
 
-        await history.AppendAsync(EventStreams.Round(round.Round), round.StreamVersion, closed, cancellationToken);
+        if (closed.Outcome is not (RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed))
+        {
+            await AppendClosedAsync(closed, cancellationToken);
+            return;
+        }
+
+        // Aggregate before recording the close, so a round never closes as successful without a model.
+        var closing = round.Apply(closed);
+        AggregationResult aggregate;
+        try
+        {
+            aggregate = Aggregate(closing);
+        }
+        catch (Exception error) when (error is StrategyInputException or OverflowException or ArgumentException)
+        {
+            logger.LogError("Round {Round} could not be aggregated: {Reason}", closed.Round, error.Message);
+            await AppendClosedAsync(closed with { Outcome = RoundOutcome.AggregationFailed, Detail = error.Message }, cancellationToken);
+            return;
+        }
+
+        await AppendClosedAsync(closed, cancellationToken);
+        await PublishAggregateAsync(round, aggregate, cancellationToken);
+    }
+
+    private async Task AppendClosedAsync(RoundClosed closed, CancellationToken cancellationToken)
+    {
+        await history.AppendAsync(EventStreams.Round(round!.Round), round.StreamVersion, closed, cancellationToken);
         round = round.Apply(closed);
         RoundsClosed++;
         logger.LogInformation("Round {Round} closed: {Outcome} with {Accepted} accepted, {Rejected} rejected",
             closed.Round, closed.Outcome, closed.AcceptedCount, closed.RejectedCount);
-        if (closed.Outcome is RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed)
-        {
-            await PublishNextModelAsync(round, cancellationToken);
-        }
     }
 
-    private async Task PublishNextModelAsync(RoundState closedRound, CancellationToken cancellationToken)
+    private AggregationResult Aggregate(RoundState closedRound)
     {
         var baseModel = CurrentModel;
         if (closedRound.Opened.BaseModelVersion != baseModel.Version)
@@ -256,15 +339,20 @@ public sealed class RoundCoordinator(
 
         var strategy = AggregationStrategies.Create(closedRound.Opened.Strategy, closedRound.Opened.StrategyParameters);
         var previousState = StrategyAggregation.PreviousState(strategy, baseModel.StrategyStateSha256, payloads);
-        var result = StrategyAggregation.Aggregate(strategy, baseModel.Parameters, closedRound.Accepted, payloads, previousState);
+        return StrategyAggregation.Aggregate(strategy, baseModel.Parameters, closedRound.Accepted, payloads, previousState);
+    }
+
+    private async Task PublishAggregateAsync(RoundState closedRound, AggregationResult result, CancellationToken cancellationToken)
+    {
+        var baseModel = CurrentModel;
         var stateSha256 = result.State is { } state ? await payloads.PutAsync(state.ToSafeTensors(), cancellationToken) : null;
         var selected = result.SelectedClientIds.ToHashSet(StringComparer.Ordinal);
         var contributions = closedRound.Accepted
             .Select(accepted => new ContributionUsed(accepted.GatewayId, accepted.KeyId, accepted.PayloadSha256, accepted.SampleCount, selected.Contains(accepted.GatewayId)))
             .ToList();
         current = await StoreAndAppendModelAsync(
-            baseModel.Version + 1, result.Model, closedRound.Round, baseModel.Version, strategy.Name,
-            strategy.Parameters, stateSha256, contributions, cancellationToken);
+            baseModel.Version + 1, result.Model, closedRound.Round, baseModel.Version, closedRound.Opened.Strategy,
+            closedRound.Opened.StrategyParameters, stateSha256, contributions, cancellationToken);
         logger.LogInformation("Published model version {Version} ({Sha256}) from round {Round}", current.Version, current.Sha256, closedRound.Round);
         await bus.Publish(new ModelPublished(current.Version, current.Sha256, closedRound.Round, current.Bytes), cancellationToken);
     }

@@ -76,7 +76,7 @@ public static class RoundDecisions
 
     /// <summary>An operator stops the round; nothing is aggregated.</summary>
     public static RoundClosed Abort(RoundState round, DateTimeOffset now) =>
-        new(round.Round, RoundOutcome.AbortedByOperator, round.Accepted.Count, round.RejectedCount, now);
+        new(round.Round, RoundOutcome.AbortedByOperator, round.Accepted.Count, round.RejectedCount, null, now);
 
     /// <summary>
     /// Whether the round closes now: as soon as every invited gateway is accepted, or at the
@@ -92,7 +92,7 @@ public static class RoundDecisions
         var accepted = round.Accepted.Count;
         if (round.Opened.Invited.All(gateway => round.Accepted.Any(contribution => contribution.GatewayId == gateway)))
         {
-            return new RoundClosed(round.Round, RoundOutcome.QuorumReached, accepted, round.RejectedCount, now);
+            return new RoundClosed(round.Round, RoundOutcome.QuorumReached, accepted, round.RejectedCount, null, now);
         }
 
         if (now <= round.Opened.Deadline)
@@ -101,6 +101,6 @@ public static class RoundDecisions
         }
 
         var outcome = accepted >= round.Opened.MinParticipants ? RoundOutcome.DeadlinePassed : RoundOutcome.AbortedBelowQuorum;
-        return new RoundClosed(round.Round, outcome, accepted, round.RejectedCount, now);
+        return new RoundClosed(round.Round, outcome, accepted, round.RejectedCount, null, now);
     }
 }

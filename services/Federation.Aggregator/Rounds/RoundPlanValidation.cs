@@ -13,6 +13,11 @@ public static class RoundPlanValidation
             return $"minParticipants must be between 1 and the {enrolledGateways} gateways invited.";
         }
 
+        if (plan.Duration > Api.OpenRoundRequest.MaxDuration)
+        {
+            return $"durationSeconds must be at most {Api.OpenRoundRequest.MaxDuration.TotalSeconds:0} (30 days).";
+        }
+
         if (plan.Duration <= TimeSpan.Zero || plan.Epochs < 1 || plan.BatchSize < 1 || !(plan.LearningRate > 0) || plan.ProximalMu < 0)
         {
             return "durationSeconds, epochs, batchSize and learningRate must be positive, proximalMu not negative.";

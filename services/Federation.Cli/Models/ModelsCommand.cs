@@ -57,7 +57,7 @@ public static class ModelsCommand
         var global = new Table().Title($"Model v{metrics.ModelVersion}: all gateways, weighted by samples").AddColumns("Metric", "Slice", "Value", "Samples", "Gateways");
         foreach (var metric in metrics.Global)
         {
-            global.AddRow(metric.Name, metric.Slice ?? "all", metric.Value.ToString("0.####", CultureInfo.InvariantCulture),
+            global.AddRow(Markup.Escape(metric.Name), Markup.Escape(metric.Slice ?? "all"), metric.Value.ToString("0.####", CultureInfo.InvariantCulture),
                 metric.SampleCount.ToString(CultureInfo.InvariantCulture), metric.Gateways.ToString(CultureInfo.InvariantCulture));
         }
 
@@ -66,7 +66,7 @@ public static class ModelsCommand
         {
             var accuracy = report.Metrics.FirstOrDefault(metric => metric is { Name: "accuracy", Slice: null });
             var loss = report.Metrics.FirstOrDefault(metric => metric is { Name: "loss", Slice: null });
-            perGateway.AddRow(report.GatewayId, accuracy?.Value.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
+            perGateway.AddRow(Markup.Escape(report.GatewayId), accuracy?.Value.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
                 loss?.Value.ToString("0.####", CultureInfo.InvariantCulture) ?? "-", accuracy?.SampleCount.ToString(CultureInfo.InvariantCulture) ?? "-");
         }
 

@@ -71,14 +71,19 @@ public static class RoundsCommand
         var contributions = new Table().Title("Contributions").AddColumns("Gateway", "Key", "Outcome", "Samples", "Payload", "Received");
         foreach (var accepted in round.Accepted)
         {
-            contributions.AddRow(accepted.GatewayId, accepted.KeyId[..12], "accepted", accepted.SampleCount.ToString(CultureInfo.InvariantCulture), accepted.PayloadSha256[..12], accepted.ReceivedAt.ToString("u"));
+            contributions.AddRow(Cells(accepted.GatewayId, Short(accepted.KeyId), "accepted", accepted.SampleCount.ToString(CultureInfo.InvariantCulture), Short(accepted.PayloadSha256), accepted.ReceivedAt.ToString("u")));
         }
 
         foreach (var rejected in round.Rejected)
         {
-            contributions.AddRow(rejected.GatewayId ?? "?", rejected.KeyId?[..12] ?? "?", Markup.Escape($"rejected: {rejected.Reason}: {rejected.Detail}"), "-", rejected.PayloadSha256[..12], rejected.ReceivedAt.ToString("u"));
+            // Rejected contributions carry whatever the sender claimed: escape it, never parse it as markup.
+            contributions.AddRow(Cells(rejected.GatewayId ?? "?", Short(rejected.KeyId), $"rejected: {rejected.Reason}: {rejected.Detail}", "-", Short(rejected.PayloadSha256), rejected.ReceivedAt.ToString("u")));
         }
 
         console.Write(contributions);
     }
+
+    private static string Short(string? hex) => hex is null ? "?" : hex.Length > 12 ? hex[..12] : hex;
+
+    private static Spectre.Console.Rendering.IRenderable[] Cells(params string[] values) => [.. values.Select(value => new Text(value))];
 }
