@@ -6,7 +6,7 @@ CONFIGURATION ?= Release
 DEBIAN_PACKAGES := libsodium23 dataset-fashion-mnist
 TEST_LOG := TestResults/test.log
 
-.PHONY: deps build test demo clean
+.PHONY: deps build test demo clean infra-up infra-down
 
 deps:
 	@ops/install-packages.sh $(DEBIAN_PACKAGES)
@@ -14,8 +14,16 @@ deps:
 build: deps
 	$(DOTNET) build Federation.sln -c $(CONFIGURATION)
 
-# One build, then every test project in one `dotnet test` of the solution.
-test: build
+# Local PostgreSQL (and RabbitMQ, once its scripts land) on loopback, installed and started by
+# our own scripts: the store and bus tests talk to the real servers.
+infra-up:
+	@ops/postgres/up.sh
+
+infra-down:
+	@ops/postgres/down.sh
+
+# One build, servers up once, then every test project in one `dotnet test` of the solution.
+test: build infra-up
 	@mkdir -p $(dir $(TEST_LOG))
 	@set -o pipefail; $(DOTNET) test Federation.sln -c $(CONFIGURATION) --no-build 2>&1 | tee $(TEST_LOG); \
 	  status=$$?; ops/summarize-tests.sh $(TEST_LOG); exit $$status

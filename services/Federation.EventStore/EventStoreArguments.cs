@@ -7,6 +7,10 @@ namespace Federation.EventStore;
 /// Checks the arguments of <see cref="IEventStore"/> calls before anything is written, so an invalid event
 /// anywhere in a batch rejects the whole batch and every backend rejects the same inputs.
 /// </summary>
+/// <remarks>
+/// NUL is refused in stream ids and types because PostgreSQL text cannot hold it; SQLite could, and the two
+/// backends must accept the same inputs. (Data and metadata are JSON, where a NUL is always escaped.)
+/// </remarks>
 internal static class EventStoreArguments
 {
     // Throws on lone surrogates instead of silently replacing them with U+FFFD: stored text must be exactly
@@ -19,6 +23,11 @@ internal static class EventStoreArguments
         if (!IsValidUnicode(streamId))
         {
             throw new ArgumentException("The stream id must be valid Unicode (it contains a lone surrogate).", nameof(streamId));
+        }
+
+        if (streamId.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The stream id must not contain U+0000 (NUL).", nameof(streamId));
         }
     }
 
@@ -58,6 +67,11 @@ internal static class EventStoreArguments
         if (string.IsNullOrWhiteSpace(data.Type) || !IsValidUnicode(data.Type))
         {
             throw Invalid(index, "Type must be valid Unicode and not null, empty or whitespace");
+        }
+
+        if (data.Type.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Invalid(index, "Type must not contain U+0000 (NUL)");
         }
 
         if (data.Data is null || !IsWellFormedJson(data.Data))

@@ -4,7 +4,7 @@ namespace Federation.EventStore.Tests.Compliance;
 /// The behaviour every <see cref="IEventStore"/> backend must have. A backend enrols by deriving from this
 /// class and implementing <see cref="CreateStoreAsync"/>; all tests then run against it.
 /// </summary>
-public abstract class EventStoreComplianceTests
+public abstract partial class EventStoreComplianceTests
 {
     /// <summary>
     /// The clock every store made by <see cref="CreateStoreAsync"/> must use for timestamps.
