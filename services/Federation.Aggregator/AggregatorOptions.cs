@@ -11,6 +11,9 @@ public sealed class AggregatorOptions
     /// <summary>Folder for the event history (events.db) and the payload store (payloads/).</summary>
     public string DataDirectory { get; set; } = "data/aggregator";
 
+    /// <summary>Where the event history lives.</summary>
+    public History.EventStoreOptions EventStore { get; set; } = new();
+
     /// <summary>The initial model.</summary>
     public ModelOptions Model { get; set; } = new();
 
@@ -28,6 +31,12 @@ public sealed class AggregatorOptions
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(DataDirectory), "Aggregator:DataDirectory is empty; set it to a writable folder.");
+        Require(
+            EventStore.Kind is History.EventStoreKinds.Sqlite or History.EventStoreKinds.Postgres,
+            $"Aggregator:EventStore:Kind is '{EventStore.Kind}'; use {History.EventStoreKinds.Sqlite} or {History.EventStoreKinds.Postgres}.");
+        Require(
+            EventStore.Kind != History.EventStoreKinds.Postgres || !string.IsNullOrWhiteSpace(EventStore.ConnectionString),
+            "Aggregator:EventStore:ConnectionString is empty; set it to the PostgreSQL connection string (Host=…;Port=…;Username=…;Password=…;Database=…).");
         Require(
             Log.Origin.Length > 0 && !Log.Origin.Any(character => char.IsWhiteSpace(character) || character == '+'),
             "Aggregator:Log:Origin must be non-empty, without spaces or '+' (it names the log's signing key), e.g. federation.example/aggregator.");

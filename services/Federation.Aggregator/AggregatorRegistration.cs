@@ -6,6 +6,7 @@ using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Aggregator.Transparency;
 using Federation.EventStore;
+using Federation.EventStore.Postgres;
 using Federation.Trust;
 using Federation.Trust.Transparency;
 using MassTransit;
@@ -27,9 +28,7 @@ public static class AggregatorRegistration
         options.Validate();
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IEventStore>(provider => SqliteEventStore
-            .OpenAsync(Path.Combine(options.DataDirectory, "events.db"), provider.GetRequiredService<TimeProvider>())
-            .GetAwaiter().GetResult());
+        services.AddSingleton(provider => OpenEventStore(options, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EventHistory>();
         services.AddSingleton(new PayloadStore(Path.Combine(options.DataDirectory, "payloads")));
         services.AddSingleton(new EnrolledGateways(options.Gateways.Select(gateway => (gateway.Id, gateway.PublicKeyBytes()!))));
@@ -41,6 +40,24 @@ public static class AggregatorRegistration
         services.AddSingleton(provider => new TransparencyLog(provider.GetRequiredService<IEventStore>(), signer, options.Log.Origin));
         services.AddHostedService<RoundScheduler>();
         return services;
+    }
+
+    private static IEventStore OpenEventStore(AggregatorOptions options, TimeProvider clock)
+    {
+        if (options.EventStore.Kind == EventStoreKinds.Sqlite)
+        {
+            return SqliteEventStore.OpenAsync(Path.Combine(options.DataDirectory, "events.db"), clock).GetAwaiter().GetResult();
+        }
+
+        try
+        {
+            return PostgresEventStore.OpenAsync(options.EventStore.ConnectionString, options.EventStore.Schema, clock).GetAwaiter().GetResult();
+        }
+        catch (Exception error) when (error is Npgsql.NpgsqlException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidOperationException(
+                $"Cannot open the PostgreSQL event store set by Aggregator:EventStore:ConnectionString (schema '{options.EventStore.Schema}'): {error.Message}", error);
+        }
     }
 
     private static Ed25519KeyPair LoadOrCreateKey(AggregatorOptions options)

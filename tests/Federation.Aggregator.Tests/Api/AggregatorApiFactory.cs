@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Federation.Aggregator.Tests.Api;
 
 /// <summary>The real aggregator host (in-memory bus, SQLite in a temp folder) with an operator and an auditor token.</summary>
-public sealed class AggregatorApiFactory : WebApplicationFactory<AggregatorOptions>
+public class AggregatorApiFactory : WebApplicationFactory<AggregatorOptions>
 {
     public const string OperatorToken = "operator-secret-token";
     public const string AuditorToken = "auditor-secret-token";
