@@ -1,4 +1,5 @@
 using Federation.Cli;
+using Federation.Cli.Audit;
 using Federation.Cli.Demo;
 using Federation.Cli.Events;
 using Federation.Cli.Models;
@@ -21,6 +22,7 @@ try
         "events" => await EventsCommand.RunAsync(arguments),
         "rounds" => await RoundsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "models" => await ModelsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
+        "audit" => await AuditCommand.RunAsync(arguments, () => AggregatorClient.From(arguments), AnsiConsole.Console),
         null or "help" or "--help" or "-h" => Usage(0),
         var unknown => Usage(2, $"Unknown command '{unknown}'."),
     };
@@ -67,6 +69,25 @@ static int Usage(int exitCode, string? problem = null)
           models ls                     every model version with its provenance summary
           models pull V [--out FILE]    download version V and check it against its recorded SHA-256
           models metrics V              evaluation of version V: weighted over gateways, per slice, per gateway
+          audit export --out DIR [--with-payloads]
+                                        write an audit bundle: the signed checkpoint, exactly the events it covers, the log key,
+                                        the enrolled gateways and, with --with-payloads, every payload the events name
+          audit provenance --model-version N [--bundle DIR]
+                                        what made version N: round, strategy, each contribution (key, payload, signature,
+                                        event position) and the round's rejections with their reasons
+          audit contributions --gateway ID [--bundle DIR]
+                                        every contribution of one gateway, accepted or rejected, and the version that used it
+          audit reaggregate --model-version N [--bundle DIR] [--out FILE]
+                                        recompute version N from its recorded inputs; exit 0 and "confirmed" only when its
+                                        SHA-256 (and its strategy state's) equal the published ones
+
+        offline, no aggregator and no token needed:
+          audit verify DIR [--log-key KEY]
+                                        check a bundle: checkpoint signature, events against the signed root, gateway key ids,
+                                        every contribution signature, every model version's contributions, payload hashes;
+                                        prints each problem with its file, line, position and field; exit 1 if any.
+                                        KEY (or a file holding it) is the log's verifier key, obtained independently; without
+                                        it the bundle's own log-key.txt is trusted on first use (with a warning)
         """);
     return exitCode;
 }

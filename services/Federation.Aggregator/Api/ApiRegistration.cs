@@ -50,6 +50,8 @@ public static class ApiRegistration
         api.MapModels();
         api.MapEvents();
         api.MapLog();
+        api.MapGateways();
+        api.MapPayloads();
         return endpoints;
     }
 }

@@ -9,7 +9,8 @@ public sealed class AggregatorApiTests : IClassFixture<AggregatorApiFactory>
 {
     private static readonly (string Method, string Path)[] ReadEndpoints =
         [("GET", "/api/rounds"), ("GET", "/api/rounds/1"), ("GET", "/api/models"), ("GET", "/api/models/0"),
-         ("GET", "/api/models/0/safetensors"), ("GET", "/api/models/0/metrics"), ("GET", "/api/events")];
+         ("GET", "/api/models/0/safetensors"), ("GET", "/api/models/0/metrics"), ("GET", "/api/events"),
+         ("GET", "/api/log/checkpoint"), ("GET", "/api/gateways"), ("GET", $"/api/payloads/{new string('0', 64)}")];
 
     private static readonly (string Method, string Path)[] WriteEndpoints =
         [("POST", "/api/rounds"), ("POST", "/api/rounds/1/abort")];

@@ -1,0 +1,44 @@
+namespace Federation.Cli.Audit;
+
+/// <summary>One thing an audit found wrong, and exactly where.</summary>
+/// <param name="Check">Which check found it: 1 checkpoint, 2 events and root, 3 gateways, 4 signatures, 5 model versions, 6 payloads.</param>
+/// <param name="Where">The file and, inside it, the line, event position and field, e.g. <c>events.jsonl line 7 (position 7), field data.signature</c>.</param>
+/// <param name="Problem">What is wrong there, with the values that disagree.</param>
+public sealed record AuditFinding(int Check, string Where, string Problem)
+{
+    /// <summary>The finding on one line: where, then what.</summary>
+    public override string ToString() => $"{Where}: {Problem}";
+}
+
+/// <summary>What <see cref="BundleVerifier"/> checked and found.</summary>
+/// <param name="Findings">Every problem, in check order (checkpoint, events and root, gateways, signatures, model versions, payloads); empty when the bundle verifies.</param>
+/// <param name="Warnings">Things that are not failures but limit what was proven (trust on first use, events after the checkpoint).</param>
+/// <param name="LogKey">The verifier key the checkpoint was checked against, or null when there was none.</param>
+/// <param name="LogKeyPinned">Whether that key was pinned by the auditor rather than read from the bundle.</param>
+/// <param name="CheckpointSize">The size the authentic checkpoint commits to, or null when it could not be verified.</param>
+/// <param name="RootMatches">Whether the events' RFC 6962 root equals the checkpoint's.</param>
+/// <param name="EventsChecked">Lines of events.jsonl read.</param>
+/// <param name="ContributionsChecked">Contribution-accepted events checked.</param>
+/// <param name="SignaturesChecked">Ed25519 signatures checked (contribution manifests and evaluation reports).</param>
+/// <param name="SignaturesVerified">Of those, the ones that verified against the enrolled key.</param>
+/// <param name="ModelVersions">Model-version-published events.</param>
+/// <param name="ModelVersionsTraced">Versions from 1 whose every listed contribution matched a signed, accepted contribution of their round.</param>
+/// <param name="PayloadsChecked">Payload files that hash to their names, or null when the bundle holds no payloads folder.</param>
+public sealed record AuditReport(
+    IReadOnlyList<AuditFinding> Findings,
+    IReadOnlyList<string> Warnings,
+    string? LogKey,
+    bool LogKeyPinned,
+    long? CheckpointSize,
+    bool RootMatches,
+    long EventsChecked,
+    long ContributionsChecked,
+    long SignaturesChecked,
+    long SignaturesVerified,
+    int ModelVersions,
+    int ModelVersionsTraced,
+    int? PayloadsChecked)
+{
+    /// <summary>True when nothing was found wrong.</summary>
+    public bool Passed => Findings.Count == 0;
+}

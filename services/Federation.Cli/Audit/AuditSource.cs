@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text.Json;
+using Federation.Aggregator.Api;
+using Federation.Aggregator.History;
+using Federation.Contracts.Events;
+using Federation.Trust;
+
+namespace Federation.Cli.Audit;
+
+/// <summary>
+/// Where an audit command reads the history, the enrolled keys and the payloads: an exported
+/// bundle (offline) or a running aggregator's API. Payloads are returned as found; callers check
+/// their hashes, so a damaged source shows up as a named problem rather than a wrong answer.
+/// </summary>
+public sealed class AuditSource
+{
+    private readonly Func<Task<IReadOnlyList<HistoryEntry>>> readHistory;
+    private readonly Func<Task<IReadOnlyList<GatewayKey>>> readGateways;
+    private readonly Func<string, Task<byte[]?>> readPayload;
+    private readonly Func<string, string> namePayload;
+    private IReadOnlyList<HistoryEntry>? history;
+
+    private AuditSource(
+        string description,
+        Func<Task<IReadOnlyList<HistoryEntry>>> readHistory,
+        Func<Task<IReadOnlyList<GatewayKey>>> readGateways,
+        Func<string, Task<byte[]?>> readPayload,
+        Func<string, string> namePayload)
+    {
+        Description = description;
+        this.readHistory = readHistory;
+        this.readGateways = readGateways;
+        this.readPayload = readPayload;
+        this.namePayload = namePayload;
+    }
+
+    /// <summary>What the source is, for messages: the bundle folder or the aggregator's address.</summary>
+    public string Description { get; }
+
+    /// <summary>Reads from the bundle at <paramref name="directory"/>, without any network access.</summary>
+    public static AuditSource FromBundle(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        return new AuditSource(
+            $"bundle {full}",
+            () => Task.FromResult(AuditBundle.ReadHistory(full)),
+            async () =>
+            {
+                var path = Path.Combine(full, AuditBundle.GatewaysFile);
+                return File.Exists(path)
+                    ? JsonSerializer.Deserialize<List<GatewayKey>>(await File.ReadAllBytesAsync(path), AggregatorClient.Json) ?? []
+                    : [];
+            },
+            async sha256 => File.Exists(AuditBundle.PayloadPath(full, sha256)) ? await File.ReadAllBytesAsync(AuditBundle.PayloadPath(full, sha256)) : null,
+            sha256 => $"{AuditBundle.PayloadsFolder}/{sha256}");
+    }
+
+    /// <summary>Reads from a running aggregator through its API (an auditor or operator token).</summary>
+    public static AuditSource FromApi(AggregatorClient client) => new(
+        "the aggregator's API",
+        async () =>
+        {
+            var entries = new List<HistoryEntry>();
+            const int page = 1000;
+            while (true)
+            {
+                var (bytes, _) = await client.GetBytesAsync($"/api/events?from={(entries.Count + 1).ToString(CultureInfo.InvariantCulture)}&limit={page}");
+                using var document = JsonDocument.Parse(bytes);
+                foreach (var element in document.RootElement.EnumerateArray())
+                {
+                    var recorded = AuditBundle.ParseEvent(element.GetRawText());
+                    entries.Add(new HistoryEntry(recorded, EventHistory.Deserialize(recorded)));
+                }
+
+                if (document.RootElement.GetArrayLength() < page)
+                {
+                    return entries;
+                }
+            }
+        },
+        async () => await client.GetAsync<List<GatewayKey>>("/api/gateways"),
+        async sha256 =>
+        {
+            try
+            {
+                return (await client.GetBytesAsync($"/api/payloads/{sha256}")).Bytes;
+            }
+            catch (CommandFailedException)
+            {
+                return null;
+            }
+        },
+        sha256 => $"/api/payloads/{sha256}");
+
+    /// <summary>Every event, with its position, in order (read once, then kept).</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync() => history ??= await readHistory();
+
+    /// <summary>The enrolled gateways and their keys, as the source states them.</summary>
+    public Task<IReadOnlyList<GatewayKey>> GatewaysAsync() => readGateways();
+
+    /// <summary>The published event of model version <paramref name="version"/> and where it sits.</summary>
+    /// <exception cref="CommandFailedException">The version has not been published.</exception>
+    public async Task<HistoryEntry> VersionAsync(int version) =>
+        (await HistoryAsync()).FindVersion(version)
+        ?? throw new CommandFailedException($"Model version {version} has not been published ({Description}).");
+
+    /// <summary>A payload's bytes, checked against its name; a problem when it is missing or does not match.</summary>
+    public async Task<(byte[]? Bytes, string? Problem)> PayloadAsync(string sha256)
+    {
+        var bytes = await readPayload(sha256);
+        if (bytes is null)
+        {
+            return (null, $"{namePayload(sha256)} is missing from {Description}{(Description.StartsWith("bundle", StringComparison.Ordinal) ? " (export it with --with-payloads)" : "")}.");
+        }
+
+        var actual = Sha256Hex.Of(bytes);
+        return actual == sha256 ? (bytes, null) : (bytes, $"{namePayload(sha256)} hashes to {actual}, not to its name: its bytes were changed.");
+    }
+
+    /// <summary>The events of round <paramref name="round"/>, with positions.</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> RoundAsync(int round) =>
+        [.. (await HistoryAsync()).Where(entry => entry.Event switch
+        {
+            RoundOpened opened => opened.Round == round,
+            ContributionAccepted accepted => accepted.Round == round,
+            ContributionRejected rejected => rejected.Round == round,
+            RoundClosed closed => closed.Round == round,
+            _ => false,
+        })];
+}

@@ -1,0 +1,119 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Federation.Aggregator.Evaluations;
+using Federation.Aggregator.Rounds;
+using Federation.Aggregator.Tests;
+using Federation.Aggregator.Tests.Api;
+using Federation.Cli;
+using Federation.Cli.Audit;
+using Federation.Contracts;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Learning.Tensors;
+using Federation.Trust;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace Federation.EndToEnd.Tests;
+
+/// <summary>
+/// A real aggregator with two rounds of fedadam behind it (so version 2 depends on the state saved
+/// with version 1) and a bad-signature rejection in round 2; exported once with payloads and once without.
+/// </summary>
+public sealed class AuditFixture : IAsyncLifetime
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), $"federation-audit-{Guid.NewGuid():N}");
+
+    public AggregatorApiFactory Factory { get; } = new();
+
+    public string Bundle => Path.Combine(root, "bundle");
+
+    public string BundleWithoutPayloads => Path.Combine(root, "bundle-without-payloads");
+
+    public string LogKey { get; private set; } = "";
+
+    public string ExportOutput { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var operatorClient = Factory.ClientWith(AggregatorApiFactory.OperatorToken);
+        var coordinator = Factory.Services.GetRequiredService<RoundCoordinator>();
+
+        await OpenRoundAsync(operatorClient);
+        await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.25f)), round: 1, samples: 300), CancellationToken.None);
+        await coordinator.SubmitAsync(Factory.Second.Contribute(SafeTensors.Write(TestGateway.Update(-0.1f)), round: 1, samples: 100), CancellationToken.None);
+        var version1 = await operatorClient.GetFromJsonAsync<JsonElement>("/api/models/1");
+        var version1Sha256 = version1.GetProperty("modelSha256").GetString()!;
+
+        await OpenRoundAsync(operatorClient);
+        var secondUpdate = SafeTensors.Write(TestGateway.Update(0.05f));
+        await coordinator.SubmitAsync(Factory.Second.Contribute(secondUpdate, round: 2, samples: 200, signWith: Factory.First.Key, baseModelSha256: version1Sha256), CancellationToken.None);
+        await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.125f)), round: 2, samples: 150, baseModelSha256: version1Sha256), CancellationToken.None);
+        await coordinator.SubmitAsync(Factory.Second.Contribute(secondUpdate, round: 2, samples: 200, baseModelSha256: version1Sha256), CancellationToken.None);
+        (await operatorClient.GetFromJsonAsync<JsonElement>("/api/models/2")).GetProperty("round").GetInt32().ShouldBe(2);
+
+        // A signed evaluation report, so the audit re-verifies evaluation signatures too.
+        var report = new EvaluationReport(DocumentTypes.EvaluationReport, Factory.First.Id, Factory.First.Key.KeyId, 1, version1Sha256,
+            [new MetricValue("accuracy", null, 0.75, 40)], TestGateway.SignedAt);
+        var reportJson = JsonCanonicalizer.Serialize(report, FederationJson.Options);
+        await Factory.Services.GetRequiredService<EvaluationRecorder>().RecordAsync(
+            new EvaluationReported(Encoding.UTF8.GetString(reportJson), Convert.ToBase64String(Factory.First.Key.Sign(reportJson))), CancellationToken.None);
+
+        LogKey = (await Factory.ClientWith(AggregatorApiFactory.AuditorToken).GetStringAsync("/api/log/key")).Trim();
+        var (code, output) = await AuditAsync($"export --out {Bundle} --with-payloads");
+        code.ShouldBe(0, output);
+        ExportOutput = output;
+        (await AuditAsync($"export --out {BundleWithoutPayloads}")).Code.ShouldBe(0);
+    }
+
+    public Task DisposeAsync()
+    {
+        Factory.Dispose();
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs <c>fedctl audit …</c> as an auditor; returns the exit code and what it printed.</summary>
+    public async Task<(int Code, string Output)> AuditAsync(string arguments)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 400;
+        var code = await AuditCommand.RunAsync(
+            new CommandArguments(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
+            () => new AggregatorClient(Factory.ClientWith(AggregatorApiFactory.AuditorToken)),
+            console);
+        return (code, output.ToString());
+    }
+
+    /// <summary>A fresh copy of the exported bundle, for a test to change.</summary>
+    public string CopyOfBundle()
+    {
+        var copy = Path.Combine(root, $"copy-{Guid.NewGuid():N}");
+        foreach (var file in Directory.GetFiles(Bundle, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(Bundle, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return copy;
+    }
+
+    private static async Task OpenRoundAsync(HttpClient operatorClient)
+    {
+        var response = await operatorClient.PostAsJsonAsync("/api/rounds", new
+        {
+            strategy = "fedadam",
+            strategyParameters = new Dictionary<string, double> { ["eta"] = 0.05 },
+            minParticipants = 2,
+            durationSeconds = 600,
+        });
+        response.EnsureSuccessStatusCode();
+    }
+}
