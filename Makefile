@@ -14,12 +14,14 @@ deps:
 build: deps
 	$(DOTNET) build Federation.sln -c $(CONFIGURATION)
 
-# Local PostgreSQL (and RabbitMQ, once its scripts land) on loopback, installed and started by
-# our own scripts: the store and bus tests talk to the real servers.
+# Local PostgreSQL and RabbitMQ on loopback, installed and started by our own scripts (no
+# Docker, no systemd): the store and bus tests talk to the real servers.
 infra-up:
 	@ops/postgres/up.sh
+	@ops/rabbitmq/up.sh
 
 infra-down:
+	@ops/rabbitmq/down.sh
 	@ops/postgres/down.sh
 
 # One build, servers up once, then every test project in one `dotnet test` of the solution.
