@@ -13,7 +13,11 @@ namespace Federation.EndToEnd.Tests;
 /// <summary>Rounds the model team steers, over the real in-process bus: robust strategies and stragglers.</summary>
 public sealed class RoundSteeringTests(ITestOutputHelper output)
 {
-    private const int Rounds = 6;
+    // Ten rounds: Krum moves the model with one factory's update per round, and local training is
+    // equal between runs only to the last bits (vectorized sums depend on array alignment), so
+    // near-tied Krum choices can differ; at six rounds that swung Krum between -1.2 and -3.0
+    // points, at ten it sits near -0.7 with every strategy well inside the 3-point bound.
+    private const int Rounds = 10;
 
     [Fact]
     public async Task Robust_strategies_hold_against_a_poisoning_factory_while_FedAvg_degrades()
