@@ -1,3 +1,4 @@
+using Federation.Contracts;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -35,7 +36,7 @@ public static class AuditBundle
     /// Reads events as the API writes them (camelCase), strictly: an unknown or missing member
     /// is an error, so a line cannot carry anything the leaf hash does not cover.
     /// </summary>
-    public static JsonSerializerOptions EventJson { get; } = CreateEventJson();
+    public static JsonSerializerOptions EventJson => FederationJson.Options;
 
     /// <summary>Reads one line of <see cref="EventsFile"/>.</summary>
     /// <exception cref="JsonException">The line is not a stored event.</exception>
@@ -80,19 +81,6 @@ public static class AuditBundle
         }
 
         return entries;
-    }
-
-    private static JsonSerializerOptions CreateEventJson()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-            RespectNullableAnnotations = true,
-            RespectRequiredConstructorParameters = true,
-        };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
     }
 }
 

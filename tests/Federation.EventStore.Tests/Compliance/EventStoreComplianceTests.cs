@@ -13,7 +13,11 @@ public abstract partial class EventStoreComplianceTests
     protected ManualClock Clock { get; } =
         new(new DateTimeOffset(2025, 3, 14, 15, 9, 26, TimeSpan.Zero).AddTicks(5_358_979));
 
-    /// <summary>Creates a fresh, empty store, isolated from every other test, that uses <see cref="Clock"/>.</summary>
+    /// <summary>Opens a store on this test's own storage (empty at the test's first call, isolated from every other test) that uses <see cref="Clock"/>.</summary>
+    /// <remarks>
+    /// Every call within one test opens another instance on the same storage (file or schema),
+    /// the way a restarted or a second process would, so the tests can reopen and run stores side by side.
+    /// </remarks>
     protected abstract Task<IEventStore> CreateStoreAsync();
 
     // ---- Appending and expected versions ----
