@@ -184,7 +184,7 @@ public sealed class AuditVerifyBenchmark : IBenchmark
                 var payloadSha256 = Sha256Hex.Of(Encoding.UTF8.GetBytes($"update {round} {id}"));
                 var samples = 500 + ((round * 31 + index * 17) % 1500);
                 var (manifest, signature) = Sign(id, key, round, ModelSha256(round - 1), payloadSha256, samples, now.AddSeconds(index + 1));
-                if (!Append(stream, ++streamVersion, new ContributionAccepted(round, id, key.KeyId, payloadSha256, 168, samples, manifest, Convert.ToBase64String(signature), now.AddSeconds(index + 2))))
+                if (!Append(stream, ++streamVersion, new ContributionAccepted(round, id, key.KeyId, payloadSha256, 168, samples, round, PolicySha256, manifest, Convert.ToBase64String(signature), now.AddSeconds(index + 2))))
                 {
                     break;
                 }
@@ -209,13 +209,16 @@ public sealed class AuditVerifyBenchmark : IBenchmark
         File.WriteAllText(Path.Combine(directory, AuditBundle.LogKeyFile), verifier.Verifier.VerifierKey + "\n");
         File.WriteAllText(
             Path.Combine(directory, AuditBundle.GatewaysFile),
-            JsonSerializer.Serialize(gateways.Select(gateway => new GatewayKey(gateway.Id, Convert.ToBase64String(gateway.Key.PublicKey.Span), gateway.Key.KeyId)), ApiJson));
+            JsonSerializer.Serialize(gateways.Select(gateway => new GatewayKey(gateway.Id, Convert.ToBase64String(gateway.Key.PublicKey.Span), gateway.Key.KeyId, Start, null, null)), ApiJson));
         return new SyntheticBundle(directory, verifier.Verifier.VerifierKey, signed, accepted, rejected, rounds, versions);
     }
 
+    // Every synthetic gateway releases under the same policy file.
+    private static readonly string PolicySha256 = Sha256Hex.Of(Encoding.UTF8.GetBytes("synthetic policy"));
+
     private static (string Manifest, byte[] Signature) Sign(string gatewayId, Ed25519KeyPair key, int round, string baseModelSha256, string payloadSha256, long samples, DateTimeOffset createdAt)
     {
-        var manifest = new ContributionManifest(DocumentTypes.ContributionManifest, gatewayId, key.KeyId, round, baseModelSha256, payloadSha256, 168, samples, createdAt);
+        var manifest = new ContributionManifest(DocumentTypes.ContributionManifest, gatewayId, key.KeyId, round, baseModelSha256, payloadSha256, 168, samples, Sequence: round, PolicySha256, createdAt);
         var canonical = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
         return (Encoding.UTF8.GetString(canonical), key.Sign(canonical));
     }

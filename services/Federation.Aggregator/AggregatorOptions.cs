@@ -23,7 +23,11 @@ public sealed class AggregatorOptions
     /// <summary>The tamper-evident log's origin and signing key.</summary>
     public Transparency.TransparencyOptions Log { get; set; } = new();
 
-    /// <summary>Enrolled gateways and their public keys.</summary>
+    /// <summary>
+    /// Gateways to enrol at the first start, with their public keys and allowed policies. Only a
+    /// bootstrap: once a gateway is in the history, its keys change through the enrolment API
+    /// (<c>fedctl gateways</c>), and the history wins over this list.
+    /// </summary>
     public List<GatewayEnrolment> Gateways { get; set; } = [];
 
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
@@ -45,6 +49,9 @@ public sealed class AggregatorOptions
         {
             Require(!string.IsNullOrWhiteSpace(gateway.Id), $"Aggregator:Gateways:{index}:Id is empty.");
             Require(gateway.PublicKeyBytes() is { Length: 32 }, $"Aggregator:Gateways:{index}:PublicKey of '{gateway.Id}' is not a base64 Ed25519 public key (32 bytes).");
+            Require(
+                gateway.AllowedPolicies.Count > 0 && gateway.AllowedPolicies.All(Federation.Policies.PolicyHash.IsWellFormed),
+                $"Aggregator:Gateways:{index}:AllowedPolicies of '{gateway.Id}' must list at least one policy file SHA-256 (64 lowercase hex digits, e.g. from `sha256sum policy.yaml`).");
         }
 
         Require(Gateways.Select(gateway => gateway.Id).Distinct().Count() == Gateways.Count, "Aggregator:Gateways lists a gateway id twice.");
@@ -87,6 +94,9 @@ public sealed class GatewayEnrolment
 
     /// <summary>Ed25519 public key, base64.</summary>
     public string PublicKey { get; set; } = "";
+
+    /// <summary>SHA-256 hashes (lowercase hex) of the policy files the gateway may release updates under.</summary>
+    public List<string> AllowedPolicies { get; set; } = [];
 
     /// <summary>The decoded key, or null when it is not valid base64.</summary>
     public byte[]? PublicKeyBytes()

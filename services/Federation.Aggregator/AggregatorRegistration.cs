@@ -31,7 +31,7 @@ public static class AggregatorRegistration
         services.AddSingleton(provider => OpenEventStore(options, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EventHistory>();
         services.AddSingleton(new PayloadStore(Path.Combine(options.DataDirectory, "payloads")));
-        services.AddSingleton(new EnrolledGateways(options.Gateways.Select(gateway => (gateway.Id, gateway.PublicKeyBytes()!))));
+        services.AddSingleton<GatewayKeys>();
         services.AddSingleton<RoundCoordinator>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();

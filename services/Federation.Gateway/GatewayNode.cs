@@ -1,6 +1,7 @@
 using System.Text;
 using Federation.Contracts;
 using Federation.Learning.Data;
+using Federation.Policies;
 using Federation.Trust;
 
 namespace Federation.Gateway;
@@ -13,17 +14,21 @@ namespace Federation.Gateway;
 public sealed class GatewayNode
 {
     private readonly Ed25519KeyPair key;
+    private long lastSequence;
 
     /// <summary>Creates a gateway.</summary>
     /// <param name="id">Gateway id as enrolled with the aggregator.</param>
     /// <param name="key">The gateway's signing key; it never leaves the node.</param>
+    /// <param name="policy">The factory's release policy; nothing leaves without one.</param>
     /// <param name="data">The site's local data.</param>
     /// <param name="clock">Clock for signing times.</param>
-    public GatewayNode(string id, Ed25519KeyPair key, LocalData data, TimeProvider clock)
+    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, LocalData data, TimeProvider clock)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentNullException.ThrowIfNull(policy);
         Id = id;
         this.key = key;
+        Policy = policy;
         Data = data;
         Clock = clock;
     }
@@ -37,6 +42,9 @@ public sealed class GatewayNode
     /// <summary>The Ed25519 public key, for enrolment.</summary>
     public ReadOnlyMemory<byte> PublicKey => key.PublicKey;
 
+    /// <summary>The factory's release policy and the SHA-256 of its file, which every manifest names.</summary>
+    public LoadedPolicy Policy { get; }
+
     /// <summary>The site's local data.</summary>
     public LocalData Data { get; }
 
@@ -49,6 +57,9 @@ public sealed class GatewayNode
         var now = Clock.GetUtcNow();
         return new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
     }
+
+    /// <summary>The next contribution sequence number: 1, 2, 3, … over this node's life.</summary>
+    internal long NextSequence() => Interlocked.Increment(ref lastSequence);
 
     /// <summary>
     /// Signs a document: RFC 8785 canonical JSON of <paramref name="document"/>, then Ed25519

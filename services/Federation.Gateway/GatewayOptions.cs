@@ -12,6 +12,9 @@ public sealed class GatewayOptions
     /// <summary>The gateway's Ed25519 key file (readable only by the gateway's user).</summary>
     public string KeyFile { get; set; } = "";
 
+    /// <summary>The factory's release policy file (YAML, see policies/example.yaml). Without a valid one nothing leaves.</summary>
+    public string PolicyFile { get; set; } = "";
+
     /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos.</summary>
     public string DataDirectory { get; set; } = Data.FashionMnist.DefaultDirectory;
 
@@ -39,6 +42,11 @@ public sealed class GatewayOptions
         if (string.IsNullOrWhiteSpace(KeyFile))
         {
             throw new InvalidOperationException("Gateway:KeyFile is empty; point it at the gateway's Ed25519 key file.");
+        }
+
+        if (string.IsNullOrWhiteSpace(PolicyFile))
+        {
+            throw new InvalidOperationException("Gateway:PolicyFile is empty; nothing may leave without a policy. Point it at the factory's policy file (see policies/example.yaml).");
         }
 
         if (Sites < 1 || Site < 0 || Site >= Sites)

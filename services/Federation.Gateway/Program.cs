@@ -12,7 +12,7 @@ var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<Gatew
 options.Validate();
 
 var sites = SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed);
-var gateway = new GatewayNode(options.Id, Ed25519KeyFile.Load(options.KeyFile), sites[options.Site], TimeProvider.System);
+var gateway = new GatewayNode(options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), sites[options.Site], TimeProvider.System);
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
 builder.Services.AddGateways([gateway]);

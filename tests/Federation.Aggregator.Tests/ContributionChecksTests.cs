@@ -10,12 +10,12 @@ public sealed class ContributionChecksTests
     private readonly TestGateway gateway = new("factory-1");
 
     private RejectionReason? ReasonFor(Federation.Contracts.Messages.ContributionSubmitted message) =>
-        ContributionChecks.Check(message, TestGateway.Enrol(gateway)).Rejection?.Reason;
+        ContributionChecks.Check(message, TestGateway.Enrol(gateway), TestGateway.SignedAt).Rejection?.Reason;
 
     [Fact]
     public void An_honest_contribution_passes_every_check()
     {
-        var result = ContributionChecks.Check(gateway.Contribute(TestGateway.Update()), TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(gateway.Contribute(TestGateway.Update()), TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection.ShouldBeNull();
         result.Manifest!.GatewayId.ShouldBe("factory-1");
@@ -65,7 +65,7 @@ public sealed class ContributionChecksTests
     {
         var impostor = new TestGateway("factory-1");
 
-        var result = ContributionChecks.Check(impostor.Contribute(TestGateway.Update()), TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(impostor.Contribute(TestGateway.Update()), TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.UnknownKey);
         result.Rejection.Detail.ShouldContain(gateway.Key.KeyId);
@@ -79,7 +79,7 @@ public sealed class ContributionChecksTests
     {
         var honest = gateway.Contribute(TestGateway.Update());
 
-        var result = ContributionChecks.Check(honest with { Manifest = manifest }, TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(honest with { Manifest = manifest }, TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
         result.Rejection.Detail.ShouldNotBeNullOrWhiteSpace();
@@ -93,7 +93,7 @@ public sealed class ContributionChecksTests
 
         var spaced = honest with { Manifest = honest.Manifest.Replace(",", ", ") };
 
-        var result = ContributionChecks.Check(spaced, TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(spaced, TestGateway.Enrol(gateway), TestGateway.SignedAt);
         result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
         result.Rejection.Detail.ShouldContain("RFC 8785");
     }
@@ -105,7 +105,7 @@ public sealed class ContributionChecksTests
 
         var duplicated = honest with { Manifest = honest.Manifest.Replace("{\"baseModelSha256\"", "{\"round\":1,\"baseModelSha256\"") };
 
-        var result = ContributionChecks.Check(duplicated, TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(duplicated, TestGateway.Enrol(gateway), TestGateway.SignedAt);
         result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
     }
 
@@ -114,7 +114,7 @@ public sealed class ContributionChecksTests
     {
         var truncated = SafeTensors.Write(TestGateway.Update())[..20];
 
-        var result = ContributionChecks.Check(gateway.Contribute(truncated), TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(gateway.Contribute(truncated), TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedPayload);
         result.Rejection.Detail.ShouldContain("safetensors");
@@ -129,7 +129,7 @@ public sealed class ContributionChecksTests
         var update = TestGateway.Update();
         update[0].Values[2] = value;
 
-        var result = ContributionChecks.Check(gateway.Contribute(update), TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(gateway.Contribute(update), TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.NonFiniteValues);
         result.Rejection.Detail.ShouldContain(update[0].Name);
@@ -142,7 +142,7 @@ public sealed class ContributionChecksTests
         var header = """{"linear.bias":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"linear.weight":{"dtype":"F32","shape":[3,4],"data_offsets":[6,54]}}"""u8.ToArray();
         var payload = BitConverter.GetBytes((ulong)header.Length).Concat(header).Concat(Enumerable.Repeat(new byte[] { 0x00, 0x34 }, 3).SelectMany(b => b)).Concat(new byte[48]).ToArray();
 
-        var result = ContributionChecks.Check(gateway.Contribute(payload), TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(gateway.Contribute(payload), TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.DtypeMismatch);
         result.Rejection.Detail.ShouldContain("linear.bias");
@@ -153,7 +153,7 @@ public sealed class ContributionChecksTests
     {
         var honest = gateway.Contribute(TestGateway.Update());
 
-        var result = ContributionChecks.Check(honest with { Manifest = new string('x', 1_000_000) }, TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(honest with { Manifest = new string('x', 1_000_000) }, TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
         result.Message.Manifest.Length.ShouldBeLessThanOrEqualTo(256);
@@ -163,7 +163,7 @@ public sealed class ContributionChecksTests
     [Fact]
     public void Null_fields_from_the_bus_are_rejected_not_thrown()
     {
-        var result = ContributionChecks.Check(new Federation.Contracts.Messages.ContributionSubmitted(null!, null!, null!), TestGateway.Enrol(gateway));
+        var result = ContributionChecks.Check(new Federation.Contracts.Messages.ContributionSubmitted(null!, null!, null!), TestGateway.Enrol(gateway), TestGateway.SignedAt);
 
         result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
     }

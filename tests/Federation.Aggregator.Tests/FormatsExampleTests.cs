@@ -2,6 +2,7 @@ using System.Text;
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Enrolment;
 using Federation.Contracts;
+using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Learning.Tensors;
@@ -18,6 +19,9 @@ public sealed class FormatsExampleTests
     // RFC 8032 section 7.1, TEST 1: a published key, so anyone can reproduce the signature.
     private static readonly byte[] Seed = Convert.FromHexString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
 
+    // The example names the SHA-256 of an empty file as its policy hash, a value anyone can recompute.
+    private const string EmptyFileSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
     private static byte[] ExamplePayload() => SafeTensors.Write(new TensorSet(
     [
         new Tensor("linear.bias", [2], [0.5f, -0.25f]),
@@ -27,7 +31,7 @@ public sealed class FormatsExampleTests
     private static ContributionManifest ExampleManifest(Ed25519KeyPair key, byte[] payload) => new(
         DocumentTypes.ContributionManifest, "factory-1", key.KeyId, 1,
         "0000000000000000000000000000000000000000000000000000000000000000",
-        Sha256Hex.Of(payload), payload.Length, 1000, new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+        Sha256Hex.Of(payload), payload.Length, 1000, Sequence: 1, PolicySha256: EmptyFileSha256, new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
 
     [Fact]
     // The expected values were computed independently in Python (hashlib, struct, json and the
@@ -41,9 +45,9 @@ public sealed class FormatsExampleTests
         Convert.ToHexStringLower(payload).ShouldBe("88000000000000007b226c696e6561722e62696173223a7b226474797065223a22463332222c227368617065223a5b325d2c22646174615f6f666673657473223a5b302c385d7d2c226c696e6561722e776569676874223a7b226474797065223a22463332222c227368617065223a5b322c325d2c22646174615f6f666673657473223a5b382c32345d7d7d202020200000003f000080be0000803f00000000000000000000803f");
         key.KeyId.ShouldBe("21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9");
         Encoding.UTF8.GetString(canonical).ShouldBe("""
-            {"baseModelSha256":"0000000000000000000000000000000000000000000000000000000000000000","createdAt":"2026-11-22T09:00:00+00:00","gatewayId":"factory-1","keyId":"21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9","payloadBytes":168,"payloadSha256":"fd94558a2cb84e39656d8b872df998328836921cbce1014dbf081d3d7a2a172c","round":1,"sampleCount":1000,"type":"federation.contribution-manifest.v1"}
+            {"baseModelSha256":"0000000000000000000000000000000000000000000000000000000000000000","createdAt":"2026-11-22T09:00:00+00:00","gatewayId":"factory-1","keyId":"21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9","payloadBytes":168,"payloadSha256":"fd94558a2cb84e39656d8b872df998328836921cbce1014dbf081d3d7a2a172c","policySha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","round":1,"sampleCount":1000,"sequence":1,"type":"federation.contribution-manifest.v1"}
             """);
-        Convert.ToHexStringLower(key.Sign(canonical)).ShouldBe("5ba8e5348229bde6823736f6cd3f8584942b057424ef50b11e26027d90193d5f831cff72cd15142b6e280f0cf4f58f24f0eae78ad178dedfecd54244c967740f");
+        Convert.ToHexStringLower(key.Sign(canonical)).ShouldBe("7c990f7313623abc65108dd5ad15d8d5845067da874192cfeeadca830934aaaa87ea1c2f06f238d43c79053fc48e2bf2be12446da3f46a02daf7e1a9e28b370d");
     }
 
     [Fact]
@@ -54,7 +58,9 @@ public sealed class FormatsExampleTests
         var canonical = JsonCanonicalizer.Serialize(ExampleManifest(key, payload), FederationJson.Options);
         var contribution = new ContributionSubmitted(Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)), payload);
 
-        var result = ContributionChecks.Check(contribution, new EnrolledGateways([("factory-1", key.PublicKey.ToArray())]));
+        var registry = GatewayRegistry.Empty.Apply(new GatewayKeyEnrolled(
+            "factory-1", key.KeyId, Convert.ToBase64String(key.PublicKey.Span), [EmptyFileSha256], "test", new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero)));
+        var result = ContributionChecks.Check(contribution, registry, new DateTimeOffset(2026, 11, 22, 9, 0, 1, TimeSpan.Zero));
 
         result.Rejection.ShouldBeNull();
     }

@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Federation.Aggregator.Tests;
 
 /// <summary>The coordinator over a real SQLite history and payload store, with the clock in the test's hand.</summary>
-public sealed class RoundCoordinatorTests : IAsyncLifetime
+public sealed partial class RoundCoordinatorTests : IAsyncLifetime
 {
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-coordinator-{Guid.NewGuid():N}");
     private readonly ManualClock clock = new(TestGateway.SignedAt);
@@ -52,8 +52,8 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
             Rounds = new RoundPlan { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) },
             Gateways =
             [
-                new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span) },
-                new GatewayEnrolment { Id = second.Id, PublicKey = Convert.ToBase64String(second.Key.PublicKey.Span) },
+                new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span), AllowedPolicies = [TestGateway.PolicySha256] },
+                new GatewayEnrolment { Id = second.Id, PublicKey = Convert.ToBase64String(second.Key.PublicKey.Span), AllowedPolicies = [TestGateway.PolicySha256] },
             ],
         });
         return collection.BuildServiceProvider();
@@ -149,17 +149,52 @@ public sealed class RoundCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_redelivered_contribution_is_recorded_once()
+    public async Task A_redelivered_message_is_recorded_once()
     {
         await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
         var contribution = first.Contribute(TestGateway.Update());
+        var messageId = Guid.NewGuid();
 
-        await Coordinator.SubmitAsync(contribution, CancellationToken.None);
-        await Coordinator.SubmitAsync(contribution, CancellationToken.None);
+        await Coordinator.SubmitAsync(contribution, messageId, CancellationToken.None);
+        await Coordinator.SubmitAsync(contribution, messageId, CancellationToken.None);
 
         var history = await HistoryAsync();
         history.OfType<ContributionAccepted>().Count().ShouldBe(1);
         history.OfType<ContributionRejected>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_same_manifest_in_a_new_message_is_rejected_as_a_replay()
+    {
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
+        var contribution = first.Contribute(TestGateway.Update());
+
+        await Coordinator.SubmitAsync(contribution, Guid.NewGuid(), CancellationToken.None);
+        await Coordinator.SubmitAsync(contribution, Guid.NewGuid(), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<ContributionAccepted>().Count().ShouldBe(1);
+        var replay = history.OfType<ContributionRejected>().ShouldHaveSingleItem();
+        replay.Reason.ShouldBe(RejectionReason.Replay);
+        replay.Detail.ShouldContain("not above 1");
+    }
+
+    [Fact]
+    public async Task An_older_sequence_number_is_rejected_as_a_replay_even_in_a_later_round()
+    {
+        var plan = services.GetRequiredService<AggregatorOptions>().Rounds;
+        await Coordinator.OpenRoundAsync(plan, [first.Id], CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(SafeTensors.Write(TestGateway.Update()), sequence: 5), CancellationToken.None);
+        var version1 = Coordinator.CurrentModel.Sha256;
+        await Coordinator.OpenRoundAsync(plan, [first.Id], CancellationToken.None);
+
+        // Signed correctly, for the open round, but numbered below what factory-1 already used.
+        await Coordinator.SubmitAsync(first.Contribute(SafeTensors.Write(TestGateway.Update()), round: 2, baseModelSha256: version1, sequence: 4), CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(SafeTensors.Write(TestGateway.Update()), round: 2, baseModelSha256: version1, sequence: 6), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<ContributionRejected>().ShouldHaveSingleItem().Reason.ShouldBe(RejectionReason.Replay);
+        history.OfType<ContributionAccepted>().Select(accepted => accepted.Sequence).ShouldBe([5L, 6L]);
     }
 
     [Fact]

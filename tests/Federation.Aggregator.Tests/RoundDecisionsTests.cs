@@ -15,10 +15,10 @@ public sealed class RoundDecisionsTests
         RoundState.Start(RoundDecisions.Open(1, BaseModel, Plan, invited, OpenedAt));
 
     private static ContributionManifest Manifest(string gateway, string? baseModelSha256 = null) =>
-        new(DocumentTypes.ContributionManifest, gateway, "key", 1, baseModelSha256 ?? TestGateway.BaseModelSha256, "sha", 10, 100, OpenedAt);
+        new(DocumentTypes.ContributionManifest, gateway, "key", 1, baseModelSha256 ?? TestGateway.BaseModelSha256, "sha", 10, 100, 1, "policy", OpenedAt);
 
     private static RoundState Accept(RoundState round, string gateway) =>
-        round.Apply(new ContributionAccepted(round.Round, gateway, "key", "sha", 10, 100, "{}", "sig", OpenedAt));
+        round.Apply(new ContributionAccepted(round.Round, gateway, "key", "sha", 10, 100, 1, "policy", "{}", "sig", OpenedAt));
 
     [Fact]
     public void Opening_sets_the_deadline_from_the_time_the_command_carries()

@@ -1,6 +1,7 @@
 using System.Text;
 using Federation.Aggregator.Enrolment;
 using Federation.Contracts;
+using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Learning.Models;
@@ -17,12 +18,19 @@ internal sealed class TestGateway(string id)
     public static readonly TensorSet BaseModel = Spec.Initialize(1);
     public static readonly string BaseModelSha256 = Sha256Hex.Of(SafeTensors.Write(BaseModel));
 
+    /// <summary>SHA-256 of the policy file every test gateway claims to release under.</summary>
+    public static readonly string PolicySha256 = Sha256Hex.Of(Encoding.UTF8.GetBytes("test policy"));
+
+    private long lastSequence;
+
     public string Id { get; } = id;
 
     public Ed25519KeyPair Key { get; } = Ed25519KeyPair.Generate();
 
-    public static EnrolledGateways Enrol(params TestGateway[] gateways) =>
-        new(gateways.Select(gateway => (gateway.Id, gateway.Key.PublicKey.ToArray())));
+    /// <summary>A registry in which each gateway's key was enrolled a day before <see cref="SignedAt"/>, allowing <see cref="PolicySha256"/>.</summary>
+    public static GatewayRegistry Enrol(params TestGateway[] gateways) =>
+        gateways.Aggregate(GatewayRegistry.Empty, (registry, gateway) => registry.Apply(new GatewayKeyEnrolled(
+            gateway.Id, gateway.Key.KeyId, Convert.ToBase64String(gateway.Key.PublicKey.Span), [PolicySha256], "test", SignedAt.AddDays(-1))));
 
     /// <summary>A small update with the base model's layout.</summary>
     public static TensorSet Update(float value = 0.25f) =>
@@ -38,11 +46,13 @@ internal sealed class TestGateway(string id)
     public ContributionSubmitted Contribute(TensorSet update, int round = 1, long samples = 100) =>
         Contribute(SafeTensors.Write(update), round, samples);
 
-    public ContributionSubmitted Contribute(byte[] payload, int round = 1, long samples = 100, Ed25519KeyPair? signWith = null, string? baseModelSha256 = null)
+    /// <summary>Signs a contribution; its sequence number is the next of this gateway's unless <paramref name="sequence"/> is given.</summary>
+    public ContributionSubmitted Contribute(
+        byte[] payload, int round = 1, long samples = 100, Ed25519KeyPair? signWith = null, string? baseModelSha256 = null, long? sequence = null, string? policySha256 = null, string? keyId = null)
     {
         var manifest = new ContributionManifest(
-            DocumentTypes.ContributionManifest, Id, Key.KeyId, round, baseModelSha256 ?? BaseModelSha256,
-            Sha256Hex.Of(payload), payload.Length, samples, SignedAt);
+            DocumentTypes.ContributionManifest, Id, keyId ?? Key.KeyId, round, baseModelSha256 ?? BaseModelSha256,
+            Sha256Hex.Of(payload), payload.Length, samples, sequence ?? ++lastSequence, policySha256 ?? PolicySha256, SignedAt);
         var json = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
         return new ContributionSubmitted(Encoding.UTF8.GetString(json), Convert.ToBase64String((signWith ?? Key).Sign(json)), payload);
     }

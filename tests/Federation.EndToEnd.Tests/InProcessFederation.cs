@@ -45,7 +45,7 @@ public sealed class InProcessFederation : IAsyncDisposable
             DataDirectory = dataDirectory,
             Rounds = plan,
             Gateways = gateways.Concat(alsoEnrolled)
-                .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span) })
+                .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] })
                 .ToList(),
         };
 

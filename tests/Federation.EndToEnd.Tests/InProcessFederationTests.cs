@@ -18,10 +18,10 @@ public sealed class InProcessFederationTests(ITestOutputHelper output)
     {
         // Given three honest factories with non-IID data, and two enrolled gateways that cheat
         var sites = SiteSplit.Split(FashionMnistSample.Training, 3, alpha: 0.5, seed: 7);
-        var honest = sites.Select((data, index) => new GatewayNode($"factory-{index + 1}", Ed25519KeyPair.Generate(), data, TimeProvider.System)).ToList();
+        var honest = sites.Select((data, index) => TestGateways.Create($"factory-{index + 1}", data)).ToList();
         var adversaries = new Adversaries(
-            new GatewayNode("factory-4", Ed25519KeyPair.Generate(), sites[0], TimeProvider.System),
-            new GatewayNode("factory-5", Ed25519KeyPair.Generate(), sites[1], TimeProvider.System),
+            TestGateways.Create("factory-4", sites[0]),
+            TestGateways.Create("factory-5", sites[1]),
             Ed25519KeyPair.Generate());
         var wiretap = new ContributionWiretap();
         var plan = new RoundPlan { Count = 2, MinParticipants = 3, Duration = TimeSpan.FromSeconds(5), BatchSize = 32, LearningRate = 0.05 };

@@ -63,8 +63,8 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
     public async Task A_silent_gateway_does_not_block_the_round_and_its_late_update_is_rejected_as_late()
     {
         var sites = SiteSplit.Split(FashionMnistSample.Training, 3, alpha: 0.5, seed: 3);
-        var gateways = sites.Take(2).Select((data, index) => new GatewayNode($"factory-{index + 1}", Ed25519KeyPair.Generate(), data, TimeProvider.System)).ToList();
-        var straggler = new Straggler(new GatewayNode("factory-3", Ed25519KeyPair.Generate(), sites[2], TimeProvider.System), TimeSpan.FromSeconds(1));
+        var gateways = sites.Take(2).Select((data, index) => TestGateways.Create($"factory-{index + 1}", data)).ToList();
+        var straggler = new Straggler(TestGateways.Create("factory-3", sites[2]), TimeSpan.FromSeconds(1));
         var plan = new RoundPlan { Count = 1, MinParticipants = 2, Duration = TimeSpan.FromSeconds(3), LearningRate = 0.05 };
 
         await using var federation = await InProcessFederation.StartAsync(
@@ -86,9 +86,9 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
     private static async Task<(double Accuracy, List<ModelVersionPublished> Published)> RunAsync(
         IReadOnlyList<LocalData> sites, string strategy, Dictionary<string, double> parameters, bool poisoned)
     {
-        var gateways = sites.Take(4).Select((data, index) => new GatewayNode($"factory-{index + 1}", Ed25519KeyPair.Generate(), data, TimeProvider.System)).ToList();
+        var gateways = sites.Take(4).Select((data, index) => TestGateways.Create($"factory-{index + 1}", data)).ToList();
         var fifthKey = Ed25519KeyPair.Generate();
-        var fifth = new GatewayNode("factory-5", fifthKey, sites[4], TimeProvider.System);
+        var fifth = TestGateways.Create("factory-5", sites[4], fifthKey);
         var plan = new RoundPlan
         {
             Count = Rounds, Strategy = strategy, StrategyParameters = parameters, MinParticipants = 5,

@@ -12,6 +12,9 @@ public static class EventStreams
     /// <summary>Every recorded or rejected evaluation report.</summary>
     public const string Evaluations = "evaluations";
 
+    /// <summary>The stream of one gateway's key enrolments, rotations, revocations and allowed policies.</summary>
+    public static string Gateway(string gatewayId) => $"gateway-{gatewayId}";
+
     /// <summary>Rejected contributions that name no readable round (malformed or unknown round).</summary>
     public const string Unattributed = "unattributed-contributions";
 }

@@ -15,6 +15,10 @@ public static class EventTypes
         [typeof(ModelVersionPublished)] = "federation.model-version-published.v1",
         [typeof(EvaluationRecorded)] = "federation.evaluation-recorded.v1",
         [typeof(EvaluationRejected)] = "federation.evaluation-rejected.v1",
+        [typeof(GatewayKeyEnrolled)] = "federation.gateway-key-enrolled.v1",
+        [typeof(GatewayKeyRotated)] = "federation.gateway-key-rotated.v1",
+        [typeof(GatewayKeyRevoked)] = "federation.gateway-key-revoked.v1",
+        [typeof(GatewayPoliciesAllowed)] = "federation.gateway-policies-allowed.v1",
     };
 
     private static readonly Dictionary<string, Type> TypesByName =

@@ -9,11 +9,23 @@ public enum RejectionReason
     /// <summary>The gateway id is not enrolled with the aggregator.</summary>
     UnknownGateway,
 
-    /// <summary>The manifest names a key that is not the gateway's enrolled key.</summary>
+    /// <summary>The manifest names a key that was never enrolled for the gateway.</summary>
     UnknownKey,
+
+    /// <summary>The manifest names a key of the gateway that was revoked before the contribution arrived.</summary>
+    RevokedKey,
+
+    /// <summary>The manifest names a key of the gateway that was rotated away and whose overlap window has ended.</summary>
+    RetiredKey,
 
     /// <summary>The Ed25519 signature does not verify against the enrolled key.</summary>
     BadSignature,
+
+    /// <summary>The manifest's policy hash is not in the gateway's allowed list.</summary>
+    PolicyNotAllowed,
+
+    /// <summary>The manifest's sequence number is not above every earlier accepted one of the gateway (the same manifest twice, or an older one).</summary>
+    Replay,
 
     /// <summary>The payload's SHA-256 or length differs from what the manifest signs.</summary>
     PayloadHashMismatch,

@@ -12,6 +12,12 @@ namespace Federation.Contracts.Signing;
 /// <param name="PayloadSha256">SHA-256 of the safetensors payload.</param>
 /// <param name="PayloadBytes">Length of the payload in bytes.</param>
 /// <param name="SampleCount">Local training samples behind the update (the FedAvg weight).</param>
+/// <param name="Sequence">
+/// The gateway's own counter of contributions, from 1, strictly increasing over the gateway's life
+/// (across rounds and restarts); the aggregator rejects a manifest whose sequence is not above every
+/// earlier one of the same gateway, so a captured contribution cannot be replayed.
+/// </param>
+/// <param name="PolicySha256">SHA-256 of the exact bytes of the policy file the gateway released the update under.</param>
 /// <param name="CreatedAt">When the gateway signed it.</param>
 public sealed record ContributionManifest(
     string Type,
@@ -22,4 +28,6 @@ public sealed record ContributionManifest(
     string PayloadSha256,
     long PayloadBytes,
     long SampleCount,
+    long Sequence,
+    string PolicySha256,
     DateTimeOffset CreatedAt);

@@ -1,3 +1,4 @@
+using Federation.Aggregator.Enrolment;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Rounds;
 using Microsoft.AspNetCore.Builder;
@@ -23,10 +24,11 @@ public static class RoundsEndpoints
                 : Results.Problem($"Round {round} does not exist.", statusCode: StatusCodes.Status404NotFound))
             .RequireAuthorization(ApiPolicies.Read);
 
-        rounds.MapPost("/", async (OpenRoundRequest request, RoundCoordinator coordinator, AggregatorOptions options, CancellationToken cancellationToken) =>
+        rounds.MapPost("/", async (OpenRoundRequest request, RoundCoordinator coordinator, GatewayKeys keys, AggregatorOptions options, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             var plan = request.ToPlan(options.Rounds);
-            if (plan.RoundPlanProblem(request.Invited?.Distinct().Count() ?? options.Gateways.Count) is { } problem)
+            var invitable = request.Invited?.Distinct().Count() ?? (await keys.RegistryAsync(cancellationToken)).ActiveIds(clock.GetUtcNow()).Count;
+            if (plan.RoundPlanProblem(invitable) is { } problem)
             {
                 return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
             }

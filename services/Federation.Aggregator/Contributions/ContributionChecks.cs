@@ -9,7 +9,7 @@ namespace Federation.Aggregator.Contributions;
 
 /// <summary>
 /// The checks a contribution must pass on its own, before any round state is consulted, in a
-/// fixed order: manifest, signer, signature, payload hash, payload format, sample count, values.
+/// fixed order: manifest, signer and key, signature, policy, payload hash, payload format, sample count, values.
 /// The payload is only parsed once its signed hash matches, so unauthenticated bytes are never read.
 /// </summary>
 public static class ContributionChecks
@@ -20,8 +20,8 @@ public static class ContributionChecks
     /// <summary>The longest signature accepted; an Ed25519 signature is 88 base64 characters.</summary>
     public const int MaxSignatureLength = 128;
 
-    /// <summary>Runs every stateless check on a received contribution.</summary>
-    public static CheckedContribution Check(ContributionSubmitted message, EnrolledGateways gateways)
+    /// <summary>Runs every check on a received contribution that needs no round state, with the keys valid at <paramref name="receivedAt"/>.</summary>
+    public static CheckedContribution Check(ContributionSubmitted message, GatewayRegistry registry, DateTimeOffset receivedAt)
     {
         // A message off the bus may carry nulls whatever the contract says; they are simply wrong input.
         message = message with { Manifest = message.Manifest ?? "", Signature = message.Signature ?? "", Payload = message.Payload ?? [] };
@@ -46,10 +46,18 @@ public static class ContributionChecks
         }
 
         TensorSet? update = null;
-        rejection = SignedDocument.Authenticate(gateways, manifest.GatewayId, manifest.KeyId, message.Manifest, message.Signature)
-            ?? CheckPayload(message.Payload, payloadSha256, manifest, out update);
+        var gateway = SignedDocument.Authenticate(registry, manifest.GatewayId, manifest.KeyId, message.Manifest, message.Signature, receivedAt, out rejection);
+        rejection ??= CheckPolicy(manifest, gateway!) ?? CheckPayload(message.Payload, payloadSha256, manifest, out update);
         return new CheckedContribution(message, payloadSha256, manifest, rejection is null ? update : null, rejection);
     }
+
+    private static Rejection? CheckPolicy(ContributionManifest manifest, RegisteredGateway gateway) =>
+        gateway.AllowedPolicies.Contains(manifest.PolicySha256)
+            ? null
+            : new Rejection(
+                RejectionReason.PolicyNotAllowed,
+                $"The update was released under policy {manifest.PolicySha256}, which is not among the policies allowed for gateway '{gateway.GatewayId}' ({string.Join(", ", gateway.AllowedPolicies)}). " +
+                "If the factory changed its policy on purpose, an operator must allow the new hash (fedctl gateways allow-policy).");
 
     private static Rejection? CheckPayload(byte[] payload, string payloadSha256, ContributionManifest manifest, out TensorSet? update)
     {

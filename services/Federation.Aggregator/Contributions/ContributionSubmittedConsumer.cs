@@ -8,7 +8,7 @@ namespace Federation.Aggregator.Contributions;
 public sealed class ContributionSubmittedConsumer(RoundCoordinator coordinator) : IConsumer<ContributionSubmitted>
 {
     /// <inheritdoc />
-    public Task Consume(ConsumeContext<ContributionSubmitted> context) => coordinator.SubmitAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<ContributionSubmitted> context) => coordinator.SubmitAsync(context.Message, context.MessageId, context.CancellationToken);
 }
 
 /// <summary>

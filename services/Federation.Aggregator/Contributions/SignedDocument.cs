@@ -63,28 +63,32 @@ public static class SignedDocument
         return null;
     }
 
-    /// <summary>Checks the signer is enrolled with this key and the signature verifies; null when it does.</summary>
-    public static Rejection? Authenticate(EnrolledGateways gateways, string gatewayId, string keyId, string json, string signature)
+    /// <summary>
+    /// Checks the signer is enrolled with a key valid at <paramref name="at"/> and the signature
+    /// verifies; returns the gateway's registration, or null and the reason.
+    /// </summary>
+    public static RegisteredGateway? Authenticate(
+        GatewayRegistry registry, string gatewayId, string keyId, string json, string signature, DateTimeOffset at, out Rejection? rejection)
     {
-        var gateway = gateways.Find(gatewayId);
-        if (gateway is null)
+        var key = registry.FindValidKey(gatewayId, keyId, at, out rejection);
+        if (key is null)
         {
-            return new Rejection(RejectionReason.UnknownGateway, $"Gateway '{gatewayId}' is not enrolled with this aggregator.");
-        }
-
-        if (gateway.KeyId != keyId)
-        {
-            return new Rejection(RejectionReason.UnknownKey, $"Key {keyId} is not the enrolled key of gateway '{gatewayId}' (enrolled: {gateway.KeyId}).");
+            return null;
         }
 
         var signatureBytes = new byte[64];
         if (!Convert.TryFromBase64String(signature, signatureBytes, out var length) || length != 64)
         {
-            return new Rejection(RejectionReason.BadSignature, "The signature is not 64 bytes of base64.");
+            rejection = new Rejection(RejectionReason.BadSignature, "The signature is not 64 bytes of base64.");
+            return null;
         }
 
-        return Ed25519.Verify(gateway.PublicKey, Encoding.UTF8.GetBytes(json), signatureBytes)
-            ? null
-            : new Rejection(RejectionReason.BadSignature, $"The Ed25519 signature does not verify against the enrolled key {keyId} of gateway '{gatewayId}'.");
+        if (!Ed25519.Verify(key.PublicKey, Encoding.UTF8.GetBytes(json), signatureBytes))
+        {
+            rejection = new Rejection(RejectionReason.BadSignature, $"The Ed25519 signature does not verify against key {keyId} of gateway '{gatewayId}'.");
+            return null;
+        }
+
+        return registry.Find(gatewayId);
     }
 }

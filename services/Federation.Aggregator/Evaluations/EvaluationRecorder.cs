@@ -14,7 +14,7 @@ namespace Federation.Aggregator.Evaluations;
 /// and counts are bounded, so no report can make the metric projections overflow, and each
 /// gateway counts once per model version.
 /// </summary>
-public sealed class EvaluationRecorder(EventHistory history, EnrolledGateways gateways, TimeProvider clock, ILogger<EvaluationRecorder> logger)
+public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, TimeProvider clock, ILogger<EvaluationRecorder> logger)
 {
     /// <summary>The largest sample count one metric may claim.</summary>
     public const long MaxSampleCount = 1L << 40;
@@ -26,15 +26,16 @@ public sealed class EvaluationRecorder(EventHistory history, EnrolledGateways ga
     public async Task RecordAsync(EvaluationReported message, CancellationToken cancellationToken)
     {
         message = message with { Report = message.Report ?? "", Signature = message.Signature ?? "" };
+        var registry = await keys.RegistryAsync(cancellationToken);
+        var now = clock.GetUtcNow();
         var report = SignedDocument.Parse<EvaluationReport>(message.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
         if (report is not null)
         {
-            rejection = SignedDocument.Authenticate(gateways, report.GatewayId, report.KeyId, message.Report, message.Signature)
-                ?? CheckMetrics(report)
+            SignedDocument.Authenticate(registry, report.GatewayId, report.KeyId, message.Report, message.Signature, now, out rejection);
+            rejection ??= CheckMetrics(report)
                 ?? await CheckModelAndDuplicatesAsync(report, cancellationToken);
         }
 
-        var now = clock.GetUtcNow();
         IFederationEvent outcome = rejection is null
             ? new EvaluationRecorded(report!.ModelVersion, report.GatewayId, report.KeyId, report.Metrics, message.Report, message.Signature, now)
             : new EvaluationRejected(report?.ModelVersion, report?.GatewayId, rejection.Reason, rejection.Detail, message.Report, message.Signature, now);

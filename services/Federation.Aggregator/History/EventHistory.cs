@@ -22,6 +22,14 @@ public sealed class EventHistory(IEventStore store)
     public Task<AppendResult> AppendAsync(string streamId, long expectedVersion, IFederationEvent @event, CancellationToken cancellationToken = default) =>
         store.AppendAsync(streamId, expectedVersion, [ToEventData(@event)], cancellationToken);
 
+    /// <summary>
+    /// Appends an event caused by a bus message, recording the message id as the event's causation
+    /// id, so a redelivery of the same message can be recognized after a restart.
+    /// </summary>
+    /// <exception cref="WrongExpectedVersionException">Someone else appended first.</exception>
+    public Task<AppendResult> AppendAsync(string streamId, long expectedVersion, IFederationEvent @event, Guid? causationId, CancellationToken cancellationToken = default) =>
+        store.AppendAsync(streamId, expectedVersion, [ToEventData(@event) with { Metadata = EventMetadata.Empty with { CausationId = causationId } }], cancellationToken);
+
     /// <summary>Reads one stream as typed events with their positions.</summary>
     public async IAsyncEnumerable<HistoryEntry> ReadStreamAsync(string streamId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

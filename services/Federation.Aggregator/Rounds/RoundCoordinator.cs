@@ -5,6 +5,7 @@ using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
 using Federation.EventStore;
 using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
@@ -23,7 +24,7 @@ namespace Federation.Aggregator.Rounds;
 public sealed class RoundCoordinator(
     EventHistory history,
     PayloadStore payloads,
-    EnrolledGateways gateways,
+    GatewayKeys keys,
     AggregatorOptions options,
     IBus bus,
     TimeProvider clock,
@@ -37,6 +38,8 @@ public sealed class RoundCoordinator(
     private ModelVersion? current;
     private long modelsStreamVersion;
     private RoundState? round;
+    private Dictionary<string, long> highestSequences = new(StringComparer.Ordinal);
+    private HashSet<Guid> acceptedMessageIds = [];
 
     /// <summary>Rounds closed over the federation's history.</summary>
     public int RoundsClosed { get; private set; }
@@ -55,6 +58,8 @@ public sealed class RoundCoordinator(
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        // Keys first: configured gateways must be enrolled before a round invites them.
+        await keys.InitializeAsync(cancellationToken);
         await gate.WaitAsync(cancellationToken);
         try
         {
@@ -89,14 +94,16 @@ public sealed class RoundCoordinator(
     /// <exception cref="ArgumentException">An invited gateway is not enrolled.</exception>
     public async Task<RoundOpened?> OpenRoundAsync(RoundPlan plan, IReadOnlyList<string>? invited, CancellationToken cancellationToken)
     {
-        var unknown = invited?.FirstOrDefault(gateway => gateways.Find(gateway) is null);
+        await initialized.Task.WaitAsync(cancellationToken);
+        var registry = keys.Registry;
+        var unknown = invited?.FirstOrDefault(gateway => registry.Find(gateway) is null);
         if (unknown is not null)
         {
             throw new ArgumentException($"Gateway '{unknown}' is not enrolled, so it cannot be invited.", nameof(invited));
         }
 
         RoundOpened? opened = null;
-        await LockedAsync(async () => opened = await OpenLockedAsync(plan, invited?.Distinct().ToList() ?? gateways.Ids, cancellationToken), cancellationToken);
+        await LockedAsync(async () => opened = await OpenLockedAsync(plan, invited?.Distinct().ToList() ?? registry.ActiveIds(clock.GetUtcNow()), cancellationToken), cancellationToken);
         return opened;
     }
 
@@ -121,31 +128,36 @@ public sealed class RoundCoordinator(
     /// <summary>
     /// Checks a contribution and records it as accepted or rejected. Never throws for bad input:
     /// a bad contribution becomes a <see cref="ContributionRejected"/> event and the round goes on.
-    /// A redelivery of an already accepted contribution (same gateway, round and payload) changes nothing.
+    /// The bus may deliver a message twice: a message whose id (<paramref name="messageId"/>) was
+    /// already accepted changes nothing. Any other repeat of a manifest is a replay and is rejected.
     /// </summary>
-    public async Task SubmitAsync(ContributionSubmitted message, CancellationToken cancellationToken)
+    public async Task SubmitAsync(ContributionSubmitted message, Guid? messageId, CancellationToken cancellationToken)
     {
         // Signature and tensor checks need no round state; run them before taking the lock.
-        var checkedContribution = ContributionChecks.Check(message, gateways);
+        await initialized.Task.WaitAsync(cancellationToken);
+        var checkedContribution = ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow());
         await LockedAsync(async () =>
         {
-            if (IsRedelivery(checkedContribution))
+            if (messageId is { } id && acceptedMessageIds.Contains(id))
             {
                 return;
             }
 
             var now = clock.GetUtcNow();
-            var rejection = checkedContribution.Rejection ?? AdmitToRound(checkedContribution, now);
+            var rejection = checkedContribution.Rejection ?? CheckSequence(checkedContribution.Manifest!) ?? AdmitToRound(checkedContribution, now);
             if (rejection is null)
             {
-                await RecordAcceptanceAsync(checkedContribution, now, cancellationToken);
+                await RecordAcceptanceAsync(checkedContribution, messageId, now, cancellationToken);
             }
             else
             {
-                await RecordRejectionAsync(checkedContribution, rejection, now, cancellationToken);
+                await RecordRejectionAsync(checkedContribution, rejection, messageId, now, cancellationToken);
             }
         }, cancellationToken);
     }
+
+    /// <summary>Checks and records a contribution that did not come off the bus, so has no message id: any repeat of it is a replay.</summary>
+    public Task SubmitAsync(ContributionSubmitted message, CancellationToken cancellationToken) => SubmitAsync(message, null, cancellationToken);
 
     /// <summary>Closes the open round if its deadline has passed (aggregating when it has enough contributions).</summary>
     public Task CheckDeadlineAsync(CancellationToken cancellationToken) =>
@@ -179,8 +191,19 @@ public sealed class RoundCoordinator(
         ModelVersionPublished? latestModel = null;
         RoundState? latestRound = null;
         var roundsClosed = 0;
+        var sequences = new Dictionary<string, long>(StringComparer.Ordinal);
+        var messageIds = new HashSet<Guid>();
         await foreach (var entry in history.ReadAllAsync(1, cancellationToken))
         {
+            if (entry.Event is ContributionAccepted accepted)
+            {
+                sequences[accepted.GatewayId] = Math.Max(sequences.GetValueOrDefault(accepted.GatewayId), accepted.Sequence);
+                if (entry.Recorded.Metadata.CausationId is { } messageId)
+                {
+                    messageIds.Add(messageId);
+                }
+            }
+
             switch (entry.Event)
             {
                 case ModelVersionPublished published:
@@ -199,6 +222,8 @@ public sealed class RoundCoordinator(
 
         round = latestRound;
         RoundsClosed = roundsClosed;
+        highestSequences = sequences;
+        acceptedMessageIds = messageIds;
         if (latestModel is not null)
         {
             current = await LoadModelAsync(latestModel, cancellationToken);
@@ -207,10 +232,12 @@ public sealed class RoundCoordinator(
         return latestModel;
     }
 
-    private bool IsRedelivery(CheckedContribution contribution) =>
-        contribution is { Rejection: null, Manifest: { } manifest }
-        && round?.Round == manifest.Round
-        && round.Accepted.Any(accepted => accepted.GatewayId == manifest.GatewayId && accepted.PayloadSha256 == contribution.PayloadSha256);
+    private Rejection? CheckSequence(ContributionManifest manifest) =>
+        highestSequences.TryGetValue(manifest.GatewayId, out var highest) && manifest.Sequence <= highest
+            ? new Rejection(
+                RejectionReason.Replay,
+                $"Sequence number {manifest.Sequence} of gateway '{manifest.GatewayId}' is not above {highest}, the highest it has had accepted: the manifest was sent before, or is older than one already counted.")
+            : null;
 
     private async Task<RoundOpened?> OpenLockedAsync(RoundPlan plan, IReadOnlyList<string> invited, CancellationToken cancellationToken)
     {
@@ -251,20 +278,26 @@ public sealed class RoundCoordinator(
             : RoundDecisions.Admit(round, manifest, contribution.Update!, CurrentModel.Parameters, now);
     }
 
-    private async Task RecordAcceptanceAsync(CheckedContribution contribution, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RecordAcceptanceAsync(CheckedContribution contribution, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (message, manifest) = (contribution.Message, contribution.Manifest!);
         await payloads.PutAsync(message.Payload, cancellationToken);
         var accepted = new ContributionAccepted(
             manifest.Round, manifest.GatewayId, manifest.KeyId, contribution.PayloadSha256, message.Payload.LongLength,
-            manifest.SampleCount, message.Manifest, message.Signature, now);
-        await history.AppendAsync(EventStreams.Round(round!.Round), round.StreamVersion, accepted, cancellationToken);
+            manifest.SampleCount, manifest.Sequence, manifest.PolicySha256, message.Manifest, message.Signature, now);
+        await history.AppendAsync(EventStreams.Round(round!.Round), round.StreamVersion, accepted, messageId, cancellationToken);
         round = round.Apply(accepted);
+        highestSequences[manifest.GatewayId] = manifest.Sequence;
+        if (messageId is { } id)
+        {
+            acceptedMessageIds.Add(id);
+        }
+
         logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", round.Round, manifest.GatewayId);
         await CloseIfDueAsync(now, cancellationToken);
     }
 
-    private async Task RecordRejectionAsync(CheckedContribution contribution, Rejection rejection, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RecordRejectionAsync(CheckedContribution contribution, Rejection rejection, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var manifest = contribution.Manifest;
         var rejected = new ContributionRejected(
@@ -273,14 +306,14 @@ public sealed class RoundCoordinator(
 
         if (round is not null && manifest?.Round == round.Round)
         {
-            await history.AppendAsync(EventStreams.Round(round.Round), round.StreamVersion, rejected, cancellationToken);
+            await history.AppendAsync(EventStreams.Round(round.Round), round.StreamVersion, rejected, messageId, cancellationToken);
             round = round.Apply(rejected);
         }
         else
         {
             // No readable round, or not the latest one: kept where auditors look for strays, so
             // unauthenticated claims never land in a closed round's stream.
-            await history.AppendAsync(EventStreams.Unattributed, ExpectedVersion.Any, rejected, cancellationToken);
+            await history.AppendAsync(EventStreams.Unattributed, ExpectedVersion.Any, rejected, messageId, cancellationToken);
         }
 
         logger.LogWarning(

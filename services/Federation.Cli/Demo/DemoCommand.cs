@@ -34,7 +34,8 @@ public static class DemoCommand
         var training = FashionMnist.LoadTraining();
         var test = FashionMnist.LoadTest();
         var sites = SiteSplit.Split(training, settings.Factories, settings.Alpha, settings.Seed);
-        var gateways = CreateGateways(settings, sites);
+        var aggregatorKeyId = CreateAggregatorKey(settings);
+        var gateways = CreateGateways(settings, sites, ModelSpecFor(settings, training), aggregatorKeyId);
         ShowSites(gateways);
 
         var options = AggregatorOptionsFor(settings, gateways);
@@ -84,7 +85,18 @@ public static class DemoCommand
         Directory.CreateDirectory(directory);
     }
 
-    private static List<GatewayNode> CreateGateways(DemoSettings settings, IReadOnlyList<LocalData> sites)
+    private static string CreateAggregatorKey(DemoSettings settings)
+    {
+        // Made before the aggregator starts (which then loads it), because each factory's policy
+        // names the one aggregator key allowed to receive its updates.
+        var path = Path.Combine(settings.DataDirectory, "aggregator", "aggregator.key");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var key = Ed25519KeyPair.Generate();
+        Ed25519KeyFile.Save(path, key);
+        return key.KeyId;
+    }
+
+    private static List<GatewayNode> CreateGateways(DemoSettings settings, IReadOnlyList<LocalData> sites, ModelSpec spec, string aggregatorKeyId)
     {
         var keys = Path.Combine(settings.DataDirectory, "keys");
         Directory.CreateDirectory(keys);
@@ -93,7 +105,8 @@ public static class DemoCommand
             var id = $"factory-{index + 1}";
             var key = Ed25519KeyPair.Generate();
             Ed25519KeyFile.Save(Path.Combine(keys, $"{id}.key"), key);
-            return new GatewayNode(id, key, data, TimeProvider.System);
+            var policy = DemoPolicy.Write(Path.Combine(settings.DataDirectory, "policies", $"{id}.yaml"), id, spec, aggregatorKeyId, DateTimeOffset.UtcNow.AddYears(1));
+            return new GatewayNode(id, key, policy, data, TimeProvider.System);
         }).ToList();
     }
 
@@ -113,7 +126,7 @@ public static class DemoCommand
             LearningRate = settings.LearningRate,
             Seed = settings.Seed,
         },
-        Gateways = gateways.Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span) }).ToList(),
+        Gateways = gateways.Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] }).ToList(),
     };
 
     private static async Task WaitForEvaluationsAsync(EventHistory history, int gateways, TimeSpan timeout)
@@ -213,11 +226,14 @@ public static class DemoCommand
             ? $"{FashionMnist.ClassNames[label]} {metric.Value:P0} (n={metric.SampleCount})"
             : $"{metric.Slice} {metric.Value:P0}";
 
-    private static double TrainCentrally(DemoSettings settings, Dataset training, Dataset test)
-    {
-        var spec = settings.Model == ModelKind.Mlp
+    private static ModelSpec ModelSpecFor(DemoSettings settings, Dataset training) =>
+        settings.Model == ModelKind.Mlp
             ? ModelSpec.Mlp(training.FeatureCount, settings.Hidden, training.ClassCount)
             : ModelSpec.LogisticRegression(training.FeatureCount, training.ClassCount);
+
+    private static double TrainCentrally(DemoSettings settings, Dataset training, Dataset test)
+    {
+        var spec = ModelSpecFor(settings, training);
         var options = new TrainingOptions(settings.Rounds * settings.LocalEpochs, settings.BatchSize, (float)settings.LearningRate, settings.Seed);
         var parameters = SgdTrainer.Train(spec, spec.Initialize(settings.Seed), training, options);
         return Evaluator.Evaluate(spec, parameters, test).Accuracy;

@@ -40,6 +40,8 @@ public static class LocalTraining
             Sha256Hex.Of(payload),
             payload.Length,
             gateway.Data.Training.Count,
+            gateway.NextSequence(),
+            gateway.Policy.Hash,
             gateway.Now());
         var (json, signature) = gateway.Sign(manifest);
         return new ContributionSubmitted(json, signature, payload);

@@ -37,8 +37,10 @@ public class AggregatorApiFactory : WebApplicationFactory<AggregatorOptions>
         builder.UseSetting("Aggregator:Rounds:Count", "0");
         builder.UseSetting("Aggregator:Gateways:0:Id", First.Id);
         builder.UseSetting("Aggregator:Gateways:0:PublicKey", Convert.ToBase64String(First.Key.PublicKey.Span));
+        builder.UseSetting("Aggregator:Gateways:0:AllowedPolicies:0", TestGateway.PolicySha256);
         builder.UseSetting("Aggregator:Gateways:1:Id", Second.Id);
         builder.UseSetting("Aggregator:Gateways:1:PublicKey", Convert.ToBase64String(Second.Key.PublicKey.Span));
+        builder.UseSetting("Aggregator:Gateways:1:AllowedPolicies:0", TestGateway.PolicySha256);
         builder.UseSetting("Aggregator:Api:Credentials:0:Name", "model-team");
         builder.UseSetting("Aggregator:Api:Credentials:0:Role", "operator");
         builder.UseSetting("Aggregator:Api:Credentials:0:TokenSha256", Hash(OperatorToken));

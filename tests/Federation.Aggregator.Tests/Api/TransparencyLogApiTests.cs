@@ -43,7 +43,7 @@ public sealed class TransparencyLogApiTests(AggregatorApiFactory factory) : ICla
         var recorded = (await Auditor.GetFromJsonAsync<List<RecordedEvent>>("/api/events?limit=1"))!.Single();
         var proof = (await Auditor.GetFromJsonAsync<InclusionProof>($"/api/log/inclusion?position=1&treeSize={checkpoint.Size}"))!;
 
-        var tampered = recorded with { Data = recorded.Data.Replace("\"version\":0", "\"version\":9") };
+        var tampered = recorded with { Data = recorded.Data.Replace("factory-1", "factory-9") };
 
         tampered.Data.ShouldNotBe(recorded.Data);
         MerkleProofs.VerifyInclusion(0, checkpoint.Size, MerkleHash.Leaf(EventLeaf.Bytes(tampered)), proof.Proof, checkpoint.RootHash).ShouldBeFalse();
