@@ -8,7 +8,10 @@ public sealed class AggregatorOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Aggregator";
 
-    /// <summary>Folder for the event history (events.db) and the payload store (payloads/).</summary>
+    /// <summary>
+    /// Folder for the event history (events.db), the payload store (payloads/) and the announcement
+    /// checkpoint (announcements.checkpoint.json).
+    /// </summary>
     public string DataDirectory { get; set; } = "data/aggregator";
 
     /// <summary>Where the event history lives.</summary>

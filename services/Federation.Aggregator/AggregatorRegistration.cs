@@ -1,3 +1,4 @@
+using Federation.Aggregator.Announcements;
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Enrolment;
 using Federation.Aggregator.Evaluations;
@@ -19,8 +20,9 @@ namespace Federation.Aggregator;
 public static class AggregatorRegistration
 {
     /// <summary>
-    /// Adds the aggregator's services and its round scheduler. Call after the bus is added, so
-    /// the bus has started before the first round is announced.
+    /// Adds the aggregator's services, its announcement publisher and its round scheduler. Call
+    /// after the bus is added: hosted services start in registration order, so the bus has
+    /// started before the publisher sends the first announcement.
     /// </summary>
     /// <exception cref="InvalidOperationException">The options are invalid; the message names the setting.</exception>
     public static IServiceCollection AddAggregator(this IServiceCollection services, AggregatorOptions options)
@@ -38,6 +40,8 @@ public static class AggregatorRegistration
         // Loaded now, so a missing or broken key file stops the start with its name, not the first request.
         var signer = new NoteSigner(options.Log.Origin, LoadOrCreateKey(options));
         services.AddSingleton(provider => new TransparencyLog(provider.GetRequiredService<IEventStore>(), signer, options.Log.Origin));
+        services.AddSingleton(new AnnouncementCheckpoint(Path.Combine(options.DataDirectory, AnnouncementCheckpoint.FileName)));
+        services.AddHostedService<AnnouncementPublisher>();
         services.AddHostedService<RoundScheduler>();
         return services;
     }

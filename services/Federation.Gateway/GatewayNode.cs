@@ -51,6 +51,12 @@ public sealed class GatewayNode
     /// <summary>Clock for signing times.</summary>
     public TimeProvider Clock { get; }
 
+    /// <summary>Rounds this gateway has contributed to (or is training for).</summary>
+    internal AnnouncementLedger Rounds { get; } = new();
+
+    /// <summary>Model versions this gateway has evaluated (or is evaluating).</summary>
+    internal AnnouncementLedger Models { get; } = new();
+
     /// <summary>Signing time, truncated to milliseconds so manifests stay short and readable.</summary>
     internal DateTimeOffset Now()
     {

@@ -17,10 +17,20 @@ public sealed class EventHistory(IEventStore store)
     /// <summary>The underlying store.</summary>
     public IEventStore Store => store;
 
+    /// <summary>
+    /// Notified after every append through this history, so subscriptions in this process (the announcement
+    /// publisher) read the new event at once rather than at their next poll.
+    /// </summary>
+    public AppendSignal Appended { get; } = new();
+
     /// <summary>Appends events to a stream, expecting the stream to be at <paramref name="expectedVersion"/>.</summary>
     /// <exception cref="WrongExpectedVersionException">Someone else appended first.</exception>
-    public Task<AppendResult> AppendAsync(string streamId, long expectedVersion, IFederationEvent @event, CancellationToken cancellationToken = default) =>
-        store.AppendAsync(streamId, expectedVersion, [ToEventData(@event)], cancellationToken);
+    public async Task<AppendResult> AppendAsync(string streamId, long expectedVersion, IFederationEvent @event, CancellationToken cancellationToken = default)
+    {
+        var result = await store.AppendAsync(streamId, expectedVersion, [ToEventData(@event)], cancellationToken);
+        Appended.Notify();
+        return result;
+    }
 
     /// <summary>
     /// Appends an event caused by a bus message, recording the message id as the event's causation

@@ -9,7 +9,6 @@ using Federation.Contracts.Signing;
 using Federation.EventStore;
 using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
-using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace Federation.Aggregator.Rounds;
@@ -20,13 +19,14 @@ namespace Federation.Aggregator.Rounds;
 /// history: every change is appended there first, nothing is handled before the cache is
 /// rebuilt (<see cref="InitializeAsync"/>), and it is rebuilt again whenever an expected-version
 /// append shows that someone else wrote first. One lock serializes changes.
+/// It only appends: what gateways hear (round announced, model published) is derived from the
+/// history by <see cref="Announcements.AnnouncementPublisher"/>.
 /// </summary>
 public sealed class RoundCoordinator(
     EventHistory history,
     PayloadStore payloads,
     GatewayKeys keys,
     AggregatorOptions options,
-    IBus bus,
     TimeProvider clock,
     ILogger<RoundCoordinator> logger)
 {
@@ -53,8 +53,7 @@ public sealed class RoundCoordinator(
     /// <summary>
     /// Rebuilds state from the history; on a new history, publishes the initial model as version 0.
     /// Finishes a round that closed with enough contributions but whose model was never published
-    /// (a crash between the two appends), and announces an open round again, since a crash may
-    /// have come between opening it and announcing it.
+    /// (a crash between the two appends).
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -73,11 +72,6 @@ public sealed class RoundCoordinator(
             {
                 logger.LogWarning("Round {Round} closed but its model was never published; publishing it now", round.Round);
                 await PublishAggregateAsync(round, Aggregate(round), cancellationToken);
-            }
-
-            if (round is { IsOpen: true } && clock.GetUtcNow() <= round.Opened.Deadline)
-            {
-                await AnnounceAsync(round.Opened, CurrentModel, cancellationToken);
             }
         }
         finally
@@ -251,14 +245,8 @@ public sealed class RoundCoordinator(
         await history.AppendAsync(EventStreams.Round(opened.Round), ExpectedVersion.NoStream, opened, cancellationToken);
         round = RoundState.Start(opened);
         logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
-        await AnnounceAsync(opened, model, cancellationToken);
         return opened;
     }
-
-    private Task AnnounceAsync(RoundOpened opened, ModelVersion model, CancellationToken cancellationToken) =>
-        bus.Publish(
-            new RoundAnnounced(opened.Round, model.Version, model.Sha256, model.Bytes, opened.Training, opened.Invited, opened.Deadline),
-            cancellationToken);
 
     private Rejection? AdmitToRound(CheckedContribution contribution, DateTimeOffset now)
     {
@@ -387,7 +375,6 @@ public sealed class RoundCoordinator(
             baseModel.Version + 1, result.Model, closedRound.Round, baseModel.Version, closedRound.Opened.Strategy,
             closedRound.Opened.StrategyParameters, stateSha256, contributions, cancellationToken);
         logger.LogInformation("Published model version {Version} ({Sha256}) from round {Round}", current.Version, current.Sha256, closedRound.Round);
-        await bus.Publish(new ModelPublished(current.Version, current.Sha256, closedRound.Round, current.Bytes), cancellationToken);
     }
 
     private Task<ModelVersion> PublishInitialModelAsync(CancellationToken cancellationToken)

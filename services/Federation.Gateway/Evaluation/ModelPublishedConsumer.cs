@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Federation.Gateway.Evaluation;
 
-/// <summary>Every gateway in this process evaluates a newly published model and reports the result.</summary>
+/// <summary>
+/// Every gateway in this process evaluates a newly published model and reports the result, once per
+/// version: a repeated announcement of a version it has already evaluated is ignored.
+/// </summary>
 public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, ILogger<ModelPublishedConsumer> logger)
     : IConsumer<ModelPublished>
 {
@@ -12,10 +15,32 @@ public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, IL
     public async Task Consume(ConsumeContext<ModelPublished> context)
     {
         var model = context.Message;
-        var reports = await Task.WhenAll(gateways.Select(gateway => Task.Run(() => TryEvaluate(gateway, model))));
-        foreach (var report in reports.OfType<EvaluationReported>())
+        var here = gateways.ToList();
+        var claimed = here.Where(gateway => gateway.Models.TryBegin(model.Version)).ToList();
+        foreach (var gateway in here.Except(claimed))
         {
-            await context.Publish(report, context.CancellationToken);
+            logger.LogInformation("Gateway {Gateway} has already evaluated model version {Version}; ignoring the repeated announcement", gateway.Id, model.Version);
+        }
+
+        try
+        {
+            var reports = await Task.WhenAll(claimed.Select(gateway => Task.Run(() => (gateway, Report: TryEvaluate(gateway, model)))));
+            foreach (var (gateway, report) in reports)
+            {
+                if (report is not null)
+                {
+                    await context.Publish(report, context.CancellationToken);
+                    gateway.Models.Complete(model.Version);
+                }
+            }
+        }
+        finally
+        {
+            // A gateway whose report was not sent may try again when the announcement is redelivered.
+            foreach (var gateway in claimed)
+            {
+                gateway.Models.Abandon(model.Version);
+            }
         }
     }
 

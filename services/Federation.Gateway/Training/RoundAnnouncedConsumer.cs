@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Federation.Gateway.Training;
 
-/// <summary>Every invited gateway in this process trains on the announced round and submits its update.</summary>
+/// <summary>
+/// Every invited gateway in this process trains on the announced round and submits its update, once per
+/// round: a repeated announcement of a round it has already contributed to is ignored.
+/// </summary>
 public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, ILogger<RoundAnnouncedConsumer> logger)
     : IConsumer<RoundAnnounced>
 {
@@ -13,12 +16,32 @@ public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, IL
     {
         var round = context.Message;
         var invited = gateways.Where(gateway => round.Invited.Contains(gateway.Id)).ToList();
-
-        // Gateways in one process train side by side; each is independent of the others.
-        var contributions = await Task.WhenAll(invited.Select(gateway => Task.Run(() => TryContribute(gateway, round))));
-        foreach (var contribution in contributions.OfType<ContributionSubmitted>())
+        var claimed = invited.Where(gateway => gateway.Rounds.TryBegin(round.Round)).ToList();
+        foreach (var gateway in invited.Except(claimed))
         {
-            await context.Publish(contribution, context.CancellationToken);
+            logger.LogInformation("Gateway {Gateway} has already contributed to round {Round}; ignoring the repeated announcement", gateway.Id, round.Round);
+        }
+
+        try
+        {
+            // Gateways in one process train side by side; each is independent of the others.
+            var contributions = await Task.WhenAll(claimed.Select(gateway => Task.Run(() => (gateway, Contribution: TryContribute(gateway, round)))));
+            foreach (var (gateway, contribution) in contributions)
+            {
+                if (contribution is not null)
+                {
+                    await context.Publish(contribution, context.CancellationToken);
+                    gateway.Rounds.Complete(round.Round);
+                }
+            }
+        }
+        finally
+        {
+            // A gateway whose update was not sent may try again when the announcement is redelivered.
+            foreach (var gateway in claimed)
+            {
+                gateway.Rounds.Abandon(round.Round);
+            }
         }
     }
 

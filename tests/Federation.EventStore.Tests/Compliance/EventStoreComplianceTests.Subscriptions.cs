@@ -83,6 +83,24 @@ public abstract partial class EventStoreComplianceTests
     }
 
     [Fact]
+    public async Task A_notified_subscription_reads_a_new_event_at_once_instead_of_at_its_next_poll()
+    {
+        var store = await CreateStoreAsync();
+        var signal = new AppendSignal();
+        var subscription = new CatchUpSubscription(store, TimeSpan.FromHours(1), signal);
+        using var timeout = new CancellationTokenSource(SubscriptionTimeout);
+
+        var first = subscription.SubscribeAllAsync(1, timeout.Token).FirstAsync(timeout.Token).AsTask();
+        await Task.Delay(50);
+        var appended = TestEvents.New();
+        await store.AppendAsync("contributor-1", ExpectedVersion.NoStream, [appended]);
+        signal.Notify();
+
+        // Without the signal this would wait for the hour-long poll and time out.
+        (await first.WaitAsync(timeout.Token)).EventId.ShouldBe(appended.EventId);
+    }
+
+    [Fact]
     public async Task Cancelling_a_subscription_ends_it_while_it_reads_and_while_it_waits()
     {
         var store = await CreateStoreAsync();
