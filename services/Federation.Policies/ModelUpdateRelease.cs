@@ -3,25 +3,24 @@ using Federation.Learning.Tensors;
 
 namespace Federation.Policies;
 
-/// <summary>A model update a gateway wants to send, with what the policy needs to judge it.</summary>
-/// <param name="Update">The update (trained model minus base model), before clipping and noise.</param>
-/// <param name="SampleCount">The number of local training samples behind it.</param>
-/// <param name="BatchSize">The local training batch size; with <paramref name="SampleCount"/> it gives the sampling rate q.</param>
-/// <param name="LocalSteps">The number of local training steps in this round.</param>
+/// <summary>
+/// A model update a gateway wants to send, with the DP-SGD parameters its local training actually used (see
+/// <see cref="Federation.Learning.Training.DifferentialPrivacy"/>), which the policy judges and the accountant charges.
+/// </summary>
+/// <param name="Update">The update (trained model minus base model), before update clipping.</param>
+/// <param name="SampleCount">N, the number of local training examples behind it.</param>
+/// <param name="BatchSize">B, the expected batch size; with <paramref name="SampleCount"/> it gives the Poisson sampling rate q = min(1, B / N).</param>
+/// <param name="LocalSteps">The number of DP-SGD steps in this round (<see cref="Federation.Learning.Training.TrainingOptions.StepCount"/>).</param>
+/// <param name="ExampleClippingNorm">C, the per-example gradient clipping norm the trainer used.</param>
+/// <param name="NoiseMultiplier">z, the trainer's noise multiplier: each step's clipped sum got N(0, (z·C)²) per coordinate. 0 when training was not private.</param>
 /// <param name="AggregatorKeyId">The key id of the aggregator that will receive it.</param>
-/// <param name="NoiseSeed">
-/// 32 secret bytes seeding the noise (<see cref="Federation.Learning.Privacy.CounterModeRandom"/>): fresh from
-/// <see cref="Federation.Learning.Privacy.CounterModeRandom.NewSeed"/> for every release, never stored or sent, since
-/// whoever knows it can remove the noise. Passed in, rather than drawn here, so that decisions are reproducible.
-/// </param>
 public sealed record ModelUpdateRequest(
-    TensorSet Update, long SampleCount, int BatchSize, int LocalSteps, string AggregatorKeyId, ImmutableArray<byte> NoiseSeed);
+    TensorSet Update, long SampleCount, int BatchSize, int LocalSteps, double ExampleClippingNorm, double NoiseMultiplier, string AggregatorKeyId);
 
 /// <summary>What an allowed model-update decision lets leave, and what it cost.</summary>
-/// <param name="Update">The update to send: clipped, then noised.</param>
-/// <param name="OriginalNorm">The flat L2 norm before clipping.</param>
-/// <param name="WasClipped">Whether clipping scaled the update down.</param>
-/// <param name="NoiseStandardDeviation">σ = noiseMultiplier × maxL2Norm.</param>
+/// <param name="Update">The update to send: the trained update scaled down, if longer, to <c>clipping.maxUpdateL2Norm</c>.</param>
+/// <param name="OriginalNorm">The flat L2 norm before update clipping.</param>
+/// <param name="WasClipped">Whether update clipping scaled the update down.</param>
 /// <param name="Release">The release as recorded in <paramref name="Ledger"/>.</param>
 /// <param name="EpsilonInWindow">ε spent over the budget window including this release (at the policy's δ).</param>
 /// <param name="Ledger">The privacy ledger with this release recorded; persist it before sending.</param>
@@ -29,7 +28,6 @@ public sealed record ReleasedModelUpdate(
     TensorSet Update,
     double OriginalNorm,
     bool WasClipped,
-    double NoiseStandardDeviation,
     PrivacyRelease Release,
     double EpsilonInWindow,
     PrivacyLedger Ledger);

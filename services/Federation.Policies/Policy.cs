@@ -67,10 +67,10 @@ public sealed class Policy
     /// <summary>The tensors a model update must consist of, exactly, in ordinal name order (<c>tensors</c>).</summary>
     public ImmutableArray<TensorRule> Tensors { get; }
 
-    /// <summary>The L2 clipping applied to a model update before noise (<c>clipping</c>).</summary>
+    /// <summary>The L2 bound the whole model update is scaled down to before it leaves (<c>clipping</c>).</summary>
     public ClippingRule? Clipping { get; }
 
-    /// <summary>Gaussian noise and the privacy budget (<c>privacy</c>).</summary>
+    /// <summary>What DP-SGD training must at least have done, and the privacy budget (<c>privacy</c>).</summary>
     public PrivacyRule? Privacy { get; }
 
     /// <summary>The aggregate metrics that may be reported, in ordinal name order (<c>metrics</c>).</summary>
@@ -92,14 +92,24 @@ public sealed class Policy
 /// <param name="Shape">The dimensions, outermost first, e.g. [10, 784]; empty for a scalar.</param>
 public sealed record TensorRule(string Name, ImmutableArray<int> Shape);
 
-/// <summary>L2 clipping of a whole model update.</summary>
-/// <param name="MaxL2Norm">The bound C on the flat L2 norm of the update over all tensors.</param>
-public sealed record ClippingRule(double MaxL2Norm);
+/// <summary>L2 clipping of a whole model update, after training (<c>clipping</c>).</summary>
+/// <param name="MaxUpdateL2Norm">
+/// The bound on the flat L2 norm, over all tensors, of the update that leaves (<c>maxUpdateL2Norm</c>). It limits how
+/// far one site can pull the aggregate; applied to the output of DP-SGD it is post-processing and costs no privacy.
+/// </param>
+public sealed record ClippingRule(double MaxUpdateL2Norm);
 
-/// <summary>Differential privacy for model updates.</summary>
-/// <param name="NoiseMultiplier">z: Gaussian noise with σ = z · C is added to each clipped update.</param>
+/// <summary>Differential privacy for model updates: the least DP-SGD the local trainer must have done (<c>privacy</c>).</summary>
+/// <param name="MaxExampleL2Norm">
+/// The largest per-example gradient clipping norm C the trainer may have used (<c>maxExampleL2Norm</c>). ε does not
+/// depend on C (only on z); the bound keeps the scale of each example's contribution, and of the noise, known.
+/// </param>
+/// <param name="MinNoiseMultiplier">
+/// The smallest noise multiplier z the trainer may have used (<c>minNoiseMultiplier</c>): each step's clipped gradient
+/// sum got N(0, (z·C)²) noise on every coordinate.
+/// </param>
 /// <param name="Budget">The (ε, δ) budget per sliding window.</param>
-public sealed record PrivacyRule(double NoiseMultiplier, PrivacyBudget Budget);
+public sealed record PrivacyRule(double MaxExampleL2Norm, double MinNoiseMultiplier, PrivacyBudget Budget);
 
 /// <summary>A privacy budget: everything released in any window of length <paramref name="Window"/> is (ε, δ)-DP.</summary>
 /// <param name="Epsilon">ε, positive.</param>

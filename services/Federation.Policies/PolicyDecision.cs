@@ -39,14 +39,17 @@ public static class PolicyChecks
     /// <summary>Every value is finite (no NaN or infinity).</summary>
     public const string FiniteValues = "finite-values";
 
-    /// <summary>The update was clipped to <c>clipping.maxL2Norm</c>.</summary>
-    public const string Clipping = "clipping";
+    /// <summary>The trainer clipped every example's gradient to at most <c>privacy.maxExampleL2Norm</c>.</summary>
+    public const string ExampleClipping = "example-clipping";
 
-    /// <summary>Gaussian noise with σ = noiseMultiplier × maxL2Norm was added.</summary>
-    public const string Noise = "noise";
+    /// <summary>The trainer's noise multiplier was at least <c>privacy.minNoiseMultiplier</c>.</summary>
+    public const string NoiseMultiplier = "noise-multiplier";
 
     /// <summary>ε over the budget window, this release included, is within the budget.</summary>
     public const string PrivacyBudget = "privacy-budget";
+
+    /// <summary>The update that leaves was scaled down, if longer, to <c>clipping.maxUpdateL2Norm</c>.</summary>
+    public const string UpdateClipping = "update-clipping";
 
     /// <summary>Every reported metric is listed under <c>metrics</c>, once.</summary>
     public const string MetricAllowlist = "metric-allowlist";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
+using Federation.Learning.Training;
 
 namespace Federation.Policies;
 
@@ -16,23 +17,31 @@ namespace Federation.Policies;
 public static class PolicyEvaluator
 {
     /// <summary>
-    /// Judges a model update: policy not expired; <c>model-update</c> allowed; recipient key allowed; enough samples;
-    /// exactly the allowlisted tensors and shapes; finite values; then clips to <c>clipping.maxL2Norm</c>, adds
-    /// Gaussian noise with σ = <c>privacy.noiseMultiplier</c> × <c>maxL2Norm</c>, and checks that ε over the budget
-    /// window, this release included, stays within <c>privacy.budget</c>.
+    /// Judges a model update trained with DP-SGD: policy not expired; <c>model-update</c> allowed; recipient key
+    /// allowed; enough samples; exactly the allowlisted tensors and shapes; finite values; per-example clipping norm at
+    /// most <c>privacy.maxExampleL2Norm</c>; noise multiplier at least <c>privacy.minNoiseMultiplier</c>; ε over the
+    /// budget window, this release included, within <c>privacy.budget</c>. Then the update is scaled down, if longer,
+    /// to <c>clipping.maxUpdateL2Norm</c>.
     /// </summary>
     /// <param name="policy">The policy in force.</param>
     /// <param name="policyHash">The policy file's <see cref="PolicyHash"/>, recorded in the decision.</param>
-    /// <param name="request">The update and its training parameters.</param>
+    /// <param name="request">The update and the DP-SGD parameters it was trained with.</param>
     /// <param name="ledger">The privacy spent so far.</param>
     /// <param name="now">The decision time; also the release time recorded in the ledger.</param>
-    /// <returns>The decision; when allowed, the payload holds the noisy update and the updated ledger.</returns>
+    /// <returns>The decision; when allowed, the payload holds the clipped update and the updated ledger.</returns>
     /// <remarks>
-    /// The release is accounted as one round of DP-SGD-style local training: <c>LocalSteps</c> steps of the sampled
-    /// Gaussian mechanism with noise multiplier z = <c>privacy.noiseMultiplier</c> and sampling rate
-    /// q = min(1, <c>BatchSize</c> / <c>SampleCount</c>). That accounting is only sound if the local trainer itself
-    /// clipped per example and added noise with that multiplier at every step; the clipping and noise applied here to
-    /// the whole update bound what leaves even if it did not.
+    /// <para>
+    /// No noise is added here: the privacy comes from the trainer, which clipped every example's gradient and noised
+    /// every step (<see cref="Federation.Learning.Training.DifferentialPrivacy"/>). The release is charged as
+    /// <c>LocalSteps</c> steps of the sampled Gaussian mechanism with the trainer's noise multiplier z and Poisson
+    /// sampling rate q = min(1, <c>BatchSize</c> / <c>SampleCount</c>), the (z, q, steps) under which DP-SGD's
+    /// guarantee holds. The evaluator trusts the request to state what the trainer did; the gateway, which runs
+    /// both, must fill it from the very options it trained with.
+    /// </para>
+    /// <para>
+    /// Update clipping comes last and never fails: it transforms the output of a DP mechanism without looking at the
+    /// data again, so it is post-processing and costs no privacy; it bounds how far one site can pull the aggregate.
+    /// </para>
     /// </remarks>
     public static PolicyDecision<ReleasedModelUpdate> EvaluateModelUpdate(
         Policy policy, string policyHash, ModelUpdateRequest request, PrivacyLedger ledger, DateTimeOffset now)
@@ -44,10 +53,6 @@ public static class PolicyEvaluator
         RequireHash(policyHash);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.BatchSize, nameof(request));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.LocalSteps, nameof(request));
-        if (request.NoiseSeed.IsDefault || request.NoiseSeed.Length != CounterModeRandom.SeedLength)
-        {
-            throw new ArgumentException($"the noise seed must be {CounterModeRandom.SeedLength} bytes", nameof(request));
-        }
 
         const ReleaseKind Kind = ReleaseKind.ModelUpdate;
         var checks = new List<PolicyCheck>();
@@ -90,40 +95,51 @@ public static class PolicyEvaluator
 
         checks.Add(new PolicyCheck(PolicyChecks.FiniteValues, true, Text($"all {request.Update.ElementCount} values are finite")));
 
-        var clipped = L2Clipping.Clip(request.Update, clipping.MaxL2Norm);
-        checks.Add(new PolicyCheck(PolicyChecks.Clipping, true, clipped.WasClipped
-            ? Text($"L2 norm {clipped.OriginalNorm:G6} clipped to {clipping.MaxL2Norm:G6}")
-            : Text($"L2 norm {clipped.OriginalNorm:G6} within {clipping.MaxL2Norm:G6}")));
-
-        double sigma = GaussianNoise.StandardDeviation(privacy.NoiseMultiplier, clipping.MaxL2Norm);
-        TensorSet noisy;
-        using (var random = new CounterModeRandom(request.NoiseSeed.AsSpan()))
+        // Written as "not (within bounds)" so that NaN fails too.
+        double exampleNorm = request.ExampleClippingNorm;
+        if (!(exampleNorm > 0 && exampleNorm <= privacy.MaxExampleL2Norm))
         {
-            noisy = GaussianNoise.Add(clipped.Clipped, sigma, random);
+            return Deny(PolicyChecks.ExampleClipping, Text(
+                $"trained with per-example clipping norm {exampleNorm:G6}; the policy requires a positive norm of at most {privacy.MaxExampleL2Norm:G6}"));
         }
 
-        checks.Add(new PolicyCheck(PolicyChecks.Noise, true,
-            Text($"added N(0, σ²) per value with σ = {sigma:G6} (noise multiplier {privacy.NoiseMultiplier:G6} × clipping norm {clipping.MaxL2Norm:G6})")));
+        checks.Add(new PolicyCheck(PolicyChecks.ExampleClipping, true, Text(
+            $"every example's gradient was clipped to L2 norm {exampleNorm:G6} (at most {privacy.MaxExampleL2Norm:G6})")));
 
-        double samplingRate = Math.Min(1.0, (double)request.BatchSize / request.SampleCount);
-        var release = new PrivacyRelease(now, privacy.NoiseMultiplier, samplingRate, request.LocalSteps);
+        double z = request.NoiseMultiplier;
+        if (!(z >= privacy.MinNoiseMultiplier) || !double.IsFinite(z))
+        {
+            return Deny(PolicyChecks.NoiseMultiplier, Text(
+                $"trained with noise multiplier {z:G6}; the policy requires at least {privacy.MinNoiseMultiplier:G6}"));
+        }
+
+        checks.Add(new PolicyCheck(PolicyChecks.NoiseMultiplier, true, Text(
+            $"each step's clipped gradient sum got Gaussian noise with σ = {z * exampleNorm:G6} per value (noise multiplier {z:G6}, at least {privacy.MinNoiseMultiplier:G6})")));
+
+        double samplingRate = DifferentialPrivacy.SamplingRate(request.SampleCount, request.BatchSize);
+        var release = new PrivacyRelease(now, z, samplingRate, request.LocalSteps);
         var budget = privacy.Budget;
         var assessment = ledger.Assess(release, budget);
         string window = WindowText.Format(budget.Window);
         if (!assessment.WithinBudget)
         {
             string when = assessment.NeverFits
-                ? Text($"a single release with noise multiplier {privacy.NoiseMultiplier:G6}, sampling rate {samplingRate:G6} and {request.LocalSteps} steps costs more than the whole budget, so waiting will not help")
+                ? Text($"a single release with noise multiplier {z:G6}, sampling rate {samplingRate:G6} and {request.LocalSteps} steps costs more than the whole budget, so waiting will not help")
                 : $"the window frees up enough budget at {Instant(assessment.FreesUpAt!.Value)}";
             return Deny(PolicyChecks.PrivacyBudget, Text(
                 $"privacy budget spent: this release would bring ε to {assessment.Epsilon:G4} over the last {window} (budget ε = {budget.Epsilon:G6} at δ = {budget.Delta:G6}, {assessment.ReleasesInWindow} earlier releases in the window); {when}"));
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.PrivacyBudget, true, Text(
-            $"ε = {assessment.Epsilon:G4} of {budget.Epsilon:G6} at δ = {budget.Delta:G6} over the last {window}, this release and {assessment.ReleasesInWindow} earlier ones included")));
+            $"ε = {assessment.Epsilon:G4} of {budget.Epsilon:G6} at δ = {budget.Delta:G6} over the last {window}, this release ({request.LocalSteps} steps at sampling rate {samplingRate:G6}) and {assessment.ReleasesInWindow} earlier ones included")));
+
+        var clipped = L2Clipping.Clip(request.Update, clipping.MaxUpdateL2Norm);
+        checks.Add(new PolicyCheck(PolicyChecks.UpdateClipping, true, clipped.WasClipped
+            ? Text($"update L2 norm {clipped.OriginalNorm:G6} scaled down to {clipping.MaxUpdateL2Norm:G6}")
+            : Text($"update L2 norm {clipped.OriginalNorm:G6} within {clipping.MaxUpdateL2Norm:G6}")));
 
         var payload = new ReleasedModelUpdate(
-            noisy, clipped.OriginalNorm, clipped.WasClipped, sigma, release, assessment.Epsilon, ledger.Record(release));
+            clipped.Clipped, clipped.OriginalNorm, clipped.WasClipped, release, assessment.Epsilon, ledger.Record(release));
         return PolicyDecision<ReleasedModelUpdate>.Allow(Kind, policy, policyHash, now, checks, payload);
     }
 

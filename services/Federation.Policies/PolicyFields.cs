@@ -17,8 +17,9 @@ internal static class PolicyFields
     public const string Clipping = "clipping";
     public const string Privacy = "privacy";
     public const string Metrics = "metrics";
-    public const string MaxL2Norm = "maxL2Norm";
-    public const string NoiseMultiplier = "noiseMultiplier";
+    public const string MaxUpdateL2Norm = "maxUpdateL2Norm";
+    public const string MaxExampleL2Norm = "maxExampleL2Norm";
+    public const string MinNoiseMultiplier = "minNoiseMultiplier";
     public const string Budget = "budget";
     public const string Epsilon = "epsilon";
     public const string Delta = "delta";
@@ -37,10 +38,10 @@ internal static class PolicyFields
     public static readonly string[] RequiredForEvaluationMetrics = [Metrics];
 
     /// <summary>Fields of <c>clipping</c>, all required.</summary>
-    public static readonly string[] ClippingFields = [MaxL2Norm];
+    public static readonly string[] ClippingFields = [MaxUpdateL2Norm];
 
     /// <summary>Fields of <c>privacy</c>, all required.</summary>
-    public static readonly string[] PrivacyFields = [NoiseMultiplier, Budget];
+    public static readonly string[] PrivacyFields = [MaxExampleL2Norm, MinNoiseMultiplier, Budget];
 
     /// <summary>Fields of <c>privacy.budget</c>, all required.</summary>
     public static readonly string[] BudgetFields = [Epsilon, Delta, Window];

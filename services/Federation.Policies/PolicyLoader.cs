@@ -149,14 +149,15 @@ public static partial class PolicyLoader
         {
             var map = Mapping(node, path);
             var fields = RequiredFields(map, path, PolicyFields.ClippingFields);
-            return new ClippingRule(PositiveNumber(fields[PolicyFields.MaxL2Norm], Child(path, PolicyFields.MaxL2Norm)));
+            return new ClippingRule(PositiveNumber(fields[PolicyFields.MaxUpdateL2Norm], Child(path, PolicyFields.MaxUpdateL2Norm)));
         }
 
         private PrivacyRule Privacy(PolicyNode node, string path)
         {
             var map = Mapping(node, path);
             var fields = RequiredFields(map, path, PolicyFields.PrivacyFields);
-            double noiseMultiplier = PositiveNumber(fields[PolicyFields.NoiseMultiplier], Child(path, PolicyFields.NoiseMultiplier));
+            double maxExampleNorm = PositiveNumber(fields[PolicyFields.MaxExampleL2Norm], Child(path, PolicyFields.MaxExampleL2Norm));
+            double minNoiseMultiplier = PositiveNumber(fields[PolicyFields.MinNoiseMultiplier], Child(path, PolicyFields.MinNoiseMultiplier));
 
             string budgetPath = Child(path, PolicyFields.Budget);
             var budgetMap = Mapping(fields[PolicyFields.Budget], budgetPath);
@@ -164,7 +165,7 @@ public static partial class PolicyLoader
             double epsilon = PositiveNumber(budget[PolicyFields.Epsilon], Child(budgetPath, PolicyFields.Epsilon));
             double delta = Probability(budget[PolicyFields.Delta], Child(budgetPath, PolicyFields.Delta));
             var window = Window(budget[PolicyFields.Window], Child(budgetPath, PolicyFields.Window));
-            return new PrivacyRule(noiseMultiplier, new PrivacyBudget(epsilon, delta, window));
+            return new PrivacyRule(maxExampleNorm, minNoiseMultiplier, new PrivacyBudget(epsilon, delta, window));
         }
 
         private ImmutableArray<TensorRule> Tensors(PolicyNode node, string path)

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
 
@@ -7,26 +6,27 @@ namespace Federation.Policies.Tests;
 public class PolicyEvaluatorTests
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
-    private static readonly ImmutableArray<byte> Seed = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
 
     private static readonly string[] AllModelUpdateChecks =
     [
         PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
-        PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.Clipping, PolicyChecks.Noise, PolicyChecks.PrivacyBudget,
+        PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
+        PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping,
     ];
 
     private static readonly Policy Policy = PolicyText.Parse(PolicyText.Valid);
 
-    /// <summary>An update in the policy's layout with norm well above the clipping bound of 1.</summary>
+    /// <summary>An update in the policy's layout with norm well above the update clipping bound of 1.</summary>
     private static TensorSet Update(float fill = 0.05f, string weightName = "linear.weight", int inputs = 784) => new(
     [
         new Tensor(weightName, [10, inputs], [.. Enumerable.Range(0, 10 * inputs).Select(i => i % 2 == 0 ? fill : -fill)]),
         new Tensor("linear.bias", [10], [.. Enumerable.Repeat(fill, 10)]),
     ]);
 
+    /// <summary>DP-SGD with B = 50 of N = 5000 (q = 0.01) for 100 steps, C = 2 and z = 1.1: exactly what the policy demands.</summary>
     private static ModelUpdateRequest Request(
-        TensorSet? update = null, long sampleCount = 5000, string key = PolicyText.AggregatorKey, ImmutableArray<byte>? seed = null) =>
-        new(update ?? Update(), sampleCount, BatchSize: 50, LocalSteps: 100, key, seed ?? Seed);
+        TensorSet? update = null, long sampleCount = 5000, string key = PolicyText.AggregatorKey, double exampleNorm = 2.0, double noiseMultiplier = 1.1) =>
+        new(update ?? Update(), sampleCount, BatchSize: 50, LocalSteps: 100, exampleNorm, noiseMultiplier, key);
 
     private static PolicyDecision<ReleasedModelUpdate> Evaluate(
         ModelUpdateRequest? request = null, Policy? policy = null, PrivacyLedger? ledger = null, DateTimeOffset? now = null) =>
@@ -47,7 +47,7 @@ public class PolicyEvaluatorTests
     // ---- Model updates --------------------------------------------------------------------------------------
 
     [Fact]
-    public void Allowed_update_is_clipped_noised_recorded_and_attributed_to_the_policy()
+    public void Allowed_update_is_charged_for_its_dp_sgd_training_clipped_and_attributed_to_the_policy()
     {
         var update = Update();
 
@@ -66,38 +66,98 @@ public class PolicyEvaluatorTests
         var released = decision.Payload.ShouldNotBeNull();
         released.OriginalNorm.ShouldBe(update.L2Norm());
         released.WasClipped.ShouldBeTrue();
-        released.NoiseStandardDeviation.ShouldBe(1.1 * 1.0, tolerance: 1e-12);
         released.Release.ShouldBe(new PrivacyRelease(Now, 1.1, 50.0 / 5000, 100));
         released.Ledger.Releases.ShouldBe([released.Release]);
         released.EpsilonInWindow.ShouldBe(RdpAccountant.ComputeEpsilon(1.1, 0.01, 100, 1e-5), tolerance: 1e-12);
     }
 
     [Fact]
-    public void Clipping_bounds_the_norm_before_noise_and_noise_has_the_policy_sigma()
+    public void The_decision_record_states_what_was_checked_and_charged()
     {
-        var update = Update(fill: 3f);
-        var clipped = L2Clipping.Clip(update, 1.0).Clipped;
+        var checks = Evaluate().Checks.ToDictionary(c => c.Name, c => c.Detail);
 
-        var released = Evaluate(Request(update)).Payload.ShouldNotBeNull();
-
-        clipped.L2Norm().ShouldBeLessThanOrEqualTo(1.0);
-        var residual = released.Update.Subtract(clipped).SelectMany(t => t.Values).Select(v => (double)v).ToArray();
-        double std = Math.Sqrt(residual.Sum(v => v * v) / residual.Length);
-
-        // 7860 draws: the sample standard deviation is within 3% of σ = z·C = 1.1 with overwhelming probability.
-        std.ShouldBe(1.1, tolerance: 0.033);
-        residual.Average().ShouldBe(0, tolerance: 4 * 1.1 / Math.Sqrt(residual.Length));
+        checks[PolicyChecks.ExampleClipping].ShouldBe("every example's gradient was clipped to L2 norm 2 (at most 2)");
+        checks[PolicyChecks.NoiseMultiplier].ShouldBe("each step's clipped gradient sum got Gaussian noise with σ = 2.2 per value (noise multiplier 1.1, at least 1.1)");
+        checks[PolicyChecks.PrivacyBudget].ShouldStartWith("ε = ");
+        checks[PolicyChecks.PrivacyBudget].ShouldEndWith(" of 8 at δ = 1E-05 over the last 30d, this release (100 steps at sampling rate 0.01) and 0 earlier ones included");
+        checks[PolicyChecks.UpdateClipping].ShouldStartWith("update L2 norm 4.43");
+        checks[PolicyChecks.UpdateClipping].ShouldEndWith(" scaled down to 1");
     }
 
     [Fact]
-    public void Noise_is_determined_by_the_seed()
+    public void Update_is_only_clipped_no_noise_is_added()
     {
-        var a = Evaluate(Request(seed: Seed)).Payload!.Update;
-        var b = Evaluate(Request(seed: Seed)).Payload!.Update;
-        var c = Evaluate(Request(seed: [.. Enumerable.Repeat((byte)9, 32)])).Payload!.Update;
+        var update = Update(fill: 3f);
 
-        a["linear.bias"].Values.ShouldBe(b["linear.bias"].Values);
-        a["linear.bias"].Values.ShouldNotBe(c["linear.bias"].Values);
+        var released = Evaluate(Request(update)).Payload.ShouldNotBeNull();
+
+        released.Update.L2Norm().ShouldBeLessThanOrEqualTo(1.0);
+        released.Update.L2Norm().ShouldBe(1.0, tolerance: 1e-6);
+        var expected = L2Clipping.Clip(update, 1.0).Clipped;
+        released.Update["linear.bias"].Values.ShouldBe(expected["linear.bias"].Values);
+        released.Update["linear.weight"].Values.ShouldBe(expected["linear.weight"].Values);
+    }
+
+    [Fact]
+    public void Update_within_the_bound_leaves_unchanged()
+    {
+        var update = Update(fill: 0.001f);
+
+        var released = Evaluate(Request(update)).Payload.ShouldNotBeNull();
+
+        released.WasClipped.ShouldBeFalse();
+        released.Update["linear.weight"].Values.ShouldBe(update["linear.weight"].Values);
+        Evaluate(Request(update)).Checks[^1].Detail.ShouldEndWith("within 1");
+    }
+
+    [Theory]
+    [InlineData(2.5)]
+    [InlineData(0.0)]
+    [InlineData(double.NaN)]
+    public void Per_example_clipping_looser_than_the_policy_or_absent_is_denied(double exampleNorm)
+    {
+        ShouldBeDeniedBy(
+            Evaluate(Request(exampleNorm: exampleNorm)),
+            PolicyChecks.ExampleClipping,
+            $"trained with per-example clipping norm {exampleNorm.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the policy requires a positive norm of at most 2");
+    }
+
+    [Fact]
+    public void Tighter_per_example_clipping_is_allowed()
+    {
+        Evaluate(Request(exampleNorm: 0.1)).IsAllowed.ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Noise_multiplier_below_the_policy_or_not_a_number_is_denied(double noiseMultiplier)
+    {
+        ShouldBeDeniedBy(
+            Evaluate(Request(noiseMultiplier: noiseMultiplier)),
+            PolicyChecks.NoiseMultiplier,
+            $"trained with noise multiplier {noiseMultiplier.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the policy requires at least 1.1");
+    }
+
+    [Fact]
+    public void More_noise_than_required_is_allowed_and_charged_at_the_noise_actually_used()
+    {
+        var released = Evaluate(Request(noiseMultiplier: 2.0)).Payload.ShouldNotBeNull();
+
+        released.Release.NoiseMultiplier.ShouldBe(2.0);
+        released.EpsilonInWindow.ShouldBe(RdpAccountant.ComputeEpsilon(2.0, 0.01, 100, 1e-5), tolerance: 1e-12);
+        released.EpsilonInWindow.ShouldBeLessThan(RdpAccountant.ComputeEpsilon(1.1, 0.01, 100, 1e-5));
+    }
+
+    [Fact]
+    public void Sampling_rate_is_batch_size_over_samples_capped_at_one()
+    {
+        var fullBatch = Evaluate(Request(sampleCount: 1000) with { BatchSize = 4000, LocalSteps = 1 }).Payload.ShouldNotBeNull();
+
+        fullBatch.Release.SamplingRate.ShouldBe(1.0);
+        fullBatch.EpsilonInWindow.ShouldBe(RdpAccountant.ComputeEpsilon(1.1, 1.0, 1, 1e-5), tolerance: 1e-12);
     }
 
     [Fact]
@@ -250,8 +310,8 @@ public class PolicyEvaluatorTests
     public void Malformed_inputs_are_programming_errors()
     {
         Should.Throw<ArgumentException>(() => PolicyEvaluator.EvaluateModelUpdate(Policy, "not-a-hash", Request(), PrivacyLedger.Empty, Now));
-        Should.Throw<ArgumentException>(() => Evaluate(Request(seed: [1, 2, 3])));
         Should.Throw<ArgumentOutOfRangeException>(() => Evaluate(Request() with { BatchSize = 0 }));
+        Should.Throw<ArgumentOutOfRangeException>(() => Evaluate(Request() with { LocalSteps = 0 }));
     }
 
     // ---- Evaluation metrics ---------------------------------------------------------------------------------

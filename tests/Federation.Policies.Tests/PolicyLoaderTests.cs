@@ -19,8 +19,9 @@ public class PolicyLoaderTests
         policy.MinimumSamples.ShouldBe(1000);
         policy.Tensors.Select(t => t.Name).ShouldBe(["linear.bias", "linear.weight"]);
         policy.Tensors[1].Shape.ShouldBe([10, 784]);
-        policy.Clipping!.MaxL2Norm.ShouldBe(1.0);
-        policy.Privacy!.NoiseMultiplier.ShouldBe(1.1);
+        policy.Clipping!.MaxUpdateL2Norm.ShouldBe(10.0);
+        policy.Privacy!.MaxExampleL2Norm.ShouldBe(1.0);
+        policy.Privacy.MinNoiseMultiplier.ShouldBe(1.0);
         policy.Privacy.Budget.ShouldBe(new PrivacyBudget(8.0, 1e-5, TimeSpan.FromDays(30)));
         policy.Metrics.ShouldBe([new MetricRule("accuracy", 200), new MetricRule("loss", 200)]);
         loaded.SourceName.ShouldBe(PolicyText.ExamplePath);

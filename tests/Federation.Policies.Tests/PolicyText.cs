@@ -25,9 +25,10 @@ internal static class PolicyText
           linear.weight: [10, 784]
           linear.bias: [10]
         clipping:
-          maxL2Norm: 1.0
+          maxUpdateL2Norm: 1.0
         privacy:
-          noiseMultiplier: 1.1
+          maxExampleL2Norm: 2.0
+          minNoiseMultiplier: 1.1
           budget:
             epsilon: 8.0
             delta: 1.0e-5

@@ -31,9 +31,9 @@ public class PolicyValidationTests
     [Fact]
     public void Negative_clipping_norm_is_reported_with_file_line_column_and_field()
     {
-        var error = Fails(("  maxL2Norm: 1.0", "  maxL2Norm: -1"));
+        var error = Fails(("  maxUpdateL2Norm: 1.0", "  maxUpdateL2Norm: -1"));
 
-        error.Message.ShouldBe("policies/test.yaml:13:14: clipping.maxL2Norm must be a positive number, got -1");
+        error.Message.ShouldBe("policies/test.yaml:13:20: clipping.maxUpdateL2Norm must be a positive number, got -1");
     }
 
     [Fact]
@@ -48,10 +48,10 @@ public class PolicyValidationTests
     [Fact]
     public void Unknown_nested_key_is_rejected()
     {
-        var error = Fails(("  maxL2Norm: 1.0", "  maxNorm: 1.0"));
+        var error = Fails(("  maxUpdateL2Norm: 1.0", "  maxUpdateNorm: 1.0"));
 
-        ShouldPointAt(error, 13, 3, "clipping.maxNorm");
-        error.Message.ShouldContain("did you mean 'maxL2Norm'?");
+        ShouldPointAt(error, 13, 3, "clipping.maxUpdateNorm");
+        error.Message.ShouldContain("did you mean 'maxUpdateL2Norm'?");
     }
 
     [Fact]
@@ -86,14 +86,14 @@ public class PolicyValidationTests
     {
         var error = Fails(("    delta: 1.0e-5", "    # no delta"));
 
-        ShouldPointAt(error, 17, 5, "privacy.budget.delta");
+        ShouldPointAt(error, 18, 5, "privacy.budget.delta");
         error.Message.ShouldEndWith("is required");
     }
 
     [Fact]
     public void Allowing_model_updates_requires_their_rules()
     {
-        var error = Fails(("clipping:", "# no clipping"), ("  maxL2Norm: 1.0", "#"));
+        var error = Fails(("clipping:", "# no clipping"), ("  maxUpdateL2Norm: 1.0", "#"));
 
         ShouldPointAt(error, 1, 1, "clipping");
         error.Message.ShouldEndWith("is required when allow lists model-update");
@@ -131,13 +131,13 @@ public class PolicyValidationTests
         var error = Should.Throw<PolicyException>(() => PolicyText.Parse(
             PolicyText.Valid.Replace("  accuracy:\n    minimumSamples: 200", "  accuracy:\n    minimumSamples: -5", StringComparison.Ordinal)));
 
-        error.Message.ShouldBe("policies/test.yaml:22:21: metrics[\"accuracy\"].minimumSamples must be a positive integer, got -5");
+        error.Message.ShouldBe("policies/test.yaml:23:21: metrics[\"accuracy\"].minimumSamples must be a positive integer, got -5");
     }
 
     [Fact]
     public void Section_of_the_wrong_type_is_rejected()
     {
-        var error = Fails(("clipping:", "clipping: 1.0"), ("  maxL2Norm: 1.0", "#"));
+        var error = Fails(("clipping:", "clipping: 1.0"), ("  maxUpdateL2Norm: 1.0", "#"));
 
         error.Message.ShouldBe("policies/test.yaml:12:11: clipping must be a mapping, got 1.0");
     }
@@ -147,7 +147,7 @@ public class PolicyValidationTests
     {
         var error = Fails(("    epsilon: 8.0", "    epsilon: \"8.0\""));
 
-        error.Message.ShouldBe("policies/test.yaml:17:14: privacy.budget.epsilon must be a positive number, got \"8.0\"");
+        error.Message.ShouldBe("policies/test.yaml:18:14: privacy.budget.epsilon must be a positive number, got \"8.0\"");
     }
 
     [Theory]
@@ -159,7 +159,7 @@ public class PolicyValidationTests
     {
         var error = Fails(("    epsilon: 8.0", $"    epsilon: {value}"));
 
-        error.Message.ShouldBe($"policies/test.yaml:17:14: privacy.budget.epsilon must be a positive number, got {value}");
+        error.Message.ShouldBe($"policies/test.yaml:18:14: privacy.budget.epsilon must be a positive number, got {value}");
     }
 
     [Theory]
@@ -171,15 +171,43 @@ public class PolicyValidationTests
     {
         var error = Fails(("    delta: 1.0e-5", $"    delta: {value}"));
 
-        error.Message.ShouldBe($"policies/test.yaml:18:12: privacy.budget.delta must be a number greater than 0 and less than 1, got {value}");
+        error.Message.ShouldBe($"policies/test.yaml:19:12: privacy.budget.delta must be a number greater than 0 and less than 1, got {value}");
     }
 
     [Fact]
-    public void Noise_multiplier_must_be_positive()
+    public void Noise_multiplier_minimum_must_be_positive()
     {
-        var error = Fails(("  noiseMultiplier: 1.1", "  noiseMultiplier: 0"));
+        var error = Fails(("  minNoiseMultiplier: 1.1", "  minNoiseMultiplier: 0"));
 
-        error.Message.ShouldBe("policies/test.yaml:15:20: privacy.noiseMultiplier must be a positive number, got 0");
+        error.Message.ShouldBe("policies/test.yaml:16:23: privacy.minNoiseMultiplier must be a positive number, got 0");
+    }
+
+    [Fact]
+    public void Per_example_clipping_norm_must_be_positive()
+    {
+        var error = Fails(("  maxExampleL2Norm: 2.0", "  maxExampleL2Norm: -2"));
+
+        error.Message.ShouldBe("policies/test.yaml:15:21: privacy.maxExampleL2Norm must be a positive number, got -2");
+    }
+
+    [Fact]
+    public void Privacy_without_a_per_example_clipping_norm_is_rejected()
+    {
+        var error = Fails(("  maxExampleL2Norm: 2.0", "  # no per-example clipping"));
+
+        ShouldPointAt(error, 16, 3, "privacy.maxExampleL2Norm");
+        error.Message.ShouldEndWith("is required");
+    }
+
+    [Fact]
+    public void Policy_written_for_noise_on_the_update_is_rejected_with_the_new_name()
+    {
+        // Before DP-SGD the evaluator added noise itself under privacy.noiseMultiplier; such a file must not load as
+        // if nothing had changed.
+        var error = Fails(("  minNoiseMultiplier: 1.1", "  noiseMultiplier: 1.1"));
+
+        ShouldPointAt(error, 16, 3, "privacy.noiseMultiplier");
+        error.Message.ShouldContain("did you mean 'minNoiseMultiplier'?");
     }
 
     [Fact]
@@ -228,7 +256,7 @@ public class PolicyValidationTests
     {
         var error = Fails(("  loss:", "  accuracy:"));
 
-        error.Message.ShouldBe("policies/test.yaml:23:3: metrics[\"accuracy\"] lists metric 'accuracy' twice (first on line 21)");
+        error.Message.ShouldBe("policies/test.yaml:24:3: metrics[\"accuracy\"] lists metric 'accuracy' twice (first on line 22)");
     }
 
     [Fact]
@@ -288,7 +316,7 @@ public class PolicyValidationTests
     {
         var error = Fails(("    window: 30d", $"    window: {value}"));
 
-        error.Message.ShouldBe($"policies/test.yaml:19:13: privacy.budget.window must be a duration such as 30d, 12h or 90m, got {value}");
+        error.Message.ShouldBe($"policies/test.yaml:20:13: privacy.budget.window must be a duration such as 30d, 12h or 90m, got {value}");
     }
 
     [Theory]
@@ -298,7 +326,7 @@ public class PolicyValidationTests
     {
         var error = Fails(("    window: 30d", $"    window: {value}"));
 
-        error.Message.ShouldBe($"policies/test.yaml:19:13: privacy.budget.window must be longer than zero and at most 3650d, got {value}");
+        error.Message.ShouldBe($"policies/test.yaml:20:13: privacy.budget.window must be longer than zero and at most 3650d, got {value}");
     }
 
     [Fact]
@@ -357,7 +385,7 @@ public class PolicyValidationTests
     {
         var error = Fails(PolicyText.Valid + "\n---\nid: other\n");
 
-        error.Line.ShouldBe(25);
+        error.Line.ShouldBe(26);
         error.Message.ShouldContain("a policy file holds exactly one");
     }
 
