@@ -1,3 +1,4 @@
+using Federation.Policies;
 using Federation.Aggregator.Announcements;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Rounds;
@@ -34,7 +35,9 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
     public AnnouncementPublisherTests()
     {
         // The same node, and so the same memory of what it did, on every run: a gateway that outlives an aggregator restart.
-        site = new GatewayNode(first.Id, first.Key, new LocalData(TinyData(), TinyData()), clock);
+        var policy = PolicyLoader.FromBytes(
+            System.Text.Encoding.UTF8.GetBytes(PolicyTemplate.ForModel("site-test", TestGateway.BaseModel, new string('0', 64), TestGateway.SignedAt.AddYears(1))), "site-test.yaml");
+        site = new GatewayNode(first.Id, first.Key, policy, new LocalData(TinyData(), TinyData()), clock);
     }
 
     private string CheckpointPath => Path.Combine(dataDirectory, AnnouncementCheckpoint.FileName);
