@@ -8,7 +8,7 @@ public sealed class ProductionBenchmark : IBenchmark
 {
     // In the order they run. A part for large updates (chunked transfer of a 1 GB update) is one more
     // ProductionPart here, and runs alone under its own name like the others.
-    private static readonly ProductionPart[] Parts = [new StoreBenchmark()];
+    private static readonly ProductionPart[] Parts = [new StoreBenchmark(), new BusBenchmark()];
 
     /// <inheritdoc />
     public string Name => "production";
