@@ -321,7 +321,7 @@ public sealed class BusBenchmark : ProductionPart
             Gateways = Enumerable.Range(0, gatewayCount).Select(index =>
             {
                 using var key = SampleContributions.Key(index);
-                return new GatewayEnrolment { Id = SampleContributions.GatewayId(index), PublicKey = Convert.ToBase64String(key.PublicKey.Span) };
+                return new GatewayEnrolment { Id = SampleContributions.GatewayId(index), PublicKey = Convert.ToBase64String(key.PublicKey.Span), AllowedPolicies = [SampleContributions.PolicySha256] };
             }).ToList(),
         };
         return BuildHost(ProductionServers.RabbitAggregator, bus => bus.AddAggregatorConsumers(), services => services.AddAggregator(options));

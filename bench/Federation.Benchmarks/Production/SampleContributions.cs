@@ -21,6 +21,9 @@ internal static class SampleContributions
     /// <summary>A benchmark gateway's id; enrolled with the aggregator, not a broker user.</summary>
     public static string GatewayId(int index) => $"bench-gw-{index:D5}";
 
+    /// <summary>SHA-256 of the policy file every benchmark gateway releases under.</summary>
+    public static readonly string PolicySha256 = Sha256Hex.Of(Encoding.UTF8.GetBytes("benchmark policy"));
+
     /// <summary>A benchmark gateway's key, the same for the same index on every run.</summary>
     public static Ed25519KeyPair Key(int index)
     {
@@ -62,6 +65,9 @@ internal static class SampleContributions
             Sha256Hex.Of(payload),
             payload.Length,
             sampleCount,
+            // Each benchmark gateway contributes once, so its first sequence number.
+            1,
+            PolicySha256,
             // Gateways sign times truncated to milliseconds (GatewayNode.Now).
             new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero));
         var canonical = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
@@ -82,10 +88,10 @@ internal static class SampleContributions
             using var key = Key(index);
             var payloadSha256 = Sha256Hex.Of(Encoding.UTF8.GetBytes($"update {index}"));
             var manifest = new ContributionManifest(
-                DocumentTypes.ContributionManifest, GatewayId(index), key.KeyId, 7, baseModelSha256, payloadSha256, 400_780, 1_000 + index, now);
+                DocumentTypes.ContributionManifest, GatewayId(index), key.KeyId, 7, baseModelSha256, payloadSha256, 400_780, 1_000 + index, 1, PolicySha256, now);
             var canonical = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
             var accepted = new ContributionAccepted(
-                7, GatewayId(index), key.KeyId, payloadSha256, 400_780, 1_000 + index, Encoding.UTF8.GetString(canonical),
+                7, GatewayId(index), key.KeyId, payloadSha256, 400_780, 1_000 + index, 1, PolicySha256, Encoding.UTF8.GetString(canonical),
                 Convert.ToBase64String(key.Sign(canonical)), now.AddSeconds(index));
             data.Add(EventHistory.ToEventData(accepted).Data);
         }
