@@ -37,12 +37,14 @@ public sealed class InProcessFederation : IAsyncDisposable
         IReadOnlyList<GatewayNode> alsoEnrolled,
         RoundPlan plan,
         Action<IBusRegistrationConfigurator>? addConsumers = null,
-        Action<IServiceCollection>? addServices = null)
+        Action<IServiceCollection>? addServices = null,
+        string? aggregatorKeyFile = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
         var options = new AggregatorOptions
         {
             DataDirectory = dataDirectory,
+            Log = new Federation.Aggregator.Transparency.TransparencyOptions { KeyFile = aggregatorKeyFile ?? "" },
             Rounds = plan,
             Gateways = gateways.Concat(alsoEnrolled)
                 .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] })

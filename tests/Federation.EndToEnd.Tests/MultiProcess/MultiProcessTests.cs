@@ -1,0 +1,98 @@
+using Federation.Contracts.Events;
+using Xunit.Abstractions;
+
+namespace Federation.EndToEnd.Tests.MultiProcess;
+
+/// <summary>The broker of its own that every multi-process test shares; started once, deleted at the end.</summary>
+public sealed class DedicatedBrokerFixture : IAsyncLifetime
+{
+    internal DedicatedBroker Broker { get; } = new(port: 55692);
+
+    public Task InitializeAsync() => Broker.StartAsync("federation", fresh: true);
+
+    public Task DisposeAsync() => Broker.DeleteAsync();
+}
+
+/// <summary>
+/// One aggregator process and three gateway processes over real RabbitMQ and PostgreSQL: the
+/// same model as the embedded run, whatever happens to the aggregator or the broker meanwhile.
+/// </summary>
+public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutputHelper output) : IClassFixture<DedicatedBrokerFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
+
+    /// <summary>Starts the gateways, then (once their queues exist) the aggregator; <paramref name="beforeAggregator"/> runs in between.</summary>
+    private async Task<ProcessFederation> StartAsync(string virtualHost, Action<ProcessFederation>? beforeAggregator = null)
+    {
+        await fixture.Broker.StartAsync(virtualHost);
+        var federation = new ProcessFederation(fixture.Broker);
+        federation.StartGateways();
+        await federation.GatewaysReadyAsync();
+        beforeAggregator?.Invoke(federation);
+        federation.StartAggregator();
+        return federation;
+    }
+
+    private static void EveryRoundCountedEachGatewayOnce(List<IFederationEvent> events)
+    {
+        var accepted = events.OfType<ContributionAccepted>().ToList();
+        accepted.GroupBy(contribution => (contribution.Round, contribution.GatewayId)).ShouldAllBe(group => group.Count() == 1);
+        accepted.Count.ShouldBe(ProcessFederation.Rounds * ProcessFederation.Gateways);
+        events.OfType<ModelVersionPublished>().Where(published => published.Round is not null)
+            .ShouldAllBe(published => published.Contributions.Count == ProcessFederation.Gateways);
+    }
+
+    [Fact]
+    public async Task Separate_processes_over_RabbitMQ_and_PostgreSQL_publish_the_same_model_as_the_embedded_run()
+    {
+        await using var federation = await StartAsync("e2e-plain");
+
+        var events = await federation.CompletionAsync(Patience);
+        var reference = await federation.EmbeddedReferenceAsync();
+
+        EveryRoundCountedEachGatewayOnce(events);
+        events.OfType<ContributionRejected>().ShouldBeEmpty(federation.AllOutput());
+        events.OfType<ModelVersionPublished>().Single(published => published.Version == ProcessFederation.Rounds).ModelSha256.ShouldBe(reference);
+        output.WriteLine($"final model {reference}, {events.Count} events");
+    }
+
+    [Fact]
+    public async Task An_aggregator_killed_mid_round_resumes_and_publishes_the_same_model_with_nothing_lost_or_counted_twice()
+    {
+        // factory-3 hangs (SIGSTOP) before round 1 opens, so round 1 cannot close before the kill.
+        await using var federation = await StartAsync("e2e-kill", started => started.GatewayProcesses["factory-3"].Pause());
+        var midRound = await federation.WaitForAsync(
+            events => events.OfType<ContributionAccepted>().Count(accepted => accepted.Round == 1) == 2, Patience, "two contributions in round 1");
+        midRound.OfType<RoundClosed>().ShouldBeEmpty();
+        await federation.Aggregator!.KillAsync();
+        var beforeRestart = federation.Aggregator.Output;
+        federation.StartAggregator();
+        federation.GatewayProcesses["factory-3"].Resume();
+
+        var events = await federation.CompletionAsync(Patience);
+        var reference = await federation.EmbeddedReferenceAsync();
+
+        EveryRoundCountedEachGatewayOnce(events);
+        events.OfType<ModelVersionPublished>().Single(published => published.Version == ProcessFederation.Rounds).ModelSha256.ShouldBe(reference);
+        output.WriteLine($"killed mid round 1; rejections after restart: {string.Join(", ", events.OfType<ContributionRejected>().Select(rejected => rejected.Reason))}");
+        beforeRestart.ShouldNotBeEmpty();
+    }
+
+    [Fact]
+    public async Task Stopping_RabbitMQ_while_gateways_send_loses_nothing_and_counts_nothing_twice()
+    {
+        await using var federation = await StartAsync("e2e-outage");
+
+        // Round 2 has just opened: the gateways are training and about to send.
+        await federation.WaitForAsync(events => events.OfType<RoundOpened>().Any(opened => opened.Round == 2), Patience, "round 2 to open");
+        await fixture.Broker.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await fixture.Broker.RestartAsync();
+
+        var events = await federation.CompletionAsync(Patience);
+        var reference = await federation.EmbeddedReferenceAsync();
+
+        EveryRoundCountedEachGatewayOnce(events);
+        events.OfType<ModelVersionPublished>().Single(published => published.Version == ProcessFederation.Rounds).ModelSha256.ShouldBe(reference);
+    }
+}

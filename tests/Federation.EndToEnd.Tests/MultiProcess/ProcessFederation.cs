@@ -1,0 +1,230 @@
+using System.Globalization;
+using Federation.Aggregator.History;
+using Federation.Contracts.Events;
+using Federation.EventStore.Postgres;
+using Federation.Gateway;
+using Federation.Gateway.Data;
+using Federation.Learning.Models;
+using Federation.Policies;
+using Federation.Trust;
+using Microsoft.Extensions.Configuration;
+
+namespace Federation.EndToEnd.Tests.MultiProcess;
+
+/// <summary>
+/// A federation as production runs it: one aggregator process on PostgreSQL and one process per
+/// gateway, all over RabbitMQ, configured only through environment variables. Keys, policies and
+/// seeds are fixed, so <see cref="EmbeddedReferenceAsync"/> can run the very same federation in
+/// one process (in-memory bus, SQLite) and the two final models can be compared byte for byte.
+/// </summary>
+internal sealed class ProcessFederation : IAsyncDisposable
+{
+    public const int Gateways = 3;
+    public const int Rounds = 3;
+    private const int Seed = 42;
+    private const double Alpha = 0.5;
+
+    private readonly string directory = Path.Combine(Path.GetTempPath(), $"federation-processes-{Guid.NewGuid():N}");
+    private readonly DedicatedBroker broker;
+    private readonly List<HostProcess> gateways = [];
+
+    public ProcessFederation(DedicatedBroker broker)
+    {
+        this.broker = broker;
+        Schema = $"e2e_{Guid.NewGuid():N}";
+        Directory.CreateDirectory(directory);
+        AggregatorKeyFile = Path.Combine(directory, "aggregator", "aggregator.key");
+        Directory.CreateDirectory(Path.GetDirectoryName(AggregatorKeyFile)!);
+        using var aggregatorKey = Ed25519KeyPair.FromSeed(FixedSeed(0xA0));
+        Ed25519KeyFile.Save(AggregatorKeyFile, aggregatorKey);
+        AggregatorKeyId = aggregatorKey.KeyId;
+        for (var site = 0; site < Gateways; site++)
+        {
+            var id = GatewayId(site);
+            using var key = Ed25519KeyPair.FromSeed(FixedSeed(site + 1));
+            Ed25519KeyFile.Save(KeyFile(id), key);
+            File.WriteAllText(PolicyFile(id), PolicyTemplate.ForModel(
+                $"{id}-e2e", ModelSpec.LogisticRegression(784, 10).Initialize(0), AggregatorKeyId, new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        }
+    }
+
+    public string Schema { get; }
+
+    public string AggregatorKeyFile { get; }
+
+    public string AggregatorKeyId { get; }
+
+    public HostProcess? Aggregator { get; private set; }
+
+    /// <summary>The gateway processes by id.</summary>
+    public Dictionary<string, HostProcess> GatewayProcesses { get; } = [];
+
+    public static string ConnectionString { get; } =
+        Environment.GetEnvironmentVariable("FEDERATION_POSTGRES") is { Length: > 0 } configured
+            ? configured
+            : "Host=127.0.0.1;Port=55432;Username=federation;Password=federation;Database=federation";
+
+    public static string GatewayId(int site) => $"factory-{site + 1}";
+
+    /// <summary>Starts (or restarts, after a kill) the aggregator process.</summary>
+    public HostProcess StartAggregator()
+    {
+        var environment = broker.BusSettings("aggregator");
+        environment["Urls"] = "http://127.0.0.1:0";
+        environment["Aggregator__DataDirectory"] = Path.Combine(directory, "aggregator");
+        environment["Aggregator__Log__KeyFile"] = AggregatorKeyFile;
+        environment["Aggregator__EventStore__Kind"] = "Postgres";
+        environment["Aggregator__EventStore__ConnectionString"] = ConnectionString;
+        environment["Aggregator__EventStore__Schema"] = Schema;
+        foreach (var (key, value) in PlanSettings())
+        {
+            environment[$"Aggregator__Rounds__{key}"] = value;
+        }
+
+        for (var site = 0; site < Gateways; site++)
+        {
+            var id = GatewayId(site);
+            using var key = Ed25519KeyFile.Load(KeyFile(id));
+            environment[$"Aggregator__Gateways__{site}__Id"] = id;
+            environment[$"Aggregator__Gateways__{site}__PublicKey"] = Convert.ToBase64String(key.PublicKey.Span);
+            environment[$"Aggregator__Gateways__{site}__AllowedPolicies__0"] = PolicyLoader.Load(PolicyFile(id)).Hash;
+        }
+
+        Aggregator = HostProcess.Start("aggregator", "Federation.Aggregator", environment);
+        return Aggregator;
+    }
+
+    /// <summary>Starts one process per gateway (of <paramref name="sites"/>, or all), each signed in to the broker as itself.</summary>
+    public void StartGateways(params int[] sites)
+    {
+        foreach (var site in sites.Length > 0 ? sites : Enumerable.Range(0, Gateways))
+        {
+            var id = GatewayId(site);
+            var environment = broker.BusSettings(id);
+            environment["Gateway__Id"] = id;
+            environment["Gateway__KeyFile"] = KeyFile(id);
+            environment["Gateway__PolicyFile"] = PolicyFile(id);
+            environment["Gateway__StateDirectory"] = Path.Combine(directory, id, "state");
+            environment["Gateway__AggregatorKeyId"] = AggregatorKeyId;
+            environment["Gateway__Sites"] = Gateways.ToString(CultureInfo.InvariantCulture);
+            environment["Gateway__Site"] = site.ToString(CultureInfo.InvariantCulture);
+            environment["Gateway__Alpha"] = Alpha.ToString(CultureInfo.InvariantCulture);
+            environment["Gateway__Seed"] = Seed.ToString(CultureInfo.InvariantCulture);
+            var process = HostProcess.Start(id, "Federation.Gateway", environment);
+            gateways.Add(process);
+            GatewayProcesses[id] = process;
+        }
+    }
+
+    /// <summary>
+    /// Waits until every started gateway's bus runs, so its queues exist: an announcement published
+    /// before a gateway's very first start reaches no queue of it.
+    /// </summary>
+    public Task GatewaysReadyAsync() =>
+        Task.WhenAll(gateways.Select(gateway => gateway.WaitForOutputAsync("Bus started", TimeSpan.FromMinutes(1))));
+
+    /// <summary>The history in PostgreSQL as typed events, in order.</summary>
+    public async Task<List<IFederationEvent>> EventsAsync()
+    {
+        await using var store = await PostgresEventStore.OpenAsync(ConnectionString, Schema, TimeProvider.System);
+        return await store.ReadAllAsync().Select(EventHistory.Deserialize).ToListAsync();
+    }
+
+    /// <summary>Waits until the history holds an event matching <paramref name="condition"/>; fails with every process's output when it does not come.</summary>
+    public async Task<List<IFederationEvent>> WaitForAsync(Func<List<IFederationEvent>, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            List<IFederationEvent> events;
+            try
+            {
+                events = await EventsAsync();
+            }
+            catch (Exception error) when (error is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                events = []; // the aggregator has not created the schema yet
+            }
+
+            if (condition(events))
+            {
+                return events;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited {timeout} for {what}; the history has {events.Count} events. Output:\n{AllOutput()}");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Waits until the plan's last model version is published.</summary>
+    public Task<List<IFederationEvent>> CompletionAsync(TimeSpan timeout) =>
+        WaitForAsync(events => events.OfType<ModelVersionPublished>().Any(published => published.Version == Rounds), timeout, $"model version {Rounds}");
+
+    /// <summary>The same federation in one process (in-memory bus, SQLite): its final model hash.</summary>
+    public async Task<string> EmbeddedReferenceAsync()
+    {
+        var sites = SiteSplit.Split(FashionMnist.LoadTraining(), Gateways, Alpha, Seed);
+        var nodes = Enumerable.Range(0, Gateways).Select(site =>
+        {
+            var id = GatewayId(site);
+            return new GatewayNode(id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), sites[site], TimeProvider.System);
+        }).ToList();
+        // Bound from the very settings the aggregator process gets, so both runs follow one plan.
+        var plan = new ConfigurationBuilder().AddInMemoryCollection(PlanSettings()!).Build().Get<Federation.Aggregator.Rounds.RoundPlan>()!;
+        await using var federation = await InProcessFederation.StartAsync(nodes, [], plan, aggregatorKeyFile: AggregatorKeyFile);
+        await federation.CompletionAsync(TimeSpan.FromMinutes(5));
+        return (await federation.EventsAsync()).OfType<ModelVersionPublished>().Single(published => published.Version == Rounds).ModelSha256;
+    }
+
+    public string AllOutput() =>
+        string.Join("\n", new[] { Aggregator }.Concat(gateways).OfType<HostProcess>().Select(process => process.Output));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in gateways.Append(Aggregator).OfType<HostProcess>())
+        {
+            await process.DisposeAsync();
+        }
+
+        await DropSchemaAsync();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static Dictionary<string, string> PlanSettings() => new()
+    {
+        ["Count"] = Rounds.ToString(CultureInfo.InvariantCulture),
+        ["MinParticipants"] = Gateways.ToString(CultureInfo.InvariantCulture),
+        ["Duration"] = "00:05:00",
+        ["Strategy"] = "fedavg",
+        ["Epochs"] = "1",
+        ["BatchSize"] = "32",
+        ["LearningRate"] = "0.05",
+        ["Seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private async Task DropSchemaAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private static byte[] FixedSeed(int value)
+    {
+        var seed = new byte[Ed25519.SeedLength];
+        seed[0] = (byte)value;
+        seed[31] = 0xE2;
+        return seed;
+    }
+
+    private string KeyFile(string gatewayId) => Path.Combine(SiteDirectory(gatewayId), "gateway.key");
+
+    private string PolicyFile(string gatewayId) => Path.Combine(SiteDirectory(gatewayId), "policy.yaml");
+
+    private string SiteDirectory(string gatewayId) => Directory.CreateDirectory(Path.Combine(directory, gatewayId)).FullName;
+}
