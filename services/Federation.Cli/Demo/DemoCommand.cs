@@ -5,6 +5,7 @@ using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Gateway;
 using Federation.Gateway.Data;
+using Federation.Gateway.State;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
@@ -106,7 +107,9 @@ public static class DemoCommand
             var key = Ed25519KeyPair.Generate();
             Ed25519KeyFile.Save(Path.Combine(keys, $"{id}.key"), key);
             var policy = DemoPolicy.Write(Path.Combine(settings.DataDirectory, "policies", $"{id}.yaml"), id, spec, aggregatorKeyId, DateTimeOffset.UtcNow.AddYears(1));
-            return new GatewayNode(id, key, policy, data, TimeProvider.System);
+            // Each gateway keeps its own state (decision record, outbox, sequence, privacy ledger), as it would on its own box.
+            var state = GatewayState.Open(Path.Combine(settings.DataDirectory, "gateways", id));
+            return new GatewayNode(id, key, policy, data, TimeProvider.System, aggregatorKeyId, state);
         }).ToList();
     }
 
