@@ -86,7 +86,17 @@ public sealed class OutboxSender(
                     await written.WaitAsync(stoppingToken);
                 }
 
-                failures = await DrainAsync(nodes, failures, stoppingToken);
+                try
+                {
+                    failures = await DrainAsync(nodes, failures, stoppingToken);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    // The state database itself failed (disk full, locked): keep the entries, wait, try again.
+                    failures++;
+                    logger.LogError(error, "The outbox could not be read or updated; retrying in {Delay}", retry.Delay(failures));
+                }
+
                 var wait = failures > 0 ? retry.Delay(failures) : retry.Poll;
                 if (failures > 0)
                 {
