@@ -2,6 +2,7 @@ using Federation.Cli;
 using Federation.Cli.Audit;
 using Federation.Cli.Demo;
 using Federation.Cli.Events;
+using Federation.Cli.Gateway;
 using Federation.Cli.Models;
 using Federation.Cli.Rounds;
 using Spectre.Console;
@@ -22,6 +23,7 @@ try
         "events" => await EventsCommand.RunAsync(arguments),
         "rounds" => await RoundsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "models" => await ModelsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
+        "gateway" => await GatewayCommand.RunAsync(arguments, AnsiConsole.Console),
         "audit" => await AuditCommand.RunAsync(arguments, () => AggregatorClient.From(arguments), AnsiConsole.Console),
         null or "help" or "--help" or "-h" => Usage(0),
         var unknown => Usage(2, $"Unknown command '{unknown}'."),
@@ -56,6 +58,9 @@ static int Usage(int exitCode, string? problem = null)
                    --data DIR      the folder a demo or aggregator wrote (default: data/demo)
                    --from N        start at global position N (default: 1)
                    --json          print each event's stored JSON
+          gateway decisions   a gateway's decision record, newest first: kind, outcome, policy, reason for refusals
+                   --state DIR     the gateway's state folder (Gateway:StateDirectory; the demo's are data/demo/gateways/ID)
+                   --denied        only refusals
 
         against a running aggregator (--aggregator URL or FEDERATION_AGGREGATOR, default http://127.0.0.1:5080;
         --token TOKEN or FEDERATION_TOKEN; reading needs an auditor or operator token, changing needs an operator token):

@@ -6,14 +6,13 @@ namespace Federation.Gateway;
 /// nothing twice. The numbers only grow, so one high-water mark suffices: an announcement at or below it is old news.
 /// </summary>
 /// <remarks>
-/// Kept in memory: the gateway keeps no state on disk yet. After a gateway restart the aggregator's own checks
-/// (one accepted contribution per gateway and round, one evaluation per gateway and version) are the backstop.
+/// The high-water mark starts from the gateway's state database (table <c>announcements</c>), which records a number
+/// in the same transaction as the decision that answered it; so a restarted gateway does not act twice either.
 /// </remarks>
-internal sealed class AnnouncementLedger
+internal sealed class AnnouncementLedger(int done)
 {
     private readonly Lock gate = new();
     private readonly HashSet<int> inProgress = [];
-    private int done = -1;
 
     /// <summary>Claims <paramref name="number"/>; false when it is already done or being worked on.</summary>
     public bool TryBegin(int number)

@@ -1,5 +1,6 @@
 using System.Text;
 using Federation.Contracts;
+using Federation.Gateway.State;
 using Federation.Learning.Data;
 using Federation.Policies;
 using Federation.Trust;
@@ -14,23 +15,33 @@ namespace Federation.Gateway;
 public sealed class GatewayNode
 {
     private readonly Ed25519KeyPair key;
-    private long lastSequence;
 
     /// <summary>Creates a gateway.</summary>
     /// <param name="id">Gateway id as enrolled with the aggregator.</param>
     /// <param name="key">The gateway's signing key; it never leaves the node.</param>
     /// <param name="policy">The factory's release policy; nothing leaves without one.</param>
     /// <param name="data">The site's local data.</param>
-    /// <param name="clock">Clock for signing times.</param>
-    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, LocalData data, TimeProvider clock)
+    /// <param name="clock">Clock for signing and decision times.</param>
+    /// <param name="aggregatorKeyId">
+    /// Key id of the aggregator this gateway sends to (<c>Gateway:AggregatorKeyId</c>); the policy's
+    /// <c>aggregatorKeys</c> must list it, or nothing leaves.
+    /// </param>
+    /// <param name="state">The gateway's own persistent state (decision record, outbox, sequence, ledgers).</param>
+    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, LocalData data, TimeProvider clock, string aggregatorKeyId, GatewayState state)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(aggregatorKeyId);
+        ArgumentNullException.ThrowIfNull(state);
         Id = id;
         this.key = key;
         Policy = policy;
         Data = data;
         Clock = clock;
+        AggregatorKeyId = aggregatorKeyId;
+        State = state;
+        Rounds = new AnnouncementLedger(state.LastCompleted(GatewayState.RoundsLedger));
+        Models = new AnnouncementLedger(state.LastCompleted(GatewayState.ModelsLedger));
     }
 
     /// <summary>Gateway id as enrolled with the aggregator.</summary>
@@ -48,14 +59,26 @@ public sealed class GatewayNode
     /// <summary>The site's local data.</summary>
     public LocalData Data { get; }
 
-    /// <summary>Clock for signing times.</summary>
+    /// <summary>Clock for signing and decision times.</summary>
     public TimeProvider Clock { get; }
 
-    /// <summary>Rounds this gateway has contributed to (or is training for).</summary>
-    internal AnnouncementLedger Rounds { get; } = new();
+    /// <summary>Key id of the aggregator this gateway sends to; checked against the policy's <c>aggregatorKeys</c>.</summary>
+    public string AggregatorKeyId { get; }
 
-    /// <summary>Model versions this gateway has evaluated (or is evaluating).</summary>
-    internal AnnouncementLedger Models { get; } = new();
+    /// <summary>The gateway's persistent state: decision record, outbox, sequence counter, ledgers.</summary>
+    public GatewayState State { get; }
+
+    /// <summary>Rounds this gateway has contributed to or refused (or is training for).</summary>
+    internal AnnouncementLedger Rounds { get; }
+
+    /// <summary>Model versions this gateway has evaluated or refused to report on (or is evaluating).</summary>
+    internal AnnouncementLedger Models { get; }
+
+    /// <summary>
+    /// Held from the policy decision to the committed release, so that two releases of one node can neither spend
+    /// the same privacy budget nor take the same sequence number.
+    /// </summary>
+    internal Lock ReleaseGate { get; } = new();
 
     /// <summary>Signing time, truncated to milliseconds so manifests stay short and readable.</summary>
     internal DateTimeOffset Now()
@@ -63,9 +86,6 @@ public sealed class GatewayNode
         var now = Clock.GetUtcNow();
         return new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
     }
-
-    /// <summary>The next contribution sequence number: 1, 2, 3, … over this node's life.</summary>
-    internal long NextSequence() => Interlocked.Increment(ref lastSequence);
 
     /// <summary>
     /// Signs a document: RFC 8785 canonical JSON of <paramref name="document"/>, then Ed25519

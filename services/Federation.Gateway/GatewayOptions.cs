@@ -15,6 +15,19 @@ public sealed class GatewayOptions
     /// <summary>The factory's release policy file (YAML, see policies/example.yaml). Without a valid one nothing leaves.</summary>
     public string PolicyFile { get; set; } = "";
 
+    /// <summary>
+    /// Key id of the aggregator this gateway sends to (lowercase hex SHA-256 of its Ed25519 public key; the aggregator's
+    /// key is <c>aggregator.key</c> in its data directory, and its API serves it at <c>/api/log/key</c>). The policy's
+    /// <c>aggregatorKeys</c> must list it, or nothing leaves.
+    /// </summary>
+    public string AggregatorKeyId { get; set; } = "";
+
+    /// <summary>
+    /// Where the gateway keeps its state (<c>gateway.db</c>: decision record, outbox, sequence counter, ledgers).
+    /// Must survive restarts and belong to this gateway alone.
+    /// </summary>
+    public string StateDirectory { get; set; } = "data/gateway";
+
     /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos.</summary>
     public string DataDirectory { get; set; } = Data.FashionMnist.DefaultDirectory;
 
@@ -47,6 +60,16 @@ public sealed class GatewayOptions
         if (string.IsNullOrWhiteSpace(PolicyFile))
         {
             throw new InvalidOperationException("Gateway:PolicyFile is empty; nothing may leave without a policy. Point it at the factory's policy file (see policies/example.yaml).");
+        }
+
+        if (!Policies.PolicyHash.IsWellFormed(AggregatorKeyId))
+        {
+            throw new InvalidOperationException("Gateway:AggregatorKeyId must be the aggregator's key id (64 lowercase hex digits, the SHA-256 of its public key); nothing may leave without knowing who receives it.");
+        }
+
+        if (string.IsNullOrWhiteSpace(StateDirectory))
+        {
+            throw new InvalidOperationException("Gateway:StateDirectory is empty; point it at a folder that survives restarts (default data/gateway).");
         }
 
         if (Sites < 1 || Site < 0 || Site >= Sites)

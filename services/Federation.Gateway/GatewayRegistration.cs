@@ -1,21 +1,32 @@
 using Federation.Gateway.Evaluation;
+using Federation.Gateway.Outbox;
 using Federation.Gateway.Training;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Federation.Gateway;
 
 /// <summary>Adds gateways to a host.</summary>
 public static class GatewayRegistration
 {
-    /// <summary>Adds the gateways that run in this process (one in production, several in the demo).</summary>
-    public static IServiceCollection AddGateways(this IServiceCollection services, IEnumerable<GatewayNode> gateways)
+    /// <summary>
+    /// Adds the gateways that run in this process (one in production, several in the demo), each with its own state,
+    /// and the outbox sender that publishes what their policies let out.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="gateways">The gateways.</param>
+    /// <param name="retry">How the sender retries when the bus fails; defaults when null.</param>
+    public static IServiceCollection AddGateways(this IServiceCollection services, IEnumerable<GatewayNode> gateways, OutboxRetryOptions? retry = null)
     {
         foreach (var gateway in gateways)
         {
             services.AddSingleton(gateway);
         }
 
+        services.TryAddSingleton(retry ?? new OutboxRetryOptions());
+        services.TryAddSingleton<IOutboxPublisher, BusOutboxPublisher>();
+        services.AddHostedService<OutboxSender>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Federation.Gateway;
 using Federation.Gateway.Data;
+using Federation.Gateway.State;
 using Federation.Messaging;
 using Microsoft.Extensions.Configuration;
 using Federation.Trust;
@@ -12,7 +13,9 @@ var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<Gatew
 options.Validate();
 
 var sites = SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed);
-var gateway = new GatewayNode(options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), sites[options.Site], TimeProvider.System);
+var gateway = new GatewayNode(
+    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), sites[options.Site], TimeProvider.System,
+    options.AggregatorKeyId, GatewayState.Open(options.StateDirectory));
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
 builder.Services.AddGateways([gateway]);

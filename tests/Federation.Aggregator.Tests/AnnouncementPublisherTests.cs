@@ -26,6 +26,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
     private static readonly RoundPlan Plan = new() { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) };
 
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-announcements-{Guid.NewGuid():N}");
+    private readonly string gatewayDirectory = Path.Combine(Path.GetTempPath(), $"federation-announcements-gateway-{Guid.NewGuid():N}");
     private readonly ManualClock clock = new(TestGateway.SignedAt);
     private readonly TestGateway first = new("factory-1");
     private readonly TestGateway second = new("factory-2");
@@ -37,7 +38,9 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         // The same node, and so the same memory of what it did, on every run: a gateway that outlives an aggregator restart.
         var policy = PolicyLoader.FromBytes(
             System.Text.Encoding.UTF8.GetBytes(PolicyTemplate.ForModel("site-test", TestGateway.BaseModel, new string('0', 64), TestGateway.SignedAt.AddYears(1))), "site-test.yaml");
-        site = new GatewayNode(first.Id, first.Key, policy, new LocalData(TinyData(), TinyData()), clock);
+        // Enough samples for the template policy's minimums (100 to train, 50 per reported metric).
+        site = new GatewayNode(
+            first.Id, first.Key, policy, new LocalData(TinyData(120), TinyData(60)), clock, new string('0', 64), Gateway.State.GatewayState.Open(gatewayDirectory));
     }
 
     private string CheckpointPath => Path.Combine(dataDirectory, AnnouncementCheckpoint.FileName);
@@ -51,9 +54,9 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             await run.DisposeAsync();
         }
 
-        if (Directory.Exists(dataDirectory))
+        foreach (var directory in new[] { dataDirectory, gatewayDirectory }.Where(Directory.Exists))
         {
-            Directory.Delete(dataDirectory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -263,11 +266,10 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         }
     }
 
-    private static Dataset TinyData()
+    private static Dataset TinyData(int samples)
     {
-        const int Samples = 12;
-        var features = Enumerable.Range(0, Samples * 4).Select(index => index % 7 / 7f).ToArray();
-        var labels = Enumerable.Range(0, Samples).Select(index => (byte)(index % 3)).ToArray();
+        var features = Enumerable.Range(0, samples * 4).Select(index => index % 7 / 7f).ToArray();
+        var labels = Enumerable.Range(0, samples).Select(index => (byte)(index % 3)).ToArray();
         return new Dataset(features, labels, 4, 3);
     }
 

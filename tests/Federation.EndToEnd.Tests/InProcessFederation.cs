@@ -6,6 +6,7 @@ using Federation.Contracts.Events;
 using Federation.Gateway;
 using Federation.Learning.Tensors;
 using Federation.Messaging;
+using Federation.Trust;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +42,9 @@ public sealed class InProcessFederation : IAsyncDisposable
         string? aggregatorKeyFile = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
+        // The key the gateways' policies name, where the aggregator looks for its key.
+        Directory.CreateDirectory(dataDirectory);
+        Ed25519KeyFile.Save(Path.Combine(dataDirectory, "aggregator.key"), TestGateways.AggregatorKey);
         var options = new AggregatorOptions
         {
             DataDirectory = dataDirectory,

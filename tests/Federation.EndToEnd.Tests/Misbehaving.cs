@@ -22,7 +22,7 @@ public sealed class PoisoningConsumer(Poisoner poisoner) : IConsumer<RoundAnnoun
 {
     public async Task Consume(ConsumeContext<RoundAnnounced> context)
     {
-        var honest = poisoner.Node.Contribute(context.Message);
+        var honest = poisoner.Node.Contribute(context.Message).Message ?? throw new InvalidOperationException("the poisoner's policy refused its update");
         var poisoned = new TensorSet(SafeTensors.Read(honest.Payload)
             .Select(tensor => new Tensor(tensor.Name, tensor.Shape, tensor.Values.Select(value => value * poisoner.Scale).ToArray())));
         var payload = SafeTensors.Write(poisoned);
@@ -40,7 +40,7 @@ public sealed class StragglingConsumer(Straggler straggler) : IConsumer<RoundAnn
 {
     public async Task Consume(ConsumeContext<RoundAnnounced> context)
     {
-        var contribution = straggler.Node.Contribute(context.Message);
+        var contribution = straggler.Node.Contribute(context.Message).Message ?? throw new InvalidOperationException("the straggler's policy refused its update");
         var wait = context.Message.Deadline - DateTimeOffset.UtcNow + straggler.Delay;
         await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         await context.Publish(contribution);
@@ -59,12 +59,12 @@ public sealed class AdversaryConsumer(Adversaries adversaries) : IConsumer<Round
     {
         var round = context.Message;
 
-        var tampered = adversaries.Tamperer.Contribute(round);
+        var tampered = adversaries.Tamperer.Contribute(round).Message ?? throw new InvalidOperationException("the tamperer's policy refused its update");
         var payload = tampered.Payload.ToArray();
         payload[^1] ^= 0x01;
         await context.Publish(tampered with { Payload = payload });
 
-        var forged = adversaries.Forger.Contribute(round);
+        var forged = adversaries.Forger.Contribute(round).Message ?? throw new InvalidOperationException("the forger's policy refused its update");
         var forgedSignature = adversaries.ForgersKey.Sign(Encoding.UTF8.GetBytes(forged.Manifest));
         await context.Publish(forged with { Signature = Convert.ToBase64String(forgedSignature) });
 

@@ -16,7 +16,7 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
     // Ten rounds: Krum moves the model with one factory's update per round, and local training is
     // equal between runs only to the last bits (vectorized sums depend on array alignment), so
     // near-tied Krum choices can differ; at six rounds that swung Krum between -1.2 and -3.0
-    // points, at ten it sits near -0.7 with every strategy well inside the 3-point bound.
+    // points, at ten it sat near -0.7 (before DP-SGD; see the bound below).
     private const int Rounds = 10;
 
     [Fact]
@@ -53,9 +53,12 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
         published[("poisoned", "krum")].Skip(1).ShouldAllBe(version =>
             version.Contributions.Single(used => used.GatewayId == "factory-5").Selected == false && version.Contributions.Count == 5);
         published[("poisoned", "fedmedian")].Skip(1).ShouldAllBe(version => version.Contributions.All(used => used.Selected));
+        // Since gateways train with DP-SGD every update carries its own noise. FedAvg averages five noises; Krum keeps one
+        // update and the median or trimmed mean use few, so they keep more of it: measured 3.4 to 3.7 points behind
+        // all-honest FedAvg (against about 0.7 without DP), hence the 5-point bound. Poisoned FedAvg loses ~80 points.
         foreach (var strategy in new[] { "krum", "fedmedian", "trimmed-mean" })
         {
-            accuracy[("poisoned", strategy)].ShouldBeGreaterThan(honest - 0.03, $"{strategy} under poisoning");
+            accuracy[("poisoned", strategy)].ShouldBeGreaterThan(honest - 0.05, $"{strategy} under poisoning");
         }
     }
 
@@ -91,8 +94,9 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
         var fifth = TestGateways.Create("factory-5", sites[4], fifthKey);
         var plan = new RoundPlan
         {
+            // The gateways train with DP-SGD (C = 1, z = 1), which wants the demo's larger rate and batch.
             Count = Rounds, Strategy = strategy, StrategyParameters = parameters, MinParticipants = 5,
-            Duration = TimeSpan.FromSeconds(60), LearningRate = 0.05,
+            Duration = TimeSpan.FromSeconds(60), LearningRate = 0.5, BatchSize = 64,
         };
 
         await using var federation = poisoned

@@ -1,21 +1,29 @@
 using Federation.Cli.Demo;
 using Federation.Gateway;
+using Federation.Gateway.State;
 using Federation.Learning.Models;
 using Federation.Trust;
 
 namespace Federation.EndToEnd.Tests;
 
-/// <summary>Gateways for in-process federations, each with its own key and a policy file like the demo's.</summary>
+/// <summary>
+/// Gateways for in-process federations, each with its own key, its own state folder and a policy file like the demo's
+/// naming <see cref="AggregatorKey"/>, which every <see cref="InProcessFederation"/> gives its aggregator.
+/// </summary>
 public static class TestGateways
 {
-    private static readonly string PolicyDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-policies-{Guid.NewGuid():N}");
+    private static readonly string Root = Path.Combine(Path.GetTempPath(), $"federation-e2e-gateways-{Guid.NewGuid():N}");
+
+    /// <summary>The aggregator key every test federation runs with, so the gateways' policies can name it.</summary>
+    public static Ed25519KeyPair AggregatorKey { get; } = Ed25519KeyPair.Generate();
 
     /// <summary>A gateway for Fashion-MNIST logistic regression, signing with <paramref name="key"/> (a new key when null).</summary>
     public static GatewayNode Create(string id, LocalData data, Ed25519KeyPair? key = null)
     {
         var spec = ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount);
+        var folder = Path.Combine(Root, $"{id}-{Guid.NewGuid():N}");
         var policy = DemoPolicy.Write(
-            Path.Combine(PolicyDirectory, $"{id}-{Guid.NewGuid():N}.yaml"), id, spec, aggregatorKeyId: new string('0', 64), DateTimeOffset.UtcNow.AddYears(1));
-        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, data, TimeProvider.System);
+            Path.Combine(folder, "policy.yaml"), id, spec, AggregatorKey.KeyId, DateTimeOffset.UtcNow.AddYears(1));
+        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, data, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
     }
 }

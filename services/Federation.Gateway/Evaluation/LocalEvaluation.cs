@@ -1,34 +1,43 @@
+using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Gateway.State;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
+using Federation.Trust;
 
 namespace Federation.Gateway.Evaluation;
 
-/// <summary>Evaluates a published model on the gateway's held-out data and signs the aggregate result.</summary>
+/// <summary>Evaluates a published model on the gateway's held-out data and, when the policy allows, signs the aggregate result.</summary>
 public static class LocalEvaluation
 {
     /// <summary>
-    /// Returns a signed report with aggregate accuracy and loss only, each with its sample count:
-    /// over all held-out samples, and per class (a slice such as "class=3").
+    /// Computes aggregate accuracy and loss, each with its sample count, over all held-out samples and per class (a
+    /// slice such as "class=3"); passes them through the policy (<see cref="MetricsRelease"/>); records the decision;
+    /// and when allowed signs a report of the released metrics and puts it in the outbox.
     /// </summary>
     /// <exception cref="InvalidDataException">The published model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The published model is not readable.</exception>
-    public static EvaluationReported Evaluate(this GatewayNode gateway, ModelPublished model)
+    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model)
     {
         var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
-        var report = new EvaluationReport(
-            DocumentTypes.EvaluationReport,
-            gateway.Id,
-            gateway.KeyId,
-            model.Version,
-            model.ModelSha256,
-            Metrics(parameters, gateway.Data.Holdout),
-            gateway.Now());
+        var metrics = Metrics(parameters, gateway.Data.Holdout);
+        var now = gateway.Now();
+        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}");
+        if (released is null)
+        {
+            long denied = gateway.State.RecordDenied(decision, GatewayState.ModelsLedger, model.Version);
+            return new ReleaseResult<EvaluationReported>(denied, decision.Reason, null, null);
+        }
+
+        var report = new EvaluationReport(DocumentTypes.EvaluationReport, gateway.Id, gateway.KeyId, model.Version, model.ModelSha256, released, now);
         var (json, signature) = gateway.Sign(report);
-        return new EvaluationReported(json, signature);
+        var messageId = Guid.CreateVersion7(now);
+        var entry = new OutboxEntry(messageId, OutboxKinds.Evaluation, json, signature, null, now, 0);
+        long id = gateway.State.RecordReleased(decision, GatewayState.ModelsLedger, model.Version, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), null, null);
+        return new ReleaseResult<EvaluationReported>(id, null, new EvaluationReported(json, signature), messageId);
     }
 
     private static List<MetricValue> Metrics(TensorSet parameters, Dataset holdout)

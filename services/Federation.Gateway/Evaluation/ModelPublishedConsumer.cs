@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Federation.Gateway.Evaluation;
 
 /// <summary>
-/// Every gateway in this process evaluates a newly published model and reports the result, once per
-/// version: a repeated announcement of a version it has already evaluated is ignored.
+/// Every gateway in this process evaluates a newly published model once and puts its signed report in its outbox when
+/// the policy allows (or records the refusal). A repeated announcement of a version it has already decided on is ignored.
 /// </summary>
 public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, ILogger<ModelPublishedConsumer> logger)
     : IConsumer<ModelPublished>
@@ -19,24 +19,20 @@ public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, IL
         var claimed = here.Where(gateway => gateway.Models.TryBegin(model.Version)).ToList();
         foreach (var gateway in here.Except(claimed))
         {
-            logger.LogInformation("Gateway {Gateway} has already evaluated model version {Version}; ignoring the repeated announcement", gateway.Id, model.Version);
+            logger.LogInformation("Gateway {Gateway} has already decided on model version {Version}; ignoring the repeated announcement", gateway.Id, model.Version);
         }
 
         try
         {
-            var reports = await Task.WhenAll(claimed.Select(gateway => Task.Run(() => (gateway, Report: TryEvaluate(gateway, model)))));
-            foreach (var (gateway, report) in reports)
+            var results = await Task.WhenAll(claimed.Select(gateway => Task.Run(() => (gateway, Result: TryEvaluate(gateway, model)))));
+            foreach (var (gateway, _) in results.Where(pair => pair.Result is not null))
             {
-                if (report is not null)
-                {
-                    await context.Publish(report, context.CancellationToken);
-                    gateway.Models.Complete(model.Version);
-                }
+                gateway.Models.Complete(model.Version);
             }
         }
         finally
         {
-            // A gateway whose report was not sent may try again when the announcement is redelivered.
+            // A gateway that decided nothing may try again when the announcement is redelivered.
             foreach (var gateway in claimed)
             {
                 gateway.Models.Abandon(model.Version);
@@ -44,11 +40,17 @@ public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, IL
         }
     }
 
-    private EvaluationReported? TryEvaluate(GatewayNode gateway, ModelPublished model)
+    private ReleaseResult<EvaluationReported>? TryEvaluate(GatewayNode gateway, ModelPublished model)
     {
         try
         {
-            return gateway.Evaluate(model);
+            var result = gateway.Evaluate(model);
+            if (!result.Allowed)
+            {
+                logger.LogWarning("Gateway {Gateway} refuses to report on model version {Version} (decision {Decision}): {Reason}", gateway.Id, model.Version, result.DecisionId, result.Reason);
+            }
+
+            return result;
         }
         catch (Exception error) when (error is InvalidDataException or ArgumentException or FormatException)
         {

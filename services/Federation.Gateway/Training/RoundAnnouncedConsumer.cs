@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Federation.Gateway.Training;
 
 /// <summary>
-/// Every invited gateway in this process trains on the announced round and submits its update, once per
-/// round: a repeated announcement of a round it has already contributed to is ignored.
+/// Every invited gateway in this process decides on the announced round once: it trains and puts its signed update in
+/// its outbox when the policy allows, or records the refusal. A repeated announcement of a round it has already
+/// decided on is ignored. The outbox sender, not this consumer, puts the update on the bus.
 /// </summary>
 public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, ILogger<RoundAnnouncedConsumer> logger)
     : IConsumer<RoundAnnounced>
@@ -19,25 +20,21 @@ public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, IL
         var claimed = invited.Where(gateway => gateway.Rounds.TryBegin(round.Round)).ToList();
         foreach (var gateway in invited.Except(claimed))
         {
-            logger.LogInformation("Gateway {Gateway} has already contributed to round {Round}; ignoring the repeated announcement", gateway.Id, round.Round);
+            logger.LogInformation("Gateway {Gateway} has already decided on round {Round}; ignoring the repeated announcement", gateway.Id, round.Round);
         }
 
         try
         {
             // Gateways in one process train side by side; each is independent of the others.
-            var contributions = await Task.WhenAll(claimed.Select(gateway => Task.Run(() => (gateway, Contribution: TryContribute(gateway, round)))));
-            foreach (var (gateway, contribution) in contributions)
+            var results = await Task.WhenAll(claimed.Select(gateway => Task.Run(() => (gateway, Result: TryContribute(gateway, round)))));
+            foreach (var (gateway, result) in results.Where(pair => pair.Result is not null))
             {
-                if (contribution is not null)
-                {
-                    await context.Publish(contribution, context.CancellationToken);
-                    gateway.Rounds.Complete(round.Round);
-                }
+                gateway.Rounds.Complete(round.Round);
             }
         }
         finally
         {
-            // A gateway whose update was not sent may try again when the announcement is redelivered.
+            // A gateway that decided nothing (the announcement was unusable) may try again on a redelivery.
             foreach (var gateway in claimed)
             {
                 gateway.Rounds.Abandon(round.Round);
@@ -45,13 +42,21 @@ public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, IL
         }
     }
 
-    private ContributionSubmitted? TryContribute(GatewayNode gateway, RoundAnnounced round)
+    private ReleaseResult<ContributionSubmitted>? TryContribute(GatewayNode gateway, RoundAnnounced round)
     {
         try
         {
-            var contribution = gateway.Contribute(round);
-            logger.LogInformation("Gateway {Gateway} submits its update for round {Round}", gateway.Id, round.Round);
-            return contribution;
+            var result = gateway.Contribute(round);
+            if (result.Allowed)
+            {
+                logger.LogInformation("Gateway {Gateway} releases its update for round {Round} (decision {Decision}, message {MessageId})", gateway.Id, round.Round, result.DecisionId, result.MessageId);
+            }
+            else
+            {
+                logger.LogWarning("Gateway {Gateway} refuses to release an update for round {Round} (decision {Decision}): {Reason}", gateway.Id, round.Round, result.DecisionId, result.Reason);
+            }
+
+            return result;
         }
         catch (Exception error) when (error is InvalidDataException or ArgumentException or FormatException)
         {

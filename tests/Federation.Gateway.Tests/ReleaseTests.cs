@@ -1,0 +1,240 @@
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Gateway.Evaluation;
+using Federation.Gateway.Outbox;
+using Federation.Gateway.State;
+using Federation.Gateway.Training;
+using Federation.Learning.Training;
+using Federation.Policies;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Federation.Gateway.Tests;
+
+/// <summary>What a gateway lets leave, and what it records: the policy decides before anything is signed or sent.</summary>
+public sealed class ReleaseTests : IDisposable
+{
+    private readonly Site site = new();
+
+    public void Dispose() => site.Dispose();
+
+    [Fact]
+    public async Task An_allowed_update_is_signed_clipped_recorded_and_published_once_from_the_outbox()
+    {
+        // Given a site under the template policy
+        var node = site.Node();
+
+        // When a round is announced
+        await using var run = await Site.StartAsync(node);
+        var decision = await run.AnnounceAsync(node, Site.Round(1));
+        await Site.Eventually(() => run.Published<ContributionSubmitted>().Count == 1, "the contribution on the bus");
+
+        // Then the decision allowed it after every check, and the bus carries the recorded message
+        decision.Allowed.ShouldBeTrue();
+        decision.Checks.Select(check => check.Name).ShouldBe([
+            PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
+            PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
+            PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping]);
+        var published = run.Published<ContributionSubmitted>().Single();
+        published.Context.MessageId.ShouldBe(decision.MessageId);
+        var manifest = Site.Manifest(published.Context.Message);
+        manifest.Sequence.ShouldBe(1);
+        decision.Sequence.ShouldBe(1);
+        manifest.PolicySha256.ShouldBe(node.Policy.Hash);
+        decision.PolicySha256.ShouldBe(node.Policy.Hash);
+        node.State.PrivacyLedger().Releases.ShouldHaveSingleItem().NoiseMultiplier.ShouldBe(1.0);
+        await Site.Eventually(() => node.State.PendingOutbox().Count == 0, "the entry marked sent");
+    }
+
+    [Fact]
+    public async Task A_policy_that_forbids_a_tensor_stops_the_update_before_signing_and_nothing_reaches_the_bus()
+    {
+        // Given a policy whose allowlist lacks linear.bias
+        var policy = Site.Policy(text => text.Replace("  linear.bias: [3]\n", "", StringComparison.Ordinal));
+        policy.Policy.Tensors.Select(tensor => tensor.Name).ShouldBe(["linear.weight"]);
+        var node = site.Node(policy);
+
+        // When a round is announced
+        await using var run = await Site.StartAsync(node);
+        var decision = await run.AnnounceAsync(node, Site.Round(1));
+        await Task.Delay(300);
+
+        // Then the refusal names the tensor, and nothing was signed, queued, spent or sent
+        decision.Allowed.ShouldBeFalse();
+        decision.Checks[^1].Name.ShouldBe(PolicyChecks.TensorAllowlist);
+        decision.Checks[^1].Passed.ShouldBeFalse();
+        decision.Reason!.ShouldContain("linear.bias");
+        decision.Sequence.ShouldBeNull();
+        node.State.OutboxHistory().ShouldBeEmpty();
+        node.State.LastSequence().ShouldBe(0);
+        node.State.PrivacyLedger().Releases.ShouldBeEmpty();
+        run.Published<ContributionSubmitted>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_site_with_fewer_samples_than_the_policy_requires_sends_nothing_and_says_so()
+    {
+        var node = site.Node(Site.Policy(minimumSamples: 1000));
+
+        await using var run = await Site.StartAsync(node);
+        var decision = await run.AnnounceAsync(node, Site.Round(1));
+        await Task.Delay(300);
+
+        decision.Allowed.ShouldBeFalse();
+        decision.Checks[^1].Name.ShouldBe(PolicyChecks.MinimumSamples);
+        decision.Reason.ShouldBe("trained on 150 samples; the policy requires at least 1000");
+        node.State.OutboxHistory().ShouldBeEmpty();
+        run.Published<ContributionSubmitted>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void An_expired_policy_refuses_the_update_and_the_report()
+    {
+        // Given a policy that expired an hour ago
+        var node = site.Node(Site.Policy(expires: Site.Start.AddHours(-1)));
+
+        // When the gateway is asked to contribute and to evaluate
+        var contribution = node.Contribute(Site.Round(1));
+        var bytes = Learning.Tensors.SafeTensors.Write(Site.BaseModel);
+        var evaluation = node.Evaluate(new ModelPublished(1, Trust.Sha256Hex.Of(bytes), 1, bytes));
+
+        // Then both are refused as expired and recorded as such
+        contribution.Allowed.ShouldBeFalse();
+        evaluation.Allowed.ShouldBeFalse();
+        var decisions = node.State.Decisions(deniedOnly: true);
+        decisions.Select(decision => decision.Kind).ShouldBe(["evaluation-metrics", "model-update"]);
+        decisions.ShouldAllBe(decision => decision.Checks.Single().Name == PolicyChecks.NotExpired && decision.Reason!.Contains("expired"));
+        node.State.OutboxHistory().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_spent_budget_is_refused_with_its_reason_and_the_ledger_outlives_a_restart()
+    {
+        // Given a budget that holds one release of this site's training, not two
+        // (ε composes sublinearly, so halfway between the cost of one release and of two.)
+        var release = new PrivacyRelease(Site.Start, 1.0, DifferentialPrivacy.SamplingRate(150, 32), 5);
+        var once = PrivacyLedger.Empty.Record(release);
+        var twice = once.Record(release);
+        double epsilon = (once.Spent(Site.Start, TimeSpan.FromDays(30), 1e-5).Epsilon + twice.Spent(Site.Start, TimeSpan.FromDays(30), 1e-5).Epsilon) / 2;
+        var policy = Site.Policy(text => text.Replace("epsilon: 8.0", $"epsilon: {epsilon:R}", StringComparison.Ordinal));
+
+        // When the gateway releases one update, restarts, and is asked for another
+        site.Node(policy).Contribute(Site.Round(1)).Allowed.ShouldBeTrue();
+        site.Clock.Advance(TimeSpan.FromHours(1));
+        var restarted = site.Node(policy);
+        var refused = restarted.Contribute(Site.Round(2));
+
+        // Then the restarted gateway still knows what it spent, and refuses with the budget as the reason
+        refused.Allowed.ShouldBeFalse();
+        var decision = restarted.State.Decisions().First();
+        decision.Checks[^1].Name.ShouldBe(PolicyChecks.PrivacyBudget);
+        decision.Reason!.ShouldStartWith("privacy budget spent");
+        decision.Reason.ShouldContain("1 earlier releases in the window");
+        restarted.State.PrivacyLedger().Releases.Length.ShouldBe(1);
+        restarted.State.PendingOutbox().Count.ShouldBe(1, "only the first update waits to be sent");
+    }
+
+    [Fact]
+    public void The_sequence_and_the_rounds_acted_on_survive_a_restart_over_the_same_state()
+    {
+        var first = site.Node();
+        Site.Manifest(first.Contribute(Site.Round(1)).Message!).Sequence.ShouldBe(1);
+        Site.Manifest(first.Contribute(Site.Round(2)).Message!).Sequence.ShouldBe(2);
+
+        var restarted = site.Node();
+
+        Site.Manifest(restarted.Contribute(Site.Round(3)).Message!).Sequence.ShouldBe(3);
+        restarted.Rounds.TryBegin(2).ShouldBeFalse("round 2 was decided before the restart");
+        restarted.State.Decisions().Select(decision => decision.Sequence).ShouldBe([3L, 2L, 1L]);
+    }
+
+    [Fact]
+    public async Task An_entry_written_while_the_bus_fails_is_sent_once_with_its_message_id_when_the_bus_is_back()
+    {
+        // Given a bus that fails
+        var node = site.Node();
+        FlakyPublisher? flaky = null;
+        await using var run = await Site.StartAsync(node, services => flaky = new FlakyPublisher(new BusOutboxPublisher(services.GetRequiredService<IBus>())));
+
+        // When a round is released while it fails
+        var decision = await run.AnnounceAsync(node, Site.Round(1));
+        await Site.Eventually(() => node.State.PendingOutbox().SingleOrDefault()?.Attempts >= 3, "three failed attempts");
+        run.Published<ContributionSubmitted>().ShouldBeEmpty();
+
+        // and the bus comes back
+        flaky!.Failing = false;
+        await Site.Eventually(() => node.State.PendingOutbox().Count == 0, "the entry marked sent");
+        await Task.Delay(300);
+
+        // Then it went out exactly once, under the message id recorded with the decision
+        var published = run.Published<ContributionSubmitted>().ShouldHaveSingleItem();
+        published.Context.MessageId.ShouldBe(decision.MessageId);
+        node.State.OutboxHistory().ShouldHaveSingleItem().MessageId.ShouldBe(decision.MessageId!.Value);
+    }
+
+    [Fact]
+    public async Task A_restart_sends_what_was_pending_under_the_same_message_id()
+    {
+        // Given a gateway that released an update and stopped before sending it
+        var before = site.Node();
+        var pending = before.Contribute(Site.Round(1));
+        before.State.PendingOutbox().ShouldHaveSingleItem();
+
+        // When it starts again over the same state
+        var after = site.Node();
+        await using var run = await Site.StartAsync(after);
+        await Site.Eventually(() => run.Published<ContributionSubmitted>().Count == 1, "the pending contribution on the bus");
+        await Site.Eventually(() => after.State.PendingOutbox().Count == 0, "the entry marked sent");
+        await Task.Delay(300);
+
+        // Then the very message it signed went out, once
+        var published = run.Published<ContributionSubmitted>().ShouldHaveSingleItem();
+        published.Context.MessageId.ShouldBe(pending.MessageId);
+        published.Context.Message.Manifest.ShouldBe(pending.Message!.Manifest);
+    }
+
+    [Fact]
+    public void Per_class_slices_below_the_metric_minimum_are_dropped_and_named_in_the_decision()
+    {
+        var metrics = new List<MetricValue>
+        {
+            new("accuracy", null, 0.8, 90),
+            new("loss", null, 0.5, 90),
+            new("accuracy", "class=0", 0.9, 60),
+            new("accuracy", "class=1", 0.7, 20),
+        };
+
+        var (decision, released) = MetricsRelease.Decide(Site.Policy(), metrics, Site.AggregatorKeyId, Site.Start, "model v1");
+
+        decision.Allowed.ShouldBeTrue();
+        released!.Select(metric => metric.Slice).ShouldBe([null, null, "class=0"]);
+        var slices = decision.Checks[^1];
+        slices.Name.ShouldBe(MetricsRelease.SliceCheck);
+        slices.Detail.ShouldContain("class=1");
+        slices.Detail.ShouldNotContain("class=0 (");
+    }
+
+    [Fact]
+    public void A_report_on_too_few_held_out_samples_is_refused()
+    {
+        var metrics = new List<MetricValue> { new("accuracy", null, 0.8, 20), new("loss", null, 0.5, 20) };
+
+        var (decision, released) = MetricsRelease.Decide(Site.Policy(), metrics, Site.AggregatorKeyId, Site.Start, "model v1");
+
+        released.ShouldBeNull();
+        decision.Allowed.ShouldBeFalse();
+        decision.Checks[^1].Name.ShouldBe(PolicyChecks.MetricMinimumSamples);
+    }
+
+    [Fact]
+    public void An_aggregator_key_the_policy_does_not_list_gets_nothing()
+    {
+        var node = new GatewayNode(
+            Site.GatewayId, site.Key, Site.Policy(), site.Node().Data, site.Clock, new string('b', 64), GatewayState.Open(site.StateDirectory));
+
+        var result = node.Contribute(Site.Round(1));
+
+        result.Allowed.ShouldBeFalse();
+        node.State.Decisions().Single().Checks[^1].Name.ShouldBe(PolicyChecks.AggregatorKeyAllowed);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text;
+using System.Text.Json;
+using Federation.Contracts;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Gateway.Outbox;
+using Federation.Gateway.State;
+using Federation.Learning.Data;
+using Federation.Learning.Models;
+using Federation.Learning.Tensors;
+using Federation.Policies;
+using Federation.Trust;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Federation.Gateway.Tests;
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset now = start;
+
+    public override DateTimeOffset GetUtcNow() => now;
+
+    public void Advance(TimeSpan by) => now += by;
+}
+
+/// <summary>
+/// One factory site under test: a state folder that outlives the <see cref="GatewayNode"/>s opened over it (a restart
+/// is a new node over the same folder), a small three-class data set, and policies written the way the demo writes them.
+/// </summary>
+internal sealed class Site : IDisposable
+{
+    public const string GatewayId = "factory-1";
+    public static readonly DateTimeOffset Start = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+    public static readonly ModelSpec Spec = ModelSpec.LogisticRegression(4, 3);
+    public static readonly TensorSet BaseModel = Spec.Initialize(1);
+    public static readonly string AggregatorKeyId = new('a', 64);
+
+    public Site()
+    {
+        Directory.CreateDirectory(Folder);
+    }
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"federation-gateway-tests-{Guid.NewGuid():N}");
+
+    public string StateDirectory => Path.Combine(Folder, "state");
+
+    public ManualClock Clock { get; } = new(Start);
+
+    public Ed25519KeyPair Key { get; } = Ed25519KeyPair.Generate();
+
+    /// <summary>The template policy (minimum 100 training samples, 50 per metric, ε = 8 per 30 days), with edits.</summary>
+    public static LoadedPolicy Policy(Func<string, string>? edit = null, long minimumSamples = 100, DateTimeOffset? expires = null)
+    {
+        var text = PolicyTemplate.ForModel("site-test", BaseModel, AggregatorKeyId, expires ?? Start.AddYears(1), minimumSamples);
+        return PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(edit is null ? text : edit(text)), "site-test.yaml");
+    }
+
+    /// <summary>A node over this site's state: 150 training samples, 90 held out (30 per class).</summary>
+    public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
+        new(GatewayId, Key, policy ?? Policy(), new LocalData(Data(trainingSamples, 1), Data(90, 2)), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
+
+    public static RoundAnnounced Round(int round, string? gatewayId = GatewayId)
+    {
+        var bytes = SafeTensors.Write(BaseModel);
+        return new RoundAnnounced(round, 0, Sha256Hex.Of(bytes), bytes, new TrainingPlan(1, 32, 0.1, 7, 0), [gatewayId!], Start.AddDays(1));
+    }
+
+    public static ContributionManifest Manifest(ContributionSubmitted contribution) =>
+        JsonSerializer.Deserialize<ContributionManifest>(contribution.Manifest, FederationJson.Options)!;
+
+    /// <summary>A host with the test harness's in-memory bus, the gateway consumers and the outbox sender, retrying fast.</summary>
+    public static async Task<Harnessed> StartAsync(GatewayNode node, Func<IServiceProvider, IOutboxPublisher>? publisher = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMassTransitTestHarness(bus => bus.AddGatewayConsumers("site"));
+        if (publisher is not null)
+        {
+            services.AddSingleton(publisher);
+        }
+
+        services.AddGateways([node], new OutboxRetryOptions { Initial = TimeSpan.FromMilliseconds(20), Maximum = TimeSpan.FromMilliseconds(100), Poll = TimeSpan.FromMilliseconds(200) });
+        var provider = services.BuildServiceProvider(true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        return new Harnessed(provider, harness);
+    }
+
+    public static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ShouldAssertException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Folder))
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+
+    private static Dataset Data(int samples, int seed)
+    {
+        // Three separable blobs, so training does something; labels cycle so every class has samples / 3.
+        var random = new Random(seed);
+        var features = new float[samples * 4];
+        var labels = new byte[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            labels[i] = (byte)(i % 3);
+            for (int j = 0; j < 4; j++)
+            {
+                features[i * 4 + j] = (j == labels[i] ? 1f : 0f) + (float)(random.NextDouble() * 0.2);
+            }
+        }
+
+        return new Dataset(features, labels, 4, 3);
+    }
+}
+
+/// <summary>A started test harness and its services.</summary>
+internal sealed class Harnessed(ServiceProvider provider, ITestHarness harness) : IAsyncDisposable
+{
+    public ITestHarness Harness { get; } = harness;
+
+    public List<IPublishedMessage<T>> Published<T>()
+        where T : class => [.. Harness.Published.Select<T>()];
+
+    /// <summary>Announces a round and waits until <paramref name="node"/> has recorded its decision on it.</summary>
+    public async Task<GatewayDecision> AnnounceAsync(GatewayNode node, RoundAnnounced round)
+    {
+        await Harness.Bus.Publish(round);
+        var subject = $"round {round.Round}";
+        await Site.Eventually(() => node.State.Decisions().Any(decision => decision.Subject == subject), $"a decision on {subject}");
+        return node.State.Decisions().First(decision => decision.Subject == subject);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Harness.Stop();
+        await provider.DisposeAsync();
+    }
+}
+
+/// <summary>A bus that fails while <see cref="Failing"/> is set, then publishes through the real one.</summary>
+internal sealed class FlakyPublisher(IOutboxPublisher inner) : IOutboxPublisher
+{
+    private int attempts;
+
+    public volatile bool Failing = true;
+
+    public int Attempts => Volatile.Read(ref attempts);
+
+    public Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref attempts);
+        return Failing
+            ? Task.FromException(new InvalidOperationException("broker unreachable (test)"))
+            : inner.PublishAsync(entry, cancellationToken);
+    }
+}
