@@ -19,7 +19,9 @@ namespace Federation.EndToEnd.Tests;
 
 /// <summary>
 /// A real aggregator with two rounds of fedadam behind it (so version 2 depends on the state saved
-/// with version 1) and a bad-signature rejection in round 2; exported once with payloads and once without.
+/// with version 1) and a bad-signature rejection in round 2; then factory-1's key is rotated and
+/// factory-2's revoked, and a late contribution with the revoked key is refused. Exported once with
+/// payloads and once without.
 /// </summary>
 public sealed class AuditFixture : IAsyncLifetime
 {
@@ -32,6 +34,12 @@ public sealed class AuditFixture : IAsyncLifetime
     public string BundleWithoutPayloads => Path.Combine(root, "bundle-without-payloads");
 
     public string LogKey { get; private set; } = "";
+
+    /// <summary>The key factory-1 rotates to after the rounds.</summary>
+    public Ed25519KeyPair RotatedKey { get; } = Ed25519KeyPair.Generate();
+
+    /// <summary>Why factory-2's key is revoked after the rounds.</summary>
+    public const string RevocationReason = "gateway disk stolen";
 
     public string ExportOutput { get; private set; } = "";
 
@@ -60,6 +68,14 @@ public sealed class AuditFixture : IAsyncLifetime
         await Factory.Services.GetRequiredService<EvaluationRecorder>().RecordAsync(
             new EvaluationReported(Encoding.UTF8.GetString(reportJson), Convert.ToBase64String(Factory.First.Key.Sign(reportJson))), CancellationToken.None);
 
+        // Key changes after the rounds: factory-1 rotates to a new key, factory-2's key is revoked (its two
+        // accepted contributions stay valid, signed before revocation) and a late contribution signed with it is refused.
+        (await operatorClient.PostAsJsonAsync($"/api/gateways/{Factory.First.Id}/rotate", new { publicKey = Convert.ToBase64String(RotatedKey.PublicKey.Span), overlapHours = 1 }))
+            .EnsureSuccessStatusCode();
+        (await operatorClient.PostAsJsonAsync($"/api/gateways/{Factory.Second.Id}/keys/{Factory.Second.Key.KeyId}/revoke", new { reason = RevocationReason }))
+            .EnsureSuccessStatusCode();
+        await coordinator.SubmitAsync(Factory.Second.Contribute(SafeTensors.Write(TestGateway.Update(0.5f)), round: 2, samples: 50, baseModelSha256: version1Sha256), CancellationToken.None);
+
         LogKey = (await Factory.ClientWith(AggregatorApiFactory.AuditorToken).GetStringAsync("/api/log/key")).Trim();
         var (code, output) = await AuditAsync($"export --out {Bundle} --with-payloads");
         code.ShouldBe(0, output);
@@ -70,6 +86,7 @@ public sealed class AuditFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Factory.Dispose();
+        RotatedKey.Dispose();
         if (Directory.Exists(root))
         {
             Directory.Delete(root, recursive: true);
