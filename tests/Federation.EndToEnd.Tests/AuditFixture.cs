@@ -35,6 +35,9 @@ public sealed class AuditFixture : IAsyncLifetime
 
     public string LogKey { get; private set; } = "";
 
+    /// <summary>A signed checkpoint fetched after round 1, as an auditor keeps them.</summary>
+    public string KeptCheckpoint => Path.Combine(root, "kept-checkpoint.txt");
+
     /// <summary>The key factory-1 rotates to after the rounds.</summary>
     public Ed25519KeyPair RotatedKey { get; } = Ed25519KeyPair.Generate();
 
@@ -51,6 +54,9 @@ public sealed class AuditFixture : IAsyncLifetime
         await OpenRoundAsync(operatorClient);
         await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.25f)), round: 1, samples: 300), CancellationToken.None);
         await coordinator.SubmitAsync(Factory.Second.Contribute(SafeTensors.Write(TestGateway.Update(-0.1f)), round: 1, samples: 100), CancellationToken.None);
+        // A checkpoint an auditor kept after round 1, to check later ones against.
+        Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(KeptCheckpoint, await Factory.ClientWith(AggregatorApiFactory.AuditorToken).GetStringAsync("/api/log/checkpoint"));
         var version1 = await operatorClient.GetFromJsonAsync<JsonElement>("/api/models/1");
         var version1Sha256 = version1.GetProperty("modelSha256").GetString()!;
 

@@ -1,4 +1,5 @@
 using Federation.Cli.Audit;
+using Federation.Trust.Transparency;
 
 namespace Federation.EndToEnd.Tests;
 
@@ -42,6 +43,21 @@ public sealed partial class AuditTests
         code.ShouldBe(0, output);
         output.ShouldContain($"consistency proof, size 4 -> {Size - 1}");
         output.ShouldContain($"OK: the log of size 4 is a prefix of the log of size {Size - 1}.");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bundle")]
+    public async Task A_checkpoint_kept_earlier_is_proven_a_prefix_of_the_current_one(string source)
+    {
+        var verifier = NoteVerifier.Parse(fixture.LogKey);
+        var kept = Checkpoint.OpenSigned(await File.ReadAllTextAsync(fixture.KeptCheckpoint), verifier.Name, [verifier]);
+
+        var (code, output) = await fixture.AuditAsync($"proof --from {kept.Size} --checkpoint {fixture.KeptCheckpoint} --log-key {fixture.LogKey}{From(source)}");
+
+        code.ShouldBe(0, output);
+        output.ShouldContain($"old root     {Convert.ToHexStringLower(kept.RootHash)} at size {kept.Size} (from your signed checkpoint");
+        output.ShouldContain($"OK: the log of size {kept.Size} is a prefix of the log of size {Size}.");
     }
 
     [Fact]
