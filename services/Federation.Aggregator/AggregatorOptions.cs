@@ -47,7 +47,6 @@ public sealed class AggregatorOptions
         Require(
             Log.Origin.Length > 0 && !Log.Origin.Any(character => char.IsWhiteSpace(character) || character == '+'),
             "Aggregator:Log:Origin must be non-empty, without spaces or '+' (it names the log's signing key), e.g. federation.example/aggregator.");
-        Require(Gateways.Count > 0, "Aggregator:Gateways is empty; enrol at least one gateway (Id and base64 PublicKey).");
         foreach (var (gateway, index) in Gateways.Select((gateway, index) => (gateway, index)))
         {
             Require(!string.IsNullOrWhiteSpace(gateway.Id), $"Aggregator:Gateways:{index}:Id is empty.");
@@ -61,7 +60,7 @@ public sealed class AggregatorOptions
         Require(Rounds.Count >= 0, "Aggregator:Rounds:Count must not be negative.");
         Require(Rounds.MaxUpdateNorm is null or > 0, "Aggregator:Rounds:MaxUpdateNorm must be positive when set.");
         Require(Rounds.ProximalMu >= 0, "Aggregator:Rounds:ProximalMu must not be negative.");
-        Require(Rounds.MinParticipants >= 1 && Rounds.MinParticipants <= Gateways.Count, $"Aggregator:Rounds:MinParticipants must be between 1 and the {Gateways.Count} enrolled gateways.");
+        Require(Rounds.MinParticipants >= 1, "Aggregator:Rounds:MinParticipants must be at least 1.");
         Require(Rounds.Duration > TimeSpan.Zero, "Aggregator:Rounds:Duration must be positive (e.g. 00:05:00).");
         Require(Rounds.Epochs >= 1 && Rounds.BatchSize >= 1, "Aggregator:Rounds:Epochs and BatchSize must be at least 1.");
         Require(Rounds.LearningRate > 0 && double.IsFinite(Rounds.LearningRate), "Aggregator:Rounds:LearningRate must be a positive number.");
@@ -74,7 +73,9 @@ public sealed class AggregatorOptions
         {
             throw new InvalidOperationException($"Aggregator:Model: {error.Message}", error);
         }
-        if (Rounds.RoundPlanProblem(Gateways.Count) is { } problem)
+        // Gateways may be enrolled later through the API, so how many there will be is not known here;
+        // the scheduler waits until enough are enrolled before it opens a round.
+        if (Rounds.RoundPlanProblem(int.MaxValue) is { } problem)
         {
             throw new InvalidOperationException($"Aggregator:Rounds: {problem}");
         }

@@ -116,6 +116,19 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updates_are_combined_in_gateway_id_order_whatever_order_they_arrived_in()
+    {
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);
+
+        await Coordinator.SubmitAsync(second.Contribute(TestGateway.Update(0.25f), samples: 300), CancellationToken.None);
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update(0.5f), samples: 100), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<ContributionAccepted>().Select(accepted => accepted.GatewayId).ShouldBe(["factory-2", "factory-1"]);
+        history.OfType<ModelVersionPublished>().Last().Contributions.Select(used => used.GatewayId).ShouldBe(["factory-1", "factory-2"]);
+    }
+
+    [Fact]
     public async Task At_the_deadline_the_round_closes_with_who_came_and_a_late_contribution_is_rejected()
     {
         await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, null, CancellationToken.None);

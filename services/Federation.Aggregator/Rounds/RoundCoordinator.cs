@@ -381,7 +381,7 @@ public sealed class RoundCoordinator(
 
         var strategy = AggregationStrategies.Create(closedRound.Opened.Strategy, closedRound.Opened.StrategyParameters);
         var previousState = StrategyAggregation.PreviousState(strategy, baseModel.StrategyStateSha256, payloads);
-        return StrategyAggregation.Aggregate(strategy, baseModel.Parameters, closedRound.Accepted, payloads, previousState);
+        return StrategyAggregation.Aggregate(strategy, baseModel.Parameters, closedRound.AggregationOrder, payloads, previousState);
     }
 
     private async Task PublishAggregateAsync(RoundState closedRound, AggregationResult result, CancellationToken cancellationToken)
@@ -389,7 +389,7 @@ public sealed class RoundCoordinator(
         var baseModel = CurrentModel;
         var stateSha256 = result.State is { } state ? await payloads.PutAsync(state.ToSafeTensors(), cancellationToken) : null;
         var selected = result.SelectedClientIds.ToHashSet(StringComparer.Ordinal);
-        var contributions = closedRound.Accepted
+        var contributions = closedRound.AggregationOrder
             .Select(accepted => new ContributionUsed(accepted.GatewayId, accepted.KeyId, accepted.PayloadSha256, accepted.SampleCount, selected.Contains(accepted.GatewayId)))
             .ToList();
         current = await StoreAndAppendModelAsync(

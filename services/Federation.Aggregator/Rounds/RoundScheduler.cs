@@ -1,3 +1,4 @@
+using Federation.Aggregator.Enrolment;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -9,10 +10,11 @@ namespace Federation.Aggregator.Rounds;
 /// next one whenever none is open (after that, rounds open when the model team asks). A failing step is logged and retried on the next tick; the aggregator keeps serving.
 /// </summary>
 public sealed class RoundScheduler(
-    RoundCoordinator coordinator, AggregatorOptions options, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
+    RoundCoordinator coordinator, GatewayKeys keys, AggregatorOptions options, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+    private int waitingFor = -1;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,6 +44,17 @@ public sealed class RoundScheduler(
         else if (coordinator.RoundsClosed >= options.Rounds.Count)
         {
             progress.MarkPlanCompleted();
+        }
+        else if (keys.Registry.ActiveIds(clock.GetUtcNow()).Count is var active && active < options.Rounds.MinParticipants)
+        {
+            // A round opened now could only abort below quorum: wait for enrolments instead.
+            if (waitingFor != active)
+            {
+                logger.LogWarning(
+                    "Waiting to open the next round: {Active} gateways have a valid key, Aggregator:Rounds:MinParticipants is {Minimum} (enrol more with fedctl gateways enrol)",
+                    active, options.Rounds.MinParticipants);
+                waitingFor = active;
+            }
         }
         else
         {

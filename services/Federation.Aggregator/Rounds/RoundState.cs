@@ -18,6 +18,14 @@ public sealed record RoundState(
     /// <summary>The round number.</summary>
     public int Round => Opened.Round;
 
+    /// <summary>
+    /// The accepted contributions in the order the strategy combines them: by gateway id
+    /// (ordinal), so the new model does not depend on the order in which updates arrived —
+    /// a federation over a real network gives the same bytes as one in a single process.
+    /// </summary>
+    public IReadOnlyList<ContributionAccepted> AggregationOrder =>
+        [.. Accepted.OrderBy(accepted => accepted.GatewayId, StringComparer.Ordinal)];
+
     /// <summary>True until the round closes.</summary>
     public bool IsOpen => Closed is null;
 
