@@ -63,8 +63,9 @@ public sealed class AuditFixture : IAsyncLifetime
         await OpenRoundAsync(operatorClient);
         var secondUpdate = SafeTensors.Write(TestGateway.Update(0.05f));
         await coordinator.SubmitAsync(Factory.Second.Contribute(secondUpdate, round: 2, samples: 200, signWith: Factory.First.Key, baseModelSha256: version1Sha256), CancellationToken.None);
-        await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.125f)), round: 2, samples: 150, baseModelSha256: version1Sha256), CancellationToken.None);
+        // factory-2 arrives before factory-1: the version still lists (and combines) them in gateway id order.
         await coordinator.SubmitAsync(Factory.Second.Contribute(secondUpdate, round: 2, samples: 200, baseModelSha256: version1Sha256), CancellationToken.None);
+        await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.125f)), round: 2, samples: 150, baseModelSha256: version1Sha256), CancellationToken.None);
         (await operatorClient.GetFromJsonAsync<JsonElement>("/api/models/2")).GetProperty("round").GetInt32().ShouldBe(2);
 
         // A signed evaluation report, so the audit re-verifies evaluation signatures too.

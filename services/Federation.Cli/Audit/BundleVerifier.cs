@@ -813,13 +813,15 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             round.PublishedVersion ??= published.Version;
             var listed = published.Contributions;
             var matched = new HashSet<AcceptedContribution>();
+            // The strategy combines a round's accepted contributions in ascending gateway id (ordinal), not in arrival order.
+            var order = round.Accepted.OrderBy(accepted => accepted.GatewayId, StringComparer.Ordinal).ToList();
             for (var index = 0; index < listed.Count; index++)
             {
                 var used = listed[index];
                 var field = $"{where}, field data.contributions[{index}]";
-                var accepted = index < round.Accepted.Count && round.Accepted[index].GatewayId == used.GatewayId
-                    ? round.Accepted[index]
-                    : round.Accepted.FirstOrDefault(candidate => candidate.GatewayId == used.GatewayId);
+                var accepted = index < order.Count && order[index].GatewayId == used.GatewayId
+                    ? order[index]
+                    : order.FirstOrDefault(candidate => candidate.GatewayId == used.GatewayId);
                 if (accepted is null)
                 {
                     Fail(5, $"{field}.gatewayId", $"is '{used.GatewayId}', which has no accepted contribution in round {roundNumber}.");
@@ -827,10 +829,10 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
                 }
 
                 matched.Add(accepted);
-                var acceptedAs = round.Accepted.IndexOf(accepted);
-                if (acceptedAs != index)
+                var expectedAt = order.IndexOf(accepted);
+                if (expectedAt != index)
                 {
-                    Fail(5, field, $"lists gateway '{used.GatewayId}' as contribution {index + 1}, but it was accepted as contribution {acceptedAs + 1} of round {roundNumber}; the aggregation order must be the history's.");
+                    Fail(5, field, $"lists gateway '{used.GatewayId}' as contribution {index + 1}, but in ascending gateway id order it is contribution {expectedAt + 1} of round {roundNumber}'s accepted ones; the aggregation order is fixed by the gateway ids.");
                 }
 
                 var source = $"the accepted contribution of '{used.GatewayId}' at position {accepted.Position} has";
