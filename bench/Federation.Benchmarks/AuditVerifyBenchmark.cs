@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Federation.Aggregator.Api;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Transparency;
 using Federation.Cli.Audit;
@@ -19,7 +18,7 @@ namespace Federation.Benchmarks;
 
 /// <summary>
 /// Builds a synthetic but realistic audit bundle without any network (rounds of a few gateways
-/// whose contributions carry real Ed25519-signed canonical manifests, round and model events,
+/// enrolled by key events, whose contributions carry real Ed25519-signed canonical manifests, round and model events,
 /// leaves, a signed checkpoint), then times <see cref="BundleVerifier"/> on one core: events/s and
 /// signatures/s, next to libsodium's raw Ed25519 verify rate over the same messages.
 /// </summary>
@@ -72,7 +71,7 @@ public sealed class AuditVerifyBenchmark : IBenchmark
             var verifySeconds = verifyWatch.Elapsed.TotalSeconds;
             var rawPerSignature = raw.Seconds / raw.Count;
 
-            Console.WriteLine(Invariant($"audit-verify: {events:N0} events = {bundle.Accepted:N0} contribution-accepted (real Ed25519 manifests, {gatewayCount} gateway keys) + {bundle.Rejected:N0} rejected + {bundle.Rounds:N0} rounds opened/closed + {bundle.Versions:N0} model versions"));
+            Console.WriteLine(Invariant($"audit-verify: {events:N0} events = {gatewayCount} key enrolments + {bundle.Accepted:N0} contribution-accepted (real Ed25519 manifests, {gatewayCount} gateway keys) + {bundle.Rejected:N0} rejected + {bundle.Rounds:N0} rounds opened/closed + {bundle.Versions:N0} model versions"));
             Console.WriteLine(Invariant($"bundle: {bundleBytes / 1e6:F1} MB without payloads, built in {buildWatch.Elapsed.TotalSeconds:F1} s; {(oneCore ? "process pinned to one core" : "could not pin to one core (affinity unsupported)")}; verifier single-threaded"));
             Console.WriteLine();
             Console.WriteLine("measurement                               | seconds | events/s | signatures/s | µs/signature");
@@ -151,6 +150,12 @@ public sealed class AuditVerifyBenchmark : IBenchmark
 
         string ModelSha256(int version) => Sha256Hex.Of(Encoding.UTF8.GetBytes($"model {version}"));
 
+        // The keys are events, as on a real aggregator: each gateway's enrolment opens its gateway-<id> stream.
+        foreach (var (id, key) in gateways)
+        {
+            Append(EventStreams.Gateway(id), 1, new GatewayKeyEnrolled(id, key.KeyId, Convert.ToBase64String(key.PublicKey.Span), [PolicySha256], "bench", Start.AddDays(-1)));
+        }
+
         var parameters = new Dictionary<string, double>();
         Append(EventStreams.Models, ++modelsVersion, new ModelVersionPublished(0, ModelSha256(0), 204, null, null, "initial", parameters, null, [], Start));
         versions++;
@@ -207,9 +212,6 @@ public sealed class AuditVerifyBenchmark : IBenchmark
         var verifier = new NoteSigner(Origin, logKey);
         File.WriteAllText(Path.Combine(directory, AuditBundle.CheckpointFile), new Checkpoint(Origin, tree.Size, tree.RootHash()).Sign(verifier));
         File.WriteAllText(Path.Combine(directory, AuditBundle.LogKeyFile), verifier.Verifier.VerifierKey + "\n");
-        File.WriteAllText(
-            Path.Combine(directory, AuditBundle.GatewaysFile),
-            JsonSerializer.Serialize(gateways.Select(gateway => new GatewayKey(gateway.Id, Convert.ToBase64String(gateway.Key.PublicKey.Span), gateway.Key.KeyId, Start, null, null)), ApiJson));
         return new SyntheticBundle(directory, verifier.Verifier.VerifierKey, signed, accepted, rejected, rounds, versions);
     }
 

@@ -75,21 +75,24 @@ static int Usage(int exitCode, string? problem = null)
           models pull V [--out FILE]    download version V and check it against its recorded SHA-256
           models metrics V              evaluation of version V: weighted over gateways, per slice, per gateway
           audit export --out DIR [--with-payloads]
-                                        write an audit bundle: the signed checkpoint, exactly the events it covers, the log key,
-                                        the enrolled gateways and, with --with-payloads, every payload the events name
+                                        write an audit bundle: the signed checkpoint, exactly the events it covers (gateway
+                                        key events included), the log key and, with --with-payloads, every payload the events name
           audit provenance --model-version N [--bundle DIR]
-                                        what made version N: round, strategy, each contribution (key, payload, signature,
-                                        event position) and the round's rejections with their reasons
-          audit contributions --gateway ID [--bundle DIR]
-                                        every contribution of one gateway, accepted or rejected, and the version that used it
+                                        what made version N: round, strategy, each contribution (key and whether it was revoked
+                                        later, policy hash, sequence, payload, signature, event position) and the round's rejections
+          audit contributions (--gateway ID | --key KEYID) [--bundle DIR]
+                                        everything one gateway sent, or one key signed, accepted or rejected, and the version that used it
+          audit proof --position N [--tree-size M] | --from A [--to B] [--checkpoint FILE]  [--bundle DIR] [--log-key KEY]
+                                        fetch an inclusion (or consistency) proof, or compute it from a bundle, and verify it here
+                                        against the signed checkpoint: prints leaf hash, proof hashes, roots, then OK or FAIL
           audit reaggregate --model-version N [--bundle DIR] [--out FILE]
                                         recompute version N from its recorded inputs; exit 0 and "confirmed" only when its
                                         SHA-256 (and its strategy state's) equal the published ones
 
         offline, no aggregator and no token needed:
           audit verify DIR [--log-key KEY]
-                                        check a bundle: checkpoint signature, events against the signed root, gateway key ids,
-                                        every contribution signature, every model version's contributions, payload hashes;
+                                        check a bundle: checkpoint signature, events against the signed root, the key events,
+                                        every contribution signature by a key valid at receipt, every model version's contributions, payload hashes;
                                         prints each problem with its file, line, position and field; exit 1 if any.
                                         KEY (or a file holding it) is the log's verifier key, obtained independently; without
                                         it the bundle's own log-key.txt is trusted on first use (with a warning)

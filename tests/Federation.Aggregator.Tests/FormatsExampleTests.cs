@@ -58,10 +58,25 @@ public sealed class FormatsExampleTests
         var canonical = JsonCanonicalizer.Serialize(ExampleManifest(key, payload), FederationJson.Options);
         var contribution = new ContributionSubmitted(Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)), payload);
 
-        var registry = GatewayRegistry.Empty.Apply(new GatewayKeyEnrolled(
-            "factory-1", key.KeyId, Convert.ToBase64String(key.PublicKey.Span), [EmptyFileSha256], "test", new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero)));
+        var registry = GatewayRegistry.Empty.Apply(ExampleEnrolment(key));
         var result = ContributionChecks.Check(contribution, registry, new DateTimeOffset(2026, 11, 22, 9, 0, 1, TimeSpan.Zero));
 
         result.Rejection.ShouldBeNull();
     }
+
+    [Fact]
+    public void The_documented_key_enrolment_is_the_stored_event()
+    {
+        using var key = Ed25519KeyPair.FromSeed(Seed);
+
+        var stored = Federation.Aggregator.History.EventHistory.ToEventData(ExampleEnrolment(key));
+
+        stored.Type.ShouldBe("federation.gateway-key-enrolled.v1");
+        stored.Data.ShouldBe("""
+            {"allowedPolicies":["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],"enrolledAt":"2026-11-22T08:00:00+00:00","enrolledBy":"configuration","gatewayId":"factory-1","keyId":"21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9","publicKey":"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="}
+            """);
+    }
+
+    private static GatewayKeyEnrolled ExampleEnrolment(Ed25519KeyPair key) => new(
+        "factory-1", key.KeyId, Convert.ToBase64String(key.PublicKey.Span), [EmptyFileSha256], "configuration", new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
 }

@@ -19,7 +19,9 @@ namespace Federation.EndToEnd.Tests;
 
 /// <summary>
 /// A real aggregator with two rounds of fedadam behind it (so version 2 depends on the state saved
-/// with version 1) and a bad-signature rejection in round 2; exported once with payloads and once without.
+/// with version 1) and a bad-signature rejection in round 2; then factory-1's key is rotated and
+/// factory-2's revoked, and a late contribution with the revoked key is refused. Exported once with
+/// payloads and once without.
 /// </summary>
 public sealed class AuditFixture : IAsyncLifetime
 {
@@ -33,6 +35,15 @@ public sealed class AuditFixture : IAsyncLifetime
 
     public string LogKey { get; private set; } = "";
 
+    /// <summary>A signed checkpoint fetched after round 1, as an auditor keeps them.</summary>
+    public string KeptCheckpoint => Path.Combine(root, "kept-checkpoint.txt");
+
+    /// <summary>The key factory-1 rotates to after the rounds.</summary>
+    public Ed25519KeyPair RotatedKey { get; } = Ed25519KeyPair.Generate();
+
+    /// <summary>Why factory-2's key is revoked after the rounds.</summary>
+    public const string RevocationReason = "gateway disk stolen";
+
     public string ExportOutput { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -43,14 +54,18 @@ public sealed class AuditFixture : IAsyncLifetime
         await OpenRoundAsync(operatorClient);
         await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.25f)), round: 1, samples: 300), CancellationToken.None);
         await coordinator.SubmitAsync(Factory.Second.Contribute(SafeTensors.Write(TestGateway.Update(-0.1f)), round: 1, samples: 100), CancellationToken.None);
+        // A checkpoint an auditor kept after round 1, to check later ones against.
+        Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(KeptCheckpoint, await Factory.ClientWith(AggregatorApiFactory.AuditorToken).GetStringAsync("/api/log/checkpoint"));
         var version1 = await operatorClient.GetFromJsonAsync<JsonElement>("/api/models/1");
         var version1Sha256 = version1.GetProperty("modelSha256").GetString()!;
 
         await OpenRoundAsync(operatorClient);
         var secondUpdate = SafeTensors.Write(TestGateway.Update(0.05f));
         await coordinator.SubmitAsync(Factory.Second.Contribute(secondUpdate, round: 2, samples: 200, signWith: Factory.First.Key, baseModelSha256: version1Sha256), CancellationToken.None);
-        await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.125f)), round: 2, samples: 150, baseModelSha256: version1Sha256), CancellationToken.None);
+        // factory-2 arrives before factory-1: the version still lists (and combines) them in gateway id order.
         await coordinator.SubmitAsync(Factory.Second.Contribute(secondUpdate, round: 2, samples: 200, baseModelSha256: version1Sha256), CancellationToken.None);
+        await coordinator.SubmitAsync(Factory.First.Contribute(SafeTensors.Write(TestGateway.Update(0.125f)), round: 2, samples: 150, baseModelSha256: version1Sha256), CancellationToken.None);
         (await operatorClient.GetFromJsonAsync<JsonElement>("/api/models/2")).GetProperty("round").GetInt32().ShouldBe(2);
 
         // A signed evaluation report, so the audit re-verifies evaluation signatures too.
@@ -59,6 +74,14 @@ public sealed class AuditFixture : IAsyncLifetime
         var reportJson = JsonCanonicalizer.Serialize(report, FederationJson.Options);
         await Factory.Services.GetRequiredService<EvaluationRecorder>().RecordAsync(
             new EvaluationReported(Encoding.UTF8.GetString(reportJson), Convert.ToBase64String(Factory.First.Key.Sign(reportJson))), CancellationToken.None);
+
+        // Key changes after the rounds: factory-1 rotates to a new key, factory-2's key is revoked (its two
+        // accepted contributions stay valid, signed before revocation) and a late contribution signed with it is refused.
+        (await operatorClient.PostAsJsonAsync($"/api/gateways/{Factory.First.Id}/rotate", new { publicKey = Convert.ToBase64String(RotatedKey.PublicKey.Span), overlapHours = 1 }))
+            .EnsureSuccessStatusCode();
+        (await operatorClient.PostAsJsonAsync($"/api/gateways/{Factory.Second.Id}/keys/{Factory.Second.Key.KeyId}/revoke", new { reason = RevocationReason }))
+            .EnsureSuccessStatusCode();
+        await coordinator.SubmitAsync(Factory.Second.Contribute(SafeTensors.Write(TestGateway.Update(0.5f)), round: 2, samples: 50, baseModelSha256: version1Sha256), CancellationToken.None);
 
         LogKey = (await Factory.ClientWith(AggregatorApiFactory.AuditorToken).GetStringAsync("/api/log/key")).Trim();
         var (code, output) = await AuditAsync($"export --out {Bundle} --with-payloads");
@@ -70,6 +93,7 @@ public sealed class AuditFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Factory.Dispose();
+        RotatedKey.Dispose();
         if (Directory.Exists(root))
         {
             Directory.Delete(root, recursive: true);

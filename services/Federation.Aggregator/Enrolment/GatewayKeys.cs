@@ -69,6 +69,26 @@ public sealed class GatewayKeys(EventHistory history, AggregatorOptions options,
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="record"/> with the current registry while no key change can be appended,
+    /// so that whatever it records after judging a signature with that registry lands in the history
+    /// before any later key change. Auditors check exactly this order: nothing signed with a key may
+    /// be accepted after the key's revocation in the log (docs/FORMATS.md section 10, check 4).
+    /// </summary>
+    public async Task<T> HoldingKeysAsync<T>(Func<GatewayRegistry, Task<T>> record, CancellationToken cancellationToken)
+    {
+        await initialized.Task.WaitAsync(cancellationToken);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await record(registry);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>Enrols a new gateway with its first key.</summary>
     /// <exception cref="EnrolmentException">The gateway is already enrolled, or an argument is malformed.</exception>
     public Task<GatewayKeyEnrolled> EnrolAsync(string gatewayId, string publicKey, IReadOnlyList<string> allowedPolicies, string by, CancellationToken cancellationToken) =>

@@ -26,20 +26,24 @@ public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, T
     public async Task RecordAsync(EvaluationReported message, CancellationToken cancellationToken)
     {
         message = message with { Report = message.Report ?? "", Signature = message.Signature ?? "" };
-        var registry = await keys.RegistryAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var report = SignedDocument.Parse<EvaluationReport>(message.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
-        if (report is not null)
+        // Judged and appended while key changes wait, so a revocation never lands between the two.
+        var (report, rejection) = await keys.HoldingKeysAsync(async registry =>
         {
-            SignedDocument.Authenticate(registry, report.GatewayId, report.KeyId, message.Report, message.Signature, now, out rejection);
-            rejection ??= CheckMetrics(report)
-                ?? await CheckModelAndDuplicatesAsync(report, cancellationToken);
-        }
+            var now = clock.GetUtcNow();
+            var report = SignedDocument.Parse<EvaluationReport>(message.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
+            if (report is not null)
+            {
+                SignedDocument.Authenticate(registry, report.GatewayId, report.KeyId, message.Report, message.Signature, now, out rejection);
+                rejection ??= CheckMetrics(report)
+                    ?? await CheckModelAndDuplicatesAsync(report, cancellationToken);
+            }
 
-        IFederationEvent outcome = rejection is null
-            ? new EvaluationRecorded(report!.ModelVersion, report.GatewayId, report.KeyId, report.Metrics, message.Report, message.Signature, now)
-            : new EvaluationRejected(report?.ModelVersion, report?.GatewayId, rejection.Reason, rejection.Detail, message.Report, message.Signature, now);
-        await history.AppendAsync(EventStreams.Evaluations, ExpectedVersion.Any, outcome, cancellationToken);
+            IFederationEvent outcome = rejection is null
+                ? new EvaluationRecorded(report!.ModelVersion, report.GatewayId, report.KeyId, report.Metrics, message.Report, message.Signature, now)
+                : new EvaluationRejected(report?.ModelVersion, report?.GatewayId, rejection.Reason, rejection.Detail, message.Report, message.Signature, now);
+            await history.AppendAsync(EventStreams.Evaluations, ExpectedVersion.Any, outcome, cancellationToken);
+            return (report, rejection);
+        }, cancellationToken);
         if (rejection is not null)
         {
             logger.LogWarning("Rejected an evaluation report from {Gateway}: {Reason}: {Detail}", report?.GatewayId ?? "?", rejection.Reason, rejection.Detail);

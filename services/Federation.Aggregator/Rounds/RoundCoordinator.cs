@@ -141,12 +141,26 @@ public sealed class RoundCoordinator(
             var rejection = checkedContribution.Rejection ?? CheckSequence(checkedContribution.Manifest!) ?? AdmitToRound(checkedContribution, now);
             if (rejection is null)
             {
-                await RecordAcceptanceAsync(checkedContribution, messageId, now, cancellationToken);
+                // The signature was checked before the lock: judge the key again, at the time recorded,
+                // with key changes held back until the acceptance is appended (revocations apply in log order).
+                rejection = await keys.HoldingKeysAsync(async current =>
+                {
+                    var late = RecheckKey(current, checkedContribution.Manifest!, now);
+                    if (late is null)
+                    {
+                        await RecordAcceptanceAsync(checkedContribution, messageId, now, cancellationToken);
+                    }
+
+                    return late;
+                }, cancellationToken);
+                if (rejection is null)
+                {
+                    await CloseIfDueAsync(now, cancellationToken);
+                    return;
+                }
             }
-            else
-            {
-                await RecordRejectionAsync(checkedContribution, rejection, messageId, now, cancellationToken);
-            }
+
+            await RecordRejectionAsync(checkedContribution, rejection, messageId, now, cancellationToken);
         }, cancellationToken);
     }
 
@@ -282,7 +296,14 @@ public sealed class RoundCoordinator(
         }
 
         logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", round.Round, manifest.GatewayId);
-        await CloseIfDueAsync(now, cancellationToken);
+    }
+
+    private static Rejection? RecheckKey(GatewayRegistry registry, ContributionManifest manifest, DateTimeOffset now)
+    {
+        registry.FindValidKey(manifest.GatewayId, manifest.KeyId, now, out var rejection);
+        return rejection ?? (registry.Find(manifest.GatewayId)!.AllowedPolicies.Contains(manifest.PolicySha256)
+            ? null
+            : new Rejection(RejectionReason.PolicyNotAllowed, $"Policy {manifest.PolicySha256} was withdrawn for gateway '{manifest.GatewayId}' while its contribution was being checked."));
     }
 
     private async Task RecordRejectionAsync(CheckedContribution contribution, Rejection rejection, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)

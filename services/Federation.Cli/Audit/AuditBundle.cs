@@ -20,7 +20,10 @@ public static class AuditBundle
     /// <summary>The log's verifier key as the aggregator served it; trusted only when nothing better is pinned.</summary>
     public const string LogKeyFile = "log-key.txt";
 
-    /// <summary>The enrolled gateways (id, public key, key id) as the aggregator served them.</summary>
+    /// <summary>
+    /// The enrolled keys as <c>GET /api/gateways</c> served them. No longer exported (the key events are
+    /// the one source); an older bundle that has it is checked against the key events.
+    /// </summary>
     public const string GatewaysFile = "gateways.json";
 
     /// <summary>One stored event per line, in position order, as the aggregator served it.</summary>

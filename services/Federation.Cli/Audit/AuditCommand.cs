@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Federation.Cli.Audit;
 
 /// <summary>
-/// <c>fedctl audit export|verify|reaggregate|provenance|contributions</c>: what an auditor needs
+/// <c>fedctl audit export|verify|reaggregate|provenance|contributions|proof</c>: what an auditor needs
 /// to check, without trusting the aggregator, that a model version came from exactly these signed
 /// contributions and that the history was never rewritten.
 /// </summary>
@@ -16,7 +16,8 @@ public static class AuditCommand
 {
     private const string Usage =
         "usage: fedctl audit export --out DIR [--with-payloads] | verify DIR [--log-key KEY] | " +
-        "reaggregate --model-version N [--bundle DIR] [--out FILE] | provenance --model-version N [--bundle DIR] | contributions --gateway ID [--bundle DIR]";
+        "reaggregate --model-version N [--bundle DIR] [--out FILE] | provenance --model-version N [--bundle DIR] | contributions (--gateway ID | --key KEYID) [--bundle DIR] | " +
+        "proof (--position N [--tree-size M] | --from A --to B [--checkpoint FILE]) [--bundle DIR] [--log-key KEY]";
 
     /// <summary>Runs an audit subcommand; returns the exit code.</summary>
     /// <param name="arguments">The arguments after <c>audit</c>.</param>
@@ -34,8 +35,12 @@ public static class AuditCommand
                 return await ReaggregateAsync(ModelVersion(arguments), Source(arguments, client), arguments.OptionalText("out"), console);
             case "provenance":
                 return await ProvenanceAsync(ModelVersion(arguments), Source(arguments, client), console);
+            case "proof":
+                return await ProofCommand.RunAsync(arguments, client, console);
+            case "contributions" when arguments.OptionalText("gateway") is null == arguments.OptionalText("key") is null:
+                throw new CommandLineException("audit contributions needs either --gateway ID or --key KEYID.");
             case "contributions":
-                return await ContributionsAsync(arguments.OptionalText("gateway") ?? throw new CommandLineException("audit contributions needs --gateway ID."), Source(arguments, client), console);
+                return await ContributionsAsync(arguments.OptionalText("gateway"), arguments.OptionalText("key"), Source(arguments, client), console);
             default:
                 throw new CommandLineException(Usage);
         }
@@ -111,11 +116,18 @@ public static class AuditCommand
         Row(1, "checkpoint", $"size {report.CheckpointSize} signed by {report.LogKey} ({(report.LogKeyPinned ? "pinned" : "trust on first use")})");
         Row(2, "events", $"{report.EventsChecked} events, positions 1..{report.EventsChecked}; " +
             (report.RootMatches ? "their RFC 6962 root is the checkpoint's" : "NOT compared with a signed root (see checkpoint)"));
-        Row(3, "gateways", "every key id is the SHA-256 of its key");
-        Row(4, "signatures", $"{report.ContributionsChecked} accepted contributions; {report.SignaturesVerified} of {report.SignaturesChecked} signatures verified");
+        Row(3, "key events", $"{report.KeyEvents} key events enrol {report.Keys} keys of {report.Gateways} gateways; every key id is the SHA-256 of its key");
+        Row(4, "signatures", $"{report.ContributionsChecked} accepted contributions; {report.SignaturesVerified} of {report.SignaturesChecked} signatures verified, each by a key valid at receipt under an allowed policy");
         Row(5, "model versions", $"{report.ModelVersions} versions, consecutive; {report.ModelVersionsTraced} traced to their round's signed contributions");
         Row(6, "payloads", report.PayloadsChecked is { } files ? $"{files} files hash to their names; every referenced payload is present" : "not in the bundle (exported without --with-payloads)");
         console.Write(checks);
+
+        foreach (var revoked in report.RevokedKeys)
+        {
+            var count = revoked.SignedBefore.Count;
+            var positions = count == 0 ? "nothing signed with it was accepted" : $"{count} signed event{(count == 1 ? "" : "s")} (position{(count == 1 ? "" : "s")} {string.Join(", ", revoked.SignedBefore)}) signed before revocation, still valid";
+            console.WriteLine($"  key {revoked.KeyId} of {revoked.GatewayId} revoked at {revoked.RevokedAt:O} (position {revoked.Position}, \"{revoked.Reason}\"): {positions}");
+        }
 
         foreach (var finding in report.Findings)
         {
@@ -177,7 +189,7 @@ public static class AuditCommand
     {
         var entry = await source.VersionAsync(version);
         var published = (ModelVersionPublished)entry.Event;
-        var gateways = (await source.GatewaysAsync()).ToDictionary(gateway => gateway.Id, StringComparer.Ordinal);
+        var keys = await source.KeysAsync();
         console.MarkupLineInterpolated($"[bold]Model v{version}[/] {published.ModelSha256} ({published.ModelBytes:N0} bytes), event position {entry.Recorded.Position}, published {published.PublishedAt:u}");
         if (published.Round is not { } round)
         {
@@ -190,21 +202,23 @@ public static class AuditCommand
         var closed = roundEvents.FirstOrDefault(item => item.Event is RoundClosed);
         console.MarkupLineInterpolated($"  round {round}{(opened is null ? "" : $", opened on v{opened.BaseModelVersion} ({opened.BaseModelSha256}) with {opened.Invited.Count} invited, at least {opened.MinParticipants}")}{(closed is { Event: RoundClosed outcome } ? $", closed {Kebab(outcome.Outcome)} at position {closed.Recorded.Position}" : "")}");
         console.MarkupLineInterpolated($"  strategy {published.Strategy} {Parameters(published.StrategyParameters)}; base v{published.BaseModelVersion}; strategy state {published.StrategyStateSha256 ?? "none"}");
+        console.MarkupLineInterpolated($"  contributions, in aggregation order ({published.Contributions.Count}):");
 
         var accepted = roundEvents.Where(item => item.Event is ContributionAccepted).ToList();
-        var contributions = new Table().Title("Contributions, in aggregation order")
-            .AddColumns("#", "Gateway", "Key id", "Payload SHA-256", "Samples", "Selected", "Signature", "Position");
         foreach (var (used, index) in published.Contributions.Select((used, index) => (used, index)))
         {
             var match = accepted.FirstOrDefault(item => item.Event is ContributionAccepted a && a.GatewayId == used.GatewayId && a.PayloadSha256 == used.PayloadSha256);
-            var signature = match?.Event is ContributionAccepted signed ? SignatureStatus(signed.Manifest, signed.Signature, used.GatewayId, used.KeyId, gateways) : "no accepted event found";
-            contributions.AddRow(
-                (index + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(used.GatewayId), used.KeyId, used.PayloadSha256,
-                used.SampleCount.ToString(CultureInfo.InvariantCulture), used.Selected ? "yes" : "no", Markup.Escape(signature),
-                match?.Recorded.Position.ToString(CultureInfo.InvariantCulture) ?? "-");
+            console.WriteLine($"  #{index + 1} {used.GatewayId}, {used.SampleCount} samples, {(used.Selected ? "selected" : "left out by the strategy")}");
+            if (match is { Event: ContributionAccepted contribution })
+            {
+                WriteContribution(console, match.Recorded.Position, contribution, keys.At(match.Recorded.Position));
+            }
+            else
+            {
+                console.WriteLine($"     no accepted event found for key {used.KeyId}, payload {used.PayloadSha256}");
+            }
         }
 
-        console.Write(contributions);
         var rejected = roundEvents.Where(item => item.Event is ContributionRejected).ToList();
         if (rejected.Count == 0)
         {
@@ -224,45 +238,77 @@ public static class AuditCommand
         return 0;
     }
 
-    private static async Task<int> ContributionsAsync(string gateway, AuditSource source, IAnsiConsole console)
+    // One accepted contribution's evidence, one fact per line, full values so an auditor can copy them.
+    private static void WriteContribution(IAnsiConsole console, long position, ContributionAccepted contribution, SignedStatus? status)
+    {
+        console.WriteLine($"     position   {position} (round {contribution.Round}, received {contribution.ReceivedAt:O})");
+        console.WriteLine($"     sequence   {contribution.Sequence}");
+        console.WriteLine($"     policy     {contribution.PolicySha256}");
+        console.WriteLine($"     payload    {contribution.PayloadSha256} ({contribution.PayloadBytes} bytes, {contribution.SampleCount} samples)");
+        console.WriteLine($"     key        {contribution.KeyId}: {status?.KeyStatus ?? "unknown"}");
+        if (status?.Life is { } life)
+        {
+            console.WriteLine($"     key life   {life.Describe()}");
+        }
+
+        console.WriteLine($"     signature  {contribution.Signature} {(status?.SignatureVerifies == true ? "verified" : "DOES NOT VERIFY")}");
+    }
+
+    private static async Task<int> ContributionsAsync(string? gateway, string? keyId, AuditSource source, IAnsiConsole console)
     {
         var history = await source.HistoryAsync();
+        var keys = await source.KeysAsync();
+        bool Selected(string? gatewayId, string? signedBy) => gateway is not null ? gatewayId == gateway : signedBy == keyId;
+
         var usedIn = history.Select(entry => entry.Event).OfType<ModelVersionPublished>()
             .SelectMany(published => published.Contributions.Select(used => (used, published.Version)))
-            .Where(pair => pair.used.GatewayId == gateway)
-            .ToDictionary(pair => pair.used.PayloadSha256, pair => (pair.Version, pair.used.Selected), StringComparer.Ordinal);
-        var table = new Table().Title($"Contributions of {gateway}").AddColumns("Round", "Position", "Outcome", "Samples", "Payload SHA-256", "Model", "Received");
+            .Where(pair => Selected(pair.used.GatewayId, pair.used.KeyId))
+            .GroupBy(pair => pair.used.PayloadSha256, StringComparer.Ordinal)
+            .ToDictionary(group => group.Key, group => group.First(), StringComparer.Ordinal);
+        if (keyId is not null)
+        {
+            console.WriteLine(keys.Keys.TryGetValue(keyId, out var life)
+                ? $"Key {keyId} of gateway {life.GatewayId}: {life.Describe()}"
+                : $"Key {keyId}: no key event of {source.Description} enrols it");
+        }
+        else if (keys.Final.Find(gateway!) is { } registered)
+        {
+            console.WriteLine($"Gateway {gateway}: {registered.Keys.Length} key{(registered.Keys.Length == 1 ? "" : "s")}, allowed policies {string.Join(", ", registered.AllowedPolicies)}");
+            foreach (var key in registered.Keys)
+            {
+                console.WriteLine($"  key {key.KeyId}: {keys.Keys.GetValueOrDefault(key.KeyId)?.Describe()}");
+            }
+        }
+
+        var count = 0;
         foreach (var entry in history)
         {
+            var position = entry.Recorded.Position;
             switch (entry.Event)
             {
-                case ContributionAccepted accepted when accepted.GatewayId == gateway:
-                    table.AddRow(accepted.Round.ToString(CultureInfo.InvariantCulture), entry.Recorded.Position.ToString(CultureInfo.InvariantCulture), "accepted",
-                        accepted.SampleCount.ToString(CultureInfo.InvariantCulture), accepted.PayloadSha256,
-                        usedIn.TryGetValue(accepted.PayloadSha256, out var used) ? $"v{used.Version}{(used.Selected ? "" : " (left out)")}" : "-",
-                        accepted.ReceivedAt.ToString("u", CultureInfo.InvariantCulture));
+                case ContributionAccepted accepted when Selected(accepted.GatewayId, accepted.KeyId):
+                    count++;
+                    var model = usedIn.TryGetValue(accepted.PayloadSha256, out var used) ? $"v{used.Version}{(used.used.Selected ? "" : " (left out)")}" : "not in a published version";
+                    console.WriteLine($"accepted  {accepted.GatewayId}, round {accepted.Round}, used in {model}");
+                    WriteContribution(console, position, accepted, keys.At(position));
                     break;
-                case ContributionRejected rejected when rejected.GatewayId == gateway:
-                    table.AddRow(rejected.Round?.ToString(CultureInfo.InvariantCulture) ?? "?", entry.Recorded.Position.ToString(CultureInfo.InvariantCulture),
-                        Markup.Escape($"rejected: {Kebab(rejected.Reason)}: {rejected.Detail}"), "-", rejected.PayloadSha256, "-",
-                        rejected.ReceivedAt.ToString("u", CultureInfo.InvariantCulture));
+                case ContributionRejected rejected when Selected(rejected.GatewayId, rejected.KeyId):
+                    count++;
+                    console.WriteLine($"rejected  {rejected.GatewayId ?? "?"}, round {rejected.Round?.ToString(CultureInfo.InvariantCulture) ?? "?"}, position {position}, received {rejected.ReceivedAt:O}: {Kebab(rejected.Reason)}: {rejected.Detail}");
+                    console.WriteLine($"     key        {rejected.KeyId ?? "?"}; payload {rejected.PayloadSha256 ?? "?"}");
+                    break;
+                case EvaluationRecorded evaluation when Selected(evaluation.GatewayId, evaluation.KeyId):
+                    count++;
+                    var status = keys.At(position);
+                    console.WriteLine($"evaluated {evaluation.GatewayId}, model v{evaluation.ModelVersion}, position {position}, recorded {evaluation.RecordedAt:O}: {string.Join(", ", evaluation.Metrics.Select(metric => $"{metric.Name}={metric.Value.ToString(CultureInfo.InvariantCulture)}"))}");
+                    console.WriteLine($"     key        {evaluation.KeyId}: {status?.KeyStatus ?? "unknown"}");
+                    console.WriteLine($"     signature  {evaluation.Signature} {(status?.SignatureVerifies == true ? "verified" : "DOES NOT VERIFY")}");
                     break;
             }
         }
 
-        console.Write(table);
+        console.WriteLine($"{count} signed event{(count == 1 ? "" : "s")} {(gateway is not null ? $"of gateway {gateway}" : $"naming key {keyId}")} in {source.Description}");
         return 0;
-    }
-
-    private static string SignatureStatus(string manifest, string signature, string gatewayId, string keyId, Dictionary<string, GatewayKey> gateways)
-    {
-        var shown = signature.Length > 16 ? $"{signature[..16]}…" : signature;
-        var signatureBytes = new byte[Ed25519.SignatureLength + 3];
-        var verified = gateways.TryGetValue(gatewayId, out var gateway)
-            && gateway.KeyId == keyId
-            && Convert.TryFromBase64String(signature, signatureBytes, out var length) && length == Ed25519.SignatureLength
-            && Ed25519.Verify(Convert.FromBase64String(gateway.PublicKey), Encoding.UTF8.GetBytes(manifest), signatureBytes.AsSpan(0, length));
-        return $"{shown} {(verified ? "verified" : "DOES NOT VERIFY")}";
     }
 
     private static string Parameters(IReadOnlyDictionary<string, double> parameters) =>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Federation.Aggregator.Api;
 using Federation.Aggregator.History;
 using Federation.Contracts.Events;
 using Federation.Trust;
@@ -8,28 +7,26 @@ using Federation.Trust;
 namespace Federation.Cli.Audit;
 
 /// <summary>
-/// Where an audit command reads the history, the enrolled keys and the payloads: an exported
+/// Where an audit command reads the history (gateway key events included) and the payloads: an exported
 /// bundle (offline) or a running aggregator's API. Payloads are returned as found; callers check
 /// their hashes, so a damaged source shows up as a named problem rather than a wrong answer.
 /// </summary>
 public sealed class AuditSource
 {
     private readonly Func<Task<IReadOnlyList<HistoryEntry>>> readHistory;
-    private readonly Func<Task<IReadOnlyList<GatewayKey>>> readGateways;
     private readonly Func<string, Task<byte[]?>> readPayload;
     private readonly Func<string, string> namePayload;
     private IReadOnlyList<HistoryEntry>? history;
+    private KeyTimeline? keys;
 
     private AuditSource(
         string description,
         Func<Task<IReadOnlyList<HistoryEntry>>> readHistory,
-        Func<Task<IReadOnlyList<GatewayKey>>> readGateways,
         Func<string, Task<byte[]?>> readPayload,
         Func<string, string> namePayload)
     {
         Description = description;
         this.readHistory = readHistory;
-        this.readGateways = readGateways;
         this.readPayload = readPayload;
         this.namePayload = namePayload;
     }
@@ -44,13 +41,6 @@ public sealed class AuditSource
         return new AuditSource(
             $"bundle {full}",
             () => Task.FromResult(AuditBundle.ReadHistory(full)),
-            async () =>
-            {
-                var path = Path.Combine(full, AuditBundle.GatewaysFile);
-                return File.Exists(path)
-                    ? JsonSerializer.Deserialize<List<GatewayKey>>(await File.ReadAllBytesAsync(path), AggregatorClient.Json) ?? []
-                    : [];
-            },
             async sha256 => File.Exists(AuditBundle.PayloadPath(full, sha256)) ? await File.ReadAllBytesAsync(AuditBundle.PayloadPath(full, sha256)) : null,
             sha256 => $"{AuditBundle.PayloadsFolder}/{sha256}");
     }
@@ -78,7 +68,6 @@ public sealed class AuditSource
                 }
             }
         },
-        async () => await client.GetAsync<List<GatewayKey>>("/api/gateways"),
         async sha256 =>
         {
             try
@@ -95,8 +84,8 @@ public sealed class AuditSource
     /// <summary>Every event, with its position, in order (read once, then kept).</summary>
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync() => history ??= await readHistory();
 
-    /// <summary>The enrolled gateways and their keys, as the source states them.</summary>
-    public Task<IReadOnlyList<GatewayKey>> GatewaysAsync() => readGateways();
+    /// <summary>The gateway keys as the history's key events made them (read once, then kept).</summary>
+    public async Task<KeyTimeline> KeysAsync() => keys ??= KeyTimeline.Of(await HistoryAsync());
 
     /// <summary>The published event of model version <paramref name="version"/> and where it sits.</summary>
     /// <exception cref="CommandFailedException">The version has not been published.</exception>

@@ -12,7 +12,7 @@ namespace Federation.Cli.Audit;
 
 /// <summary>
 /// Writes an audit bundle (docs/FORMATS.md section 10) from a running aggregator: the signed
-/// checkpoint first, then exactly the events it covers, the log's key, the enrolled gateways and,
+/// checkpoint first, then exactly the events it covers (gateway key events included), the log's key and,
 /// if asked, every payload the events name. Nothing is checked here beyond what is needed to
 /// fetch; <see cref="BundleVerifier"/> checks the bundle offline.
 /// </summary>
@@ -47,8 +47,7 @@ public sealed class BundleExporter(AggregatorClient client, IAnsiConsole console
 
         var (key, _) = await client.GetBytesAsync("/api/log/key");
         await File.WriteAllBytesAsync(Path.Combine(directory, AuditBundle.LogKeyFile), key);
-        var (gateways, _) = await client.GetBytesAsync("/api/gateways");
-        await File.WriteAllBytesAsync(Path.Combine(directory, AuditBundle.GatewaysFile), gateways);
+        // No gateways.json: the key events in events.jsonl are the one record of who could sign when.
 
         long payloadBytes = 0;
         if (withPayloads)

@@ -2,12 +2,15 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Federation.Aggregator.Api;
 using Federation.Aggregator.Contributions;
+using Federation.Aggregator.Enrolment;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Transparency;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 using Federation.EventStore;
+using Federation.Policies;
 using Federation.Trust;
 using Federation.Trust.Transparency;
 
@@ -16,9 +19,10 @@ namespace Federation.Cli.Audit;
 /// <summary>
 /// Verifies an audit bundle completely offline (docs/FORMATS.md section 10) and says where each
 /// problem is: (1) the checkpoint is signed by the log key, (2) the events are exactly the ones
-/// the checkpoint commits to, (3) each gateway's key id is the hash of its key, (4) every accepted
-/// contribution (and evaluation report) is signed by its gateway's enrolled key and agrees with
-/// what it signed, (5) every model version lists exactly the accepted contributions of its round,
+/// the checkpoint commits to, (3) the key events (enrolled, rotated, revoked, policies allowed)
+/// are well formed and fold into one key history, (4) every accepted contribution (and evaluation
+/// report) is signed by a key that the key events before it made valid at its receipt, under an
+/// allowed policy, and agrees with what it signed, (5) every model version lists exactly the accepted contributions of its round,
 /// and (6) every payload file hashes to its name and every payload the events name is there.
 /// </summary>
 /// <param name="directory">The bundle folder.</param>
@@ -47,8 +51,12 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
 
         private readonly List<AuditFinding>[] findings = [.. Enumerable.Range(0, 7).Select(_ => new List<AuditFinding>())];
         private readonly List<string> warnings = [];
-        private readonly Dictionary<string, Gateway> enrolled = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, int> invalidGateways = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, KeyTrack> keys = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> invalidGateways = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> invalidKeys = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> highestSequences = new(StringComparer.Ordinal);
+        private GatewayRegistry registry = GatewayRegistry.Empty;
+        private long keyEvents;
         private readonly Dictionary<int, RoundTrack> rounds = [];
         private readonly Dictionary<int, VersionTrack> versions = [];
         private readonly Dictionary<string, PayloadReference> referenced = new(StringComparer.Ordinal);
@@ -71,12 +79,22 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
         public AuditReport Execute()
         {
             CheckCheckpoint();
-            CheckGateways();
             CheckEvents();
+            CheckGatewaysFile();
             CheckPayloads();
+            var revoked = keys.Values
+                .Where(track => track.RevokedPosition is not null)
+                .Select(track => new RevokedKey(track.GatewayId, track.KeyId, track.RevokedAt!.Value, track.RevokedPosition!.Value, track.RevokedReason ?? "", [.. track.SignedPositions]))
+                .ToList();
             return new AuditReport(
                 [.. findings.SelectMany(list => list)], warnings, logKey?.VerifierKey, logKeyPinned, checkpoint?.Size, rootMatches,
-                eventsChecked, contributionsChecked, signaturesChecked, signaturesVerified, modelVersions, modelVersionsTraced, payloadsChecked);
+                eventsChecked, contributionsChecked, signaturesChecked, signaturesVerified, modelVersions, modelVersionsTraced, payloadsChecked)
+            {
+                KeyEvents = keyEvents,
+                Gateways = registry.Gateways.Count,
+                Keys = registry.Gateways.Values.Sum(gateway => gateway.Keys.Length),
+                RevokedKeys = revoked,
+            };
         }
 
         private void Fail(int check, string where, string problem) => findings[check].Add(new AuditFinding(check, where, problem));
@@ -154,86 +172,183 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             }
         }
 
-        // (3) Each enrolled key is named by its SHA-256.
-        private void CheckGateways()
+        // (3) gateways.json is no longer exported: the key events are the one source. An older bundle
+        // that still ships it must say exactly what the key events say.
+        private void CheckGatewaysFile()
         {
             var path = BundlePath(AuditBundle.GatewaysFile);
             if (!File.Exists(path))
             {
-                Fail(3, AuditBundle.GatewaysFile, "is missing: no enrolled keys to check signatures against.");
                 return;
             }
 
-            JsonDocument document;
+            List<GatewayKey>? listed;
             try
             {
-                document = JsonDocument.Parse(File.ReadAllBytes(path));
+                listed = JsonSerializer.Deserialize<List<GatewayKey>>(File.ReadAllBytes(path), AggregatorClient.Json);
             }
             catch (JsonException error)
             {
-                Fail(3, AuditBundle.GatewaysFile, $"is not JSON: {error.Message}");
+                Fail(3, AuditBundle.GatewaysFile, $"is not a JSON array of keys: {error.Message}");
                 return;
             }
 
-            using (document)
+            var expected = registry.Gateways.Values.SelectMany(GatewayKey.Of).ToList();
+            listed ??= [];
+            for (var index = 0; index < Math.Max(listed.Count, expected.Count); index++)
             {
-                if (document.RootElement.ValueKind != JsonValueKind.Array)
+                var where = $"{AuditBundle.GatewaysFile} entry {index + 1}";
+                if (index >= listed.Count)
                 {
-                    Fail(3, AuditBundle.GatewaysFile, "is not a JSON array of gateways.");
-                    return;
+                    Fail(3, AuditBundle.GatewaysFile, $"lacks key {expected[index].KeyId} of gateway '{expected[index].Id}', which the key events enrol.");
                 }
-
-                var entry = 0;
-                foreach (var element in document.RootElement.EnumerateArray())
+                else if (index >= expected.Count)
                 {
-                    entry++;
-                    CheckGateway(element, entry);
+                    Fail(3, where, $"lists key {listed[index].KeyId} of gateway '{listed[index].Id}', which no key event enrols.");
+                }
+                else if (!SameKey(listed[index], expected[index]))
+                {
+                    Fail(3, where, $"is {ShowKey(listed[index])}, but the key events say {ShowKey(expected[index])}: the events are the source of truth.");
                 }
             }
         }
 
-        private void CheckGateway(JsonElement element, int entry)
+        private static bool SameKey(GatewayKey left, GatewayKey right) =>
+            left.Id == right.Id && left.PublicKey == right.PublicKey && left.KeyId == right.KeyId && left.EnrolledAt == right.EnrolledAt
+            && left.ValidUntil == right.ValidUntil && left.RevokedAt == right.RevokedAt;
+
+        private static string ShowKey(GatewayKey key) =>
+            $"gateway '{key.Id}' key {key.KeyId} ({key.PublicKey}) enrolled {key.EnrolledAt:O}, valid until {key.ValidUntil?.ToString("O", CultureInfo.InvariantCulture) ?? "-"}, revoked {key.RevokedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "-"}";
+
+        // (3) A key event is well formed, sits in its gateway's stream, and fits the key history before it.
+        private void CheckKeyEvent(RecordedEvent recorded, string where, IFederationEvent keyEvent)
         {
-            string? Text(string name) =>
-                element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-                    ? value.GetString()
-                    : null;
-
-            var id = Text("id");
-            var where = $"{AuditBundle.GatewaysFile} entry {entry}";
-            if (string.IsNullOrEmpty(id))
+            keyEvents++;
+            var position = recorded.Position;
+            var gatewayId = keyEvent switch
             {
-                Fail(3, $"{where}, field id", "is missing or empty.");
+                GatewayKeyEnrolled enrolled => enrolled.GatewayId,
+                GatewayKeyRotated rotated => rotated.GatewayId,
+                GatewayKeyRevoked revoked => revoked.GatewayId,
+                GatewayPoliciesAllowed allowed => allowed.GatewayId,
+                _ => throw new ArgumentException("Not a key event.", nameof(keyEvent)),
+            };
+            if (recorded.StreamId != EventStreams.Gateway(gatewayId))
+            {
+                Fail(3, $"{where}, field streamId", $"is '{recorded.StreamId}', but a key event of gateway '{gatewayId}' belongs in stream '{EventStreams.Gateway(gatewayId)}'.");
+            }
+
+            var valid = true;
+            switch (keyEvent)
+            {
+                case GatewayKeyEnrolled enrolled:
+                    valid = CheckPublicKey(where, "publicKey", "keyId", enrolled.PublicKey, enrolled.KeyId) & CheckPolicies(where, enrolled.AllowedPolicies);
+                    if (registry.Find(gatewayId) is not null)
+                    {
+                        Fail(3, $"{where}, field data.gatewayId", $"gateway '{gatewayId}' is already enrolled (position {keys.Values.FirstOrDefault(track => track.GatewayId == gatewayId)?.EnrolledPosition}); a further key comes by rotation.");
+                        valid = false;
+                    }
+
+                    valid &= CheckUnused(where, "keyId", enrolled.KeyId);
+                    if (!valid)
+                    {
+                        invalidGateways.TryAdd(gatewayId, position);
+                        invalidKeys.TryAdd(enrolled.KeyId, position);
+                    }
+
+                    break;
+                case GatewayKeyRotated rotated:
+                    valid = CheckPublicKey(where, "newPublicKey", "newKeyId", rotated.NewPublicKey, rotated.NewKeyId) & CheckUnused(where, "newKeyId", rotated.NewKeyId);
+                    if (rotated.OldKeyValidUntil < rotated.RotatedAt)
+                    {
+                        Fail(3, $"{where}, field data.oldKeyValidUntil", $"is {rotated.OldKeyValidUntil:O}, before the rotation itself ({rotated.RotatedAt:O}).");
+                    }
+
+                    if (!valid)
+                    {
+                        invalidKeys.TryAdd(rotated.NewKeyId, position);
+                    }
+
+                    break;
+                case GatewayPoliciesAllowed allowed:
+                    valid = CheckPolicies(where, allowed.AllowedPolicies);
+                    break;
+            }
+
+            // A gateway whose enrolment was invalid is already reported; its later key events cannot apply.
+            if (!valid || (invalidGateways.ContainsKey(gatewayId) && registry.Find(gatewayId) is null))
+            {
                 return;
             }
 
-            where = $"{where} (gateway '{id}')";
-            if (enrolled.ContainsKey(id) || invalidGateways.ContainsKey(id))
+            try
             {
-                Fail(3, $"{where}, field id", "names a gateway that an earlier entry already lists.");
+                registry = registry.Apply(keyEvent);
+            }
+            catch (InvalidDataException error)
+            {
+                Fail(3, where, $"does not fit the key events before it: {error.Message}");
                 return;
             }
 
-            var publicKeyText = Text("publicKey");
-            var keyId = Text("keyId");
+            switch (keyEvent)
+            {
+                case GatewayKeyEnrolled enrolled:
+                    keys[enrolled.KeyId] = new KeyTrack(gatewayId, enrolled.KeyId, position);
+                    break;
+                case GatewayKeyRotated rotated:
+                    keys[rotated.NewKeyId] = new KeyTrack(gatewayId, rotated.NewKeyId, position);
+                    if (keys.TryGetValue(rotated.OldKeyId, out var old))
+                    {
+                        old.RotatedPosition = position;
+                    }
+
+                    break;
+                case GatewayKeyRevoked revoked when keys.TryGetValue(revoked.KeyId, out var track):
+                    (track.RevokedPosition, track.RevokedAt, track.RevokedReason) = (position, revoked.RevokedAt, revoked.Reason);
+                    break;
+            }
+        }
+
+        private bool CheckPublicKey(string where, string keyField, string idField, string publicKeyText, string keyId)
+        {
             var publicKey = new byte[Ed25519.PublicKeyLength + 3];
-            if (publicKeyText is null || !Convert.TryFromBase64String(publicKeyText, publicKey, out var length) || length != Ed25519.PublicKeyLength)
+            if (!Convert.TryFromBase64String(publicKeyText, publicKey, out var length) || length != Ed25519.PublicKeyLength)
             {
-                Fail(3, $"{where}, field publicKey", "is not base64 of a 32-byte Ed25519 public key.");
-                invalidGateways[id] = entry;
-                return;
+                Fail(3, $"{where}, field data.{keyField}", "is not base64 of a 32-byte Ed25519 public key.");
+                return false;
             }
 
-            publicKey = publicKey[..Ed25519.PublicKeyLength];
-            var actual = KeyId.Of(publicKey);
+            var actual = KeyId.Of(publicKey.AsSpan(0, length).ToArray());
             if (actual != keyId)
             {
-                Fail(3, $"{where}, field publicKey", $"hashes to key id {actual}, but the entry's keyId is {keyId ?? "missing"}: the key or its id was changed.");
-                invalidGateways[id] = entry;
-                return;
+                Fail(3, $"{where}, field data.{keyField}", $"hashes to key id {actual}, but the event's {idField} is {keyId}: the key or its id was changed.");
+                return false;
             }
 
-            enrolled[id] = new Gateway(id, publicKey, actual);
+            return true;
+        }
+
+        private bool CheckUnused(string where, string idField, string keyId)
+        {
+            if (keys.TryGetValue(keyId, out var earlier))
+            {
+                Fail(3, $"{where}, field data.{idField}", $"key {keyId} was already enrolled at position {earlier.EnrolledPosition} (gateway '{earlier.GatewayId}'); a key is enrolled once, for one gateway.");
+                return false;
+            }
+
+            return true;
+        }
+
+        private bool CheckPolicies(string where, IReadOnlyList<string> policies)
+        {
+            if (policies.Count == 0 || !policies.All(PolicyHash.IsWellFormed))
+            {
+                Fail(3, $"{where}, field data.allowedPolicies", "must list at least one policy file SHA-256 (64 lowercase hex digits).");
+                return false;
+            }
+
+            return true;
         }
 
         // (2) The events, one per line, numbered 1..N, whose leaves make the checkpoint's root; (4) and (5) per event.
@@ -338,7 +453,10 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
                     CheckPublished(recorded.Position, where, published);
                     break;
                 case EvaluationRecorded evaluation:
-                    CheckEvaluation(where, evaluation);
+                    CheckEvaluation(recorded.Position, where, evaluation);
+                    break;
+                case GatewayKeyEnrolled or GatewayKeyRotated or GatewayKeyRevoked or GatewayPoliciesAllowed:
+                    CheckKeyEvent(recorded, where, federationEvent);
                     break;
             }
         }
@@ -479,7 +597,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             }
             else
             {
-                authentic = Authenticate(where, "data.manifest", manifest.GatewayId, manifest.KeyId, accepted.Manifest, accepted.Signature);
+                authentic = Authenticate(position, where, "data.manifest", manifest.GatewayId, manifest.KeyId, accepted.Manifest, accepted.Signature, accepted.ReceivedAt, "received");
                 var says = authentic ? "the signed manifest says" : "the manifest says";
                 Same(where, "round", accepted.Round, manifest.Round, says);
                 Same(where, "gatewayId", accepted.GatewayId, manifest.GatewayId, says);
@@ -487,6 +605,9 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
                 Same(where, "payloadSha256", accepted.PayloadSha256, manifest.PayloadSha256, says);
                 Same(where, "payloadBytes", accepted.PayloadBytes, manifest.PayloadBytes, says);
                 Same(where, "sampleCount", accepted.SampleCount, manifest.SampleCount, says);
+                Same(where, "sequence", accepted.Sequence, manifest.Sequence, says);
+                Same(where, "policySha256", accepted.PolicySha256, manifest.PolicySha256, says);
+                CheckPolicyAndSequence(where, manifest);
             }
 
             // What later checks rely on: the signed values when the signature holds, the event's otherwise.
@@ -516,7 +637,24 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             Reference(contribution.PayloadSha256, contribution.PayloadBytes, $"{where}, field data.payloadSha256");
         }
 
-        private void CheckEvaluation(string where, EvaluationRecorded evaluation)
+        // The policy must be allowed for the gateway by the key events so far; sequences only grow (no replay).
+        private void CheckPolicyAndSequence(string where, ContributionManifest manifest)
+        {
+            if (registry.Find(manifest.GatewayId) is { } gateway && !gateway.AllowedPolicies.Contains(manifest.PolicySha256))
+            {
+                Fail(4, $"{where}, field data.policySha256",
+                    $"is {manifest.PolicySha256}, which the key events before this position do not allow for gateway '{manifest.GatewayId}' (allowed: {string.Join(", ", gateway.AllowedPolicies)}).");
+            }
+
+            if (highestSequences.TryGetValue(manifest.GatewayId, out var highest) && manifest.Sequence <= highest)
+            {
+                Fail(4, $"{where}, field data.sequence", $"is {manifest.Sequence}, not above {highest}, the highest sequence of gateway '{manifest.GatewayId}' accepted before: a replay.");
+            }
+
+            highestSequences[manifest.GatewayId] = Math.Max(highest, manifest.Sequence);
+        }
+
+        private void CheckEvaluation(long position, string where, EvaluationRecorded evaluation)
         {
             var report = SignedDocument.Parse<EvaluationReport>(evaluation.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
             if (report is null)
@@ -525,7 +663,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
                 return;
             }
 
-            var says = Authenticate(where, "data.report", report.GatewayId, report.KeyId, evaluation.Report, evaluation.Signature)
+            var says = Authenticate(position, where, "data.report", report.GatewayId, report.KeyId, evaluation.Report, evaluation.Signature, evaluation.RecordedAt, "recorded")
                 ? "the signed report says"
                 : "the report says";
             Same(where, "gatewayId", evaluation.GatewayId, report.GatewayId, says);
@@ -542,19 +680,35 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             }
         }
 
-        private bool Authenticate(string where, string documentField, string gatewayId, string keyId, string document, string signature)
+        // The key must be valid at the time of receipt according to the key events before this position:
+        // enrolled, not rotated away past its overlap, not revoked. A revocation recorded earlier in the log
+        // ends the key's signatures for every later event, whatever receipt time that event claims.
+        private bool Authenticate(long position, string where, string documentField, string gatewayId, string keyId, string document, string signature, DateTimeOffset at, string received)
         {
-            if (!enrolled.TryGetValue(gatewayId, out var gateway))
+            var field = $"{where}, field {documentField}";
+            if (invalidKeys.TryGetValue(keyId, out var badKeyEvent) || (!keys.ContainsKey(keyId) && invalidGateways.TryGetValue(gatewayId, out badKeyEvent)))
             {
-                Fail(4, $"{where}, field {documentField}", invalidGateways.TryGetValue(gatewayId, out var entry)
-                    ? $"is signed by gateway '{gatewayId}', whose {AuditBundle.GatewaysFile} entry {entry} is invalid, so the signature cannot be checked."
-                    : $"is signed by gateway '{gatewayId}', which {AuditBundle.GatewaysFile} does not list as enrolled.");
+                Fail(4, field, $"is signed by key {keyId} of gateway '{gatewayId}', whose key event at position {badKeyEvent} is invalid, so the signature cannot be checked.");
                 return false;
             }
 
-            if (gateway.KeyId != keyId)
+            keys.TryGetValue(keyId, out var track);
+            if (track?.RevokedPosition is { } revokedPosition)
             {
-                Fail(4, $"{where}, field {documentField}", $"names key {keyId}, which is not the enrolled key of gateway '{gatewayId}' ({gateway.KeyId}).");
+                Fail(4, $"{where}, field data.keyId",
+                    $"revoked-key: key {keyId} of gateway '{gatewayId}' was revoked at position {revokedPosition}, before this event at position {position}; " +
+                    $"nothing signed with it may be accepted after its revocation (the event claims it was {received} at {at:O}, the revocation says {track.RevokedAt:O}).");
+                return false;
+            }
+
+            var key = registry.FindValidKey(gatewayId, keyId, at, out var rejection);
+            if (key is null)
+            {
+                var reason = JsonNamingPolicy.KebabCaseLower.ConvertName(rejection!.Reason.ToString());
+                var history = track is null
+                    ? $"no key event before position {position} enrols key {keyId} for gateway '{gatewayId}'"
+                    : $"key events before position {position}: {track.Describe()}";
+                Fail(4, $"{where}, field data.keyId", $"{reason}: the {documentField[5..]} {received} at {at:O} is signed by a key that was not valid then. {rejection.Detail} ({history}).");
                 return false;
             }
 
@@ -566,13 +720,14 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             }
 
             signaturesChecked++;
-            if (!Ed25519.Verify(gateway.PublicKey, Encoding.UTF8.GetBytes(document), signatureBytes.AsSpan(0, length)))
+            if (!Ed25519.Verify(key.PublicKey, Encoding.UTF8.GetBytes(document), signatureBytes.AsSpan(0, length)))
             {
-                Fail(4, $"{where}, field data.signature", $"does not verify: it is not an Ed25519 signature of {documentField} by the enrolled key {keyId} of gateway '{gatewayId}'.");
+                Fail(4, $"{where}, field data.signature", $"does not verify: it is not an Ed25519 signature of {documentField} by key {keyId} of gateway '{gatewayId}' (enrolled at position {track?.EnrolledPosition}).");
                 return false;
             }
 
             signaturesVerified++;
+            track?.SignedPositions.Add(position);
             return true;
         }
 
@@ -658,13 +813,15 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             round.PublishedVersion ??= published.Version;
             var listed = published.Contributions;
             var matched = new HashSet<AcceptedContribution>();
+            // The strategy combines a round's accepted contributions in ascending gateway id (ordinal), not in arrival order.
+            var order = round.Accepted.OrderBy(accepted => accepted.GatewayId, StringComparer.Ordinal).ToList();
             for (var index = 0; index < listed.Count; index++)
             {
                 var used = listed[index];
                 var field = $"{where}, field data.contributions[{index}]";
-                var accepted = index < round.Accepted.Count && round.Accepted[index].GatewayId == used.GatewayId
-                    ? round.Accepted[index]
-                    : round.Accepted.FirstOrDefault(candidate => candidate.GatewayId == used.GatewayId);
+                var accepted = index < order.Count && order[index].GatewayId == used.GatewayId
+                    ? order[index]
+                    : order.FirstOrDefault(candidate => candidate.GatewayId == used.GatewayId);
                 if (accepted is null)
                 {
                     Fail(5, $"{field}.gatewayId", $"is '{used.GatewayId}', which has no accepted contribution in round {roundNumber}.");
@@ -672,10 +829,10 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
                 }
 
                 matched.Add(accepted);
-                var acceptedAs = round.Accepted.IndexOf(accepted);
-                if (acceptedAs != index)
+                var expectedAt = order.IndexOf(accepted);
+                if (expectedAt != index)
                 {
-                    Fail(5, field, $"lists gateway '{used.GatewayId}' as contribution {index + 1}, but it was accepted as contribution {acceptedAs + 1} of round {roundNumber}; the aggregation order must be the history's.");
+                    Fail(5, field, $"lists gateway '{used.GatewayId}' as contribution {index + 1}, but in ascending gateway id order it is contribution {expectedAt + 1} of round {roundNumber}'s accepted ones; the aggregation order is fixed by the gateway ids.");
                 }
 
                 var source = $"the accepted contribution of '{used.GatewayId}' at position {accepted.Position} has";
@@ -792,7 +949,30 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
         };
     }
 
-    private sealed record Gateway(string Id, byte[] PublicKey, string KeyId);
+    // Where one key's life is recorded in the log, and which signed events it authenticated.
+    private sealed class KeyTrack(string gatewayId, string keyId, long enrolledPosition)
+    {
+        public string GatewayId { get; } = gatewayId;
+
+        public string KeyId { get; } = keyId;
+
+        public long EnrolledPosition { get; } = enrolledPosition;
+
+        public long? RotatedPosition { get; set; }
+
+        public long? RevokedPosition { get; set; }
+
+        public DateTimeOffset? RevokedAt { get; set; }
+
+        public string? RevokedReason { get; set; }
+
+        public List<long> SignedPositions { get; } = [];
+
+        public string Describe() =>
+            $"enrolled at position {EnrolledPosition}" +
+            (RotatedPosition is { } rotated ? $", rotated away at position {rotated}" : "") +
+            (RevokedPosition is { } revoked ? $", revoked at position {revoked} ({RevokedAt:O})" : "");
+    }
 
     private sealed record AcceptedContribution(long Position, string GatewayId, string KeyId, string PayloadSha256, long PayloadBytes, long SampleCount);
 
