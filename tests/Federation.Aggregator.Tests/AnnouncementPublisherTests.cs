@@ -219,8 +219,8 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             Rounds = Plan,
             Gateways =
             [
-                new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span) },
-                new GatewayEnrolment { Id = second.Id, PublicKey = Convert.ToBase64String(second.Key.PublicKey.Span) },
+                new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span), AllowedPolicies = [TestGateway.PolicySha256, site.Policy.Hash] },
+                new GatewayEnrolment { Id = second.Id, PublicKey = Convert.ToBase64String(second.Key.PublicKey.Span), AllowedPolicies = [TestGateway.PolicySha256] },
             ],
         });
 
