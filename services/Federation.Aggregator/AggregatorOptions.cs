@@ -27,8 +27,9 @@ public sealed class AggregatorOptions
     public Transparency.TransparencyOptions Log { get; set; } = new();
 
     /// <summary>
-    /// Gateways to enrol at the first start, with their public keys and allowed policies. Only a
-    /// bootstrap: once a gateway is in the history, its keys change through the enrolment API
+    /// Gateways to enrol at the first start, with their public keys and allowed policies; may be
+    /// empty when the model team opens rounds (Rounds:Count 0) and gateways are enrolled through the
+    /// API. Only a bootstrap: once a gateway is in the history, its keys change through the enrolment API
     /// (<c>fedctl gateways</c>), and the history wins over this list.
     /// </summary>
     public List<GatewayEnrolment> Gateways { get; set; } = [];
@@ -47,7 +48,11 @@ public sealed class AggregatorOptions
         Require(
             Log.Origin.Length > 0 && !Log.Origin.Any(character => char.IsWhiteSpace(character) || character == '+'),
             "Aggregator:Log:Origin must be non-empty, without spaces or '+' (it names the log's signing key), e.g. federation.example/aggregator.");
-        Require(Gateways.Count > 0, "Aggregator:Gateways is empty; enrol at least one gateway (Id and base64 PublicKey).");
+        // Gateways enrolled through the API (fedctl gateways enrol) need no entry here: only an aggregator
+        // that opens rounds by itself needs someone to invite at its very first start.
+        Require(
+            Gateways.Count > 0 || Rounds.Count == 0,
+            "Aggregator:Gateways is empty but Aggregator:Rounds:Count asks the aggregator to open rounds by itself; list at least one gateway (Id and base64 PublicKey), or set Count to 0 and enrol gateways with fedctl gateways enrol.");
         foreach (var (gateway, index) in Gateways.Select((gateway, index) => (gateway, index)))
         {
             Require(!string.IsNullOrWhiteSpace(gateway.Id), $"Aggregator:Gateways:{index}:Id is empty.");
@@ -61,7 +66,9 @@ public sealed class AggregatorOptions
         Require(Rounds.Count >= 0, "Aggregator:Rounds:Count must not be negative.");
         Require(Rounds.MaxUpdateNorm is null or > 0, "Aggregator:Rounds:MaxUpdateNorm must be positive when set.");
         Require(Rounds.ProximalMu >= 0, "Aggregator:Rounds:ProximalMu must not be negative.");
-        Require(Rounds.MinParticipants >= 1 && Rounds.MinParticipants <= Gateways.Count, $"Aggregator:Rounds:MinParticipants must be between 1 and the {Gateways.Count} enrolled gateways.");
+        Require(
+            Rounds.MinParticipants >= 1 && (Gateways.Count == 0 || Rounds.MinParticipants <= Gateways.Count),
+            $"Aggregator:Rounds:MinParticipants must be between 1 and the {Gateways.Count} enrolled gateways.");
         Require(Rounds.Duration > TimeSpan.Zero, "Aggregator:Rounds:Duration must be positive (e.g. 00:05:00).");
         Require(Rounds.Epochs >= 1 && Rounds.BatchSize >= 1, "Aggregator:Rounds:Epochs and BatchSize must be at least 1.");
         Require(Rounds.LearningRate > 0 && double.IsFinite(Rounds.LearningRate), "Aggregator:Rounds:LearningRate must be a positive number.");
@@ -74,7 +81,8 @@ public sealed class AggregatorOptions
         {
             throw new InvalidOperationException($"Aggregator:Model: {error.Message}", error);
         }
-        if (Rounds.RoundPlanProblem(Gateways.Count) is { } problem)
+        // Without configured gateways the count is only known when a round opens (the API checks it then).
+        if (Rounds.RoundPlanProblem(Gateways.Count == 0 ? int.MaxValue : Gateways.Count) is { } problem)
         {
             throw new InvalidOperationException($"Aggregator:Rounds: {problem}");
         }
