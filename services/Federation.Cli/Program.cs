@@ -61,9 +61,9 @@ static int Usage(int exitCode, string? problem = null)
                    --from N        start at global position N (default: 1)
                    --json          print each event's stored JSON
           keys init --out FILE [--force]
-                                create a gateway's Ed25519 key on site: the file is mode 0600 from its creation, never
-                                overwritten without --force, and only in a directory that group and others cannot write;
-                                prints the key id and public key to enrol (never the private seed)
+                                        create a gateway's Ed25519 key on site: mode 0600 from its creation, never over an
+                                        existing file without --force, never in a directory group or others can write;
+                                        prints the key id and public key to enrol (never the private seed)
           keys show --key FILE          the key id and public key of a key file; warns when group or others may read it
 
         against a running aggregator (--aggregator URL or FEDERATION_AGGREGATOR, default http://127.0.0.1:5080;

@@ -165,7 +165,7 @@ public static class GatewaysCommand
     }
 
     private static string Required(CommandArguments arguments, string name) =>
-        arguments.OptionalText(name) is { Length: > 0 } value ? value : throw new CommandLineException($"Missing --{name}.\n{Usage}");
+        arguments.OptionalText(name) is { Length: > 0 } value ? value : throw new CommandLineException($"Missing --{name} (see fedctl help).");
 
     private static IRenderable[] Cells(params string[] values) => [.. values.Select(value => new Text(value))];
 }
