@@ -27,8 +27,9 @@ public sealed class AggregatorOptions
     public Transparency.TransparencyOptions Log { get; set; } = new();
 
     /// <summary>
-    /// Gateways to enrol at the first start, with their public keys and allowed policies. Only a
-    /// bootstrap: once a gateway is in the history, its keys change through the enrolment API
+    /// Gateways to enrol at the first start, with their public keys and allowed policies; may be
+    /// empty when the model team opens rounds (Rounds:Count 0) and gateways are enrolled through the
+    /// API. Only a bootstrap: once a gateway is in the history, its keys change through the enrolment API
     /// (<c>fedctl gateways</c>), and the history wins over this list.
     /// </summary>
     public List<GatewayEnrolment> Gateways { get; set; } = [];

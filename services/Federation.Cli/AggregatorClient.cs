@@ -41,6 +41,10 @@ public sealed class AggregatorClient(HttpClient http)
     public async Task<T> PostAsync<T>(string path, object? body) =>
         (await ReadAsync<T>(await SendAsync(() => http.PostAsJsonAsync(path, body ?? new { }, Json))))!;
 
+    /// <summary>PUTs JSON and reads JSON.</summary>
+    public async Task<T> PutAsync<T>(string path, object body) =>
+        (await ReadAsync<T>(await SendAsync(() => http.PutAsJsonAsync(path, body, Json))))!;
+
     /// <summary>GETs raw bytes with the response headers.</summary>
     public async Task<(byte[] Bytes, HttpResponseHeaders Headers)> GetBytesAsync(string path)
     {
@@ -73,7 +77,7 @@ public sealed class AggregatorClient(HttpClient http)
         throw new CommandFailedException(response.StatusCode switch
         {
             HttpStatusCode.Unauthorized => "The aggregator does not know this token (401); check --token / FEDERATION_TOKEN.",
-            HttpStatusCode.Forbidden => "This token may only read (403); steering rounds needs an operator token.",
+            HttpStatusCode.Forbidden => "This token may only read (403); steering rounds and changing gateways need an operator token.",
             _ => $"The aggregator refused ({(int)response.StatusCode}): {detail}",
         });
     }

@@ -3,6 +3,8 @@ using Federation.Cli.Audit;
 using Federation.Cli.Demo;
 using Federation.Cli.Events;
 using Federation.Cli.Gateway;
+using Federation.Cli.Gateways;
+using Federation.Cli.Keys;
 using Federation.Cli.Models;
 using Federation.Cli.Rounds;
 using Spectre.Console;
@@ -21,6 +23,8 @@ try
     {
         "demo" => await DemoCommand.RunAsync(DemoSettings.From(arguments)),
         "events" => await EventsCommand.RunAsync(arguments),
+        "keys" => KeysCommand.Run(arguments, AnsiConsole.Console),
+        "gateways" => await GatewaysCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console, DateTimeOffset.UtcNow),
         "rounds" => await RoundsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "models" => await ModelsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "gateway" => await GatewayCommand.RunAsync(arguments, AnsiConsole.Console),
@@ -58,12 +62,19 @@ static int Usage(int exitCode, string? problem = null)
                    --data DIR      the folder a demo or aggregator wrote (default: data/demo)
                    --from N        start at global position N (default: 1)
                    --json          print each event's stored JSON
-          gateway decisions   a gateway's decision record, newest first: kind, outcome, policy, reason for refusals
-                   --state DIR     the gateway's state folder (Gateway:StateDirectory; the demo's are data/demo/gateways/ID)
-                   --denied        only refusals
 
         against a running aggregator (--aggregator URL or FEDERATION_AGGREGATOR, default http://127.0.0.1:5080;
         --token TOKEN or FEDERATION_TOKEN; reading needs an auditor or operator token, changing needs an operator token):
+          gateways ls                   every key of every gateway: enrolled, valid until, revoked, status now
+          gateways enrol --id ID --public-key B64 (--policy SHA256 | --policy-file FILE)...
+                                        enrol a new gateway with the key from `keys init` and the policies it may release under
+                                        (--policy-file hashes the file's exact bytes, as the gateway does)
+          gateways rotate --id ID --public-key B64 [--overlap 24h]
+                                        replace the gateway's key; the old one stays valid for the overlap (s, m, h, d; at most 30d)
+          gateways revoke --id ID --key-id KEYID --reason TEXT
+                                        refuse everything the key signs from now on (KEYID: full, or a unique prefix of 8+ digits)
+          gateways allow-policy --id ID (--policy SHA256 | --policy-file FILE)... [--replace]
+                                        add allowed policies (with --replace: set exactly these)
           rounds ls                     every round: outcome, contributions, model, reported accuracy
           rounds show N                 one round: strategy, every contribution accepted or rejected and why
           rounds open [options]         open the next round; options override the aggregator's defaults:

@@ -88,6 +88,15 @@ public sealed class GatewayNode
     }
 
     /// <summary>
+    /// The secret seed of the DP-SGD noise for one release: derived from the gateway's signing key
+    /// and what the release is (round, base model, sequence number), so nobody else can compute it,
+    /// a sequence number is never reused so neither is the noise, and the same gateway retraining
+    /// the same release gets the same bytes — which makes a federation reproducible end to end.
+    /// </summary>
+    internal byte[] NoiseSeed(int round, string baseModelSha256, long sequence) =>
+        key.DeriveSecret(Encoding.UTF8.GetBytes($"federation/dp-sgd-noise/v1\n{Id}\n{round}\n{baseModelSha256}\n{sequence}"));
+
+    /// <summary>
     /// Signs a document: RFC 8785 canonical JSON of <paramref name="document"/>, then Ed25519
     /// over its UTF-8 bytes. Returns the signed text and the base64 signature.
     /// </summary>

@@ -72,6 +72,18 @@ public sealed class Ed25519KeyPair : IDisposable
         return _secretKey.AsSpan(0, Ed25519.SeedLength).ToArray();
     }
 
+    /// <summary>
+    /// A 32-byte secret that only this key's holder can compute: HMAC-SHA256 keyed with the seed
+    /// over <paramref name="context"/>. Different contexts give unrelated secrets, so the same key
+    /// can seed other randomness (for example differential-privacy noise) without storing more
+    /// secrets and without the signatures revealing anything about it. The caller should zero it.
+    /// </summary>
+    public byte[] DeriveSecret(ReadOnlySpan<byte> context)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return System.Security.Cryptography.HMACSHA256.HashData(_secretKey.AsSpan(0, Ed25519.SeedLength), context);
+    }
+
     /// <summary>Signs <paramref name="message"/>.</summary>
     /// <returns>The 64-byte detached signature.</returns>
     public byte[] Sign(ReadOnlySpan<byte> message)

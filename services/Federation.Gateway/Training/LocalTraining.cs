@@ -18,7 +18,7 @@ public static class LocalTraining
     /// <summary>
     /// Trains the announced base model on the gateway's local data with DP-SGD at the policy's limits (per-example
     /// clipping norm C = <c>privacy.maxExampleL2Norm</c>, noise multiplier z = <c>privacy.minNoiseMultiplier</c>, a
-    /// fresh secret seed), passes the update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/>, and only when
+    /// secret seed derived from the gateway's key and the release, <see cref="GatewayNode.NoiseSeed"/>), passes the update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/>, and only when
     /// allowed signs the released (clipped) update. The decision — allowed or refused — is recorded in the gateway's
     /// state, and an allowed contribution goes to the outbox in the same transaction, with its sequence number and the
     /// privacy it spent; the outbox sender publishes it. Nothing is signed or sent when the policy refuses.
@@ -36,7 +36,7 @@ public static class LocalTraining
         // pre-flight below then refuses with the policy's own reason. z = 0 is never trained with: it would be refused.
         double clippingNorm = policy.Privacy?.MaxExampleL2Norm ?? 1;
         double noiseMultiplier = policy.Privacy?.MinNoiseMultiplier ?? 0;
-        var seed = CounterModeRandom.NewSeed();
+        var seed = gateway.NoiseSeed(round.Round, round.BaseModelSha256, gateway.State.LastSequence() + 1);
         try
         {
             var options = new TrainingOptions(

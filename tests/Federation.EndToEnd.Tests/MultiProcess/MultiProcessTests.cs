@@ -14,9 +14,20 @@ public sealed class DedicatedBrokerFixture : IAsyncLifetime
 }
 
 /// <summary>
+/// The multi-process tests run alone, after the others: four processes and broker restarts on two
+/// cores would otherwise starve the in-process federations' deadlines.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MultiProcessCollection
+{
+    public const string Name = "multi-process";
+}
+
+/// <summary>
 /// One aggregator process and three gateway processes over real RabbitMQ and PostgreSQL: the
 /// same model as the embedded run, whatever happens to the aggregator or the broker meanwhile.
 /// </summary>
+[Collection(MultiProcessCollection.Name)]
 public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutputHelper output) : IClassFixture<DedicatedBrokerFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);

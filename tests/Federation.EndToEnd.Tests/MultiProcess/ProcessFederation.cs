@@ -4,6 +4,7 @@ using Federation.Contracts.Events;
 using Federation.EventStore.Postgres;
 using Federation.Gateway;
 using Federation.Gateway.Data;
+using Federation.Gateway.State;
 using Federation.Learning.Models;
 using Federation.Policies;
 using Federation.Trust;
@@ -171,7 +172,9 @@ internal sealed class ProcessFederation : IAsyncDisposable
         var nodes = Enumerable.Range(0, Gateways).Select(site =>
         {
             var id = GatewayId(site);
-            return new GatewayNode(id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), sites[site], TimeProvider.System);
+            return new GatewayNode(
+                id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), sites[site], TimeProvider.System, AggregatorKeyId,
+                GatewayState.Open(Path.Combine(directory, "embedded", id)));
         }).ToList();
         // Bound from the very settings the aggregator process gets, so both runs follow one plan.
         var plan = new ConfigurationBuilder().AddInMemoryCollection(PlanSettings()!).Build().Get<Federation.Aggregator.Rounds.RoundPlan>()!;
