@@ -47,6 +47,9 @@ public static class FederationBusExtensions
 
         services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor over the internet by default. A gateway sits
+            // in a factory network and must talk to nothing but its broker.
+            bus.DisableUsageTelemetry();
             bus.SetKebabCaseEndpointNameFormatter();
             addConsumers(bus);
             if (kind == BusKinds.RabbitMQ)
