@@ -9,6 +9,12 @@ using Microsoft.Extensions.Hosting;
 // One factory's gateway as its own process, configured the .NET way: appsettings.json, then
 // environment variables (Gateway__Id, Gateway__KeyFile, Bus__Kind, ...), then the command line.
 var builder = Host.CreateApplicationBuilder(args);
+// A gateway's defaults, below every other source: keep retrying an unreachable broker for a day
+// (a network cut or a broker still booting), with the outbox safe on disk meanwhile.
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+{
+    InitialData = [new("Bus:RabbitMQ:WaitForBroker", "1.00:00:00")],
+});
 var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 options.Validate();
 

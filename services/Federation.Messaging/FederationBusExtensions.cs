@@ -42,7 +42,7 @@ public static class FederationBusExtensions
 
             // Registered before MassTransit's hosted service, so it runs first: hosted services
             // start one after another in registration order.
-            services.AddHostedService(_ => new RabbitMqConnectionCheck(options.RabbitMQ));
+            services.AddHostedService(provider => new RabbitMqConnectionCheck(options.RabbitMQ, provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RabbitMqConnectionCheck>>()));
         }
 
         services.AddMassTransit(bus =>

@@ -35,6 +35,15 @@ public sealed class RabbitMqBusOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long startup keeps retrying a broker it cannot reach (refused connection, no answer)
+    /// before it fails, logging each attempt with the settings to check. Zero fails at the first
+    /// attempt. A wrong password or virtual host always fails at once: waiting cannot fix it.
+    /// Gateways default to a day, so a factory's gateway outlives a broker or network outage at
+    /// boot with its outbox intact.
+    /// </summary>
+    public TimeSpan WaitForBroker { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// How long the bus may take to declare its exchanges and queues and start consuming, once
     /// signed in. Past it, startup fails (e.g. when the broker refuses this user an endpoint)
     /// instead of retrying for ever.

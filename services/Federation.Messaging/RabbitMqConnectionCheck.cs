@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -12,11 +13,37 @@ namespace Federation.Messaging;
 /// host's startup within <see cref="RabbitMqBusOptions.ConnectTimeout"/> with a message that
 /// names the setting to fix.
 /// </summary>
-internal sealed class RabbitMqConnectionCheck(RabbitMqBusOptions options) : IHostedService
+internal sealed class RabbitMqConnectionCheck(RabbitMqBusOptions options, ILogger<RabbitMqConnectionCheck> logger) : IHostedService
 {
     private const string Section = RabbitMqBusOptions.Section;
 
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // An unreachable broker may come back (a network cut, a broker still booting): within
+        // WaitForBroker, keep trying with backoff. Any other failure is a setting to fix.
+        var giveUpAt = DateTime.UtcNow + options.WaitForBroker;
+        var delay = TimeSpan.FromSeconds(1);
+        for (var attempt = 1; ; attempt++)
+        {
+            var failure = await TrySignInAsync(cancellationToken);
+            if (failure is null)
+            {
+                return;
+            }
+
+            if (!failure.Unreachable || DateTime.UtcNow + delay > giveUpAt)
+            {
+                throw failure.Error;
+            }
+
+            logger.LogWarning("Attempt {Attempt}: {Problem} Retrying in {Delay} s (Bus:RabbitMQ:WaitForBroker allows until {GiveUpAt:u}).",
+                attempt, failure.Error.Message, delay.TotalSeconds, giveUpAt);
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+        }
+    }
+
+    private async Task<SignInFailure?> TrySignInAsync(CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory
         {
@@ -45,15 +72,21 @@ internal sealed class RabbitMqConnectionCheck(RabbitMqBusOptions options) : IHos
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Explain(error, options);
+            var explained = Explain(error, options, out var unreachable);
+            return new SignInFailure(explained, unreachable);
         }
+
+        return null;
     }
+
+    private sealed record SignInFailure(InvalidOperationException Error, bool Unreachable);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Turns what the client library threw into an error that says which setting to fix.</summary>
-    internal static InvalidOperationException Explain(Exception error, RabbitMqBusOptions options)
+    internal static InvalidOperationException Explain(Exception error, RabbitMqBusOptions options, out bool unreachable)
     {
+        unreachable = false;
         var broker = $"RabbitMQ at {options.Host}:{options.Port}";
         var causes = Causes(error).ToList();
 
@@ -77,6 +110,7 @@ internal sealed class RabbitMqConnectionCheck(RabbitMqBusOptions options) : IHos
                 error);
         }
 
+        unreachable = true;
         var detail = causes.OfType<SocketException>().Select(socket => socket.Message).FirstOrDefault()
             ?? (causes.OfType<OperationCanceledException>().Any() || causes.OfType<TimeoutException>().Any()
                 ? $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s"

@@ -3,6 +3,7 @@ using Federation.Gateway;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Federation.Messaging.Tests;
 
@@ -35,6 +36,35 @@ public sealed class ConfigurationErrorTests
         error.Message.ShouldContain("Bus:RabbitMQ:Port");
         error.Message.ShouldContain("127.0.0.1:1");
         error.Message.ShouldContain("ops/rabbitmq/up.sh");
+    }
+
+    [Fact]
+    public async Task With_WaitForBroker_an_unreachable_broker_is_retried_and_not_given_up()
+    {
+        var settings = BusHost.Settings(BrokerFederation.Gateway1);
+        settings["Bus:RabbitMQ:Port"] = "1";
+        settings["Bus:RabbitMQ:WaitForBroker"] = "01:00:00";
+        var logs = new ListLogger();
+        using var host = BusHost.Build(settings, _ => { }, services => services.AddSingleton<ILoggerProvider>(logs));
+
+        // Still trying after 4 s: startup neither succeeded nor failed with a configuration error.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        await Should.ThrowAsync<OperationCanceledException>(() => host.StartAsync(stop.Token));
+
+        var attempts = logs.Messages.Where(message => message.Contains("Cannot reach RabbitMQ at 127.0.0.1:1", StringComparison.Ordinal)).ToList();
+        attempts.Count.ShouldBeGreaterThanOrEqualTo(2);
+        attempts.ShouldAllBe(message => message.Contains("Bus:RabbitMQ:WaitForBroker"));
+    }
+
+    [Fact]
+    public async Task With_WaitForBroker_a_wrong_password_still_fails_at_once()
+    {
+        var settings = BusHost.Settings(BrokerFederation.Gateway1, password: "wrong");
+        settings["Bus:RabbitMQ:WaitForBroker"] = "01:00:00";
+
+        var error = await StartShouldFailAsync(settings);
+
+        error.Message.ShouldContain("Bus:RabbitMQ:Password");
     }
 
     [Fact]
