@@ -181,6 +181,7 @@ public sealed class VaultTests : IDisposable
         { VaultKind.Force, "nan.csv", Encoding.UTF8.GetBytes(VaultSamples.Force.Replace("25.1", "NaN", StringComparison.Ordinal)), 5, "column \"force_n\" is \"NaN\", not a finite number" },
         { VaultKind.Force, "text.csv", Encoding.UTF8.GetBytes(VaultSamples.Force.Replace("0.21", "high", StringComparison.Ordinal)), 5, "column \"torque_nm\" is \"high\"" },
         { VaultKind.Force, "backwards.csv", Encoding.UTF8.GetBytes(VaultSamples.Force.Replace("0.002,", "0.000,", StringComparison.Ordinal)), 5, "does not increase" },
+        { VaultKind.Force, "repeat.csv", Encoding.UTF8.GetBytes(VaultSamples.Force.Replace("0.002,", "0.001,", StringComparison.Ordinal)), 5, "time 0.001 s does not increase" },
         { VaultKind.Force, "gap.csv", Encoding.UTF8.GetBytes(VaultSamples.Force.Replace("0.003,", "0.005,", StringComparison.Ordinal)), 6, "time step" },
         { VaultKind.Force, "short-row.csv", Encoding.UTF8.GetBytes(VaultSamples.Force + "0.004,1.0\n"), 7, "2 fields where the header has 3" },
     };
