@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Federation.Gateway.Vault;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Federation.Gateway.Tests;
 
@@ -420,5 +424,46 @@ public sealed class VaultDropFolderTests : IDisposable
         site.Store.Entries(VaultKind.Photos).Select(entry => (entry.OriginalName, entry.Label)).Order().ShouldBe([("a.png", "scratch"), ("b.png", "dent")]);
         results.Single(result => result.Outcome == VaultImportOutcome.Quarantined).Problem!.Message.ShouldContain("has no label");
         File.Exists(withSidecar + ".label").ShouldBeFalse();
+    }
+}
+
+/// <summary>The gateway host runs the drop folder as a hosted service.</summary>
+public sealed class VaultHostingTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), $"federation-vault-host-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_registered_service_imports_a_dropped_file_while_the_host_runs()
+    {
+        // Given a gateway's services with the vault added, polling fast
+        await using var provider = new ServiceCollection()
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddVault(folder, new VaultOptions { PollSeconds = 0.05 })
+            .BuildServiceProvider();
+        var service = provider.GetServices<IHostedService>().OfType<VaultDropFolderService>().ShouldHaveSingleItem();
+        var store = provider.GetRequiredService<VaultStore>();
+
+        // When the service runs and a log file is dropped
+        await service.StartAsync(CancellationToken.None);
+        File.WriteAllText(Path.Combine(store.DropDirectory(VaultKind.Logs), "line-3.log"), VaultSamples.TextLog);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (store.Entries().Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await service.StopAsync(CancellationToken.None);
+
+        // Then it was imported from the drop folder
+        store.Entries().ShouldHaveSingleItem().OriginalName.ShouldBe("line-3.log");
+        Directory.EnumerateFiles(store.DropDirectory(VaultKind.Logs)).ShouldBeEmpty();
     }
 }
