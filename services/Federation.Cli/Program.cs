@@ -7,6 +7,7 @@ using Federation.Cli.Gateways;
 using Federation.Cli.Keys;
 using Federation.Cli.Models;
 using Federation.Cli.Rounds;
+using Federation.Cli.Vault;
 using Spectre.Console;
 
 // fedctl: the command line for the model team, operators and auditors.
@@ -28,6 +29,7 @@ try
         "rounds" => await RoundsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "models" => await ModelsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "gateway" => await GatewayCommand.RunAsync(arguments, AnsiConsole.Console),
+        "vault" => VaultCommand.Run(arguments, AnsiConsole.Console),
         "audit" => await AuditCommand.RunAsync(arguments, () => AggregatorClient.From(arguments), AnsiConsole.Console),
         null or "help" or "--help" or "-h" => Usage(0),
         var unknown => Usage(2, $"Unknown command '{unknown}'."),
@@ -99,6 +101,16 @@ static int Usage(int exitCode, string? problem = null)
           audit reaggregate --model-version N [--bundle DIR] [--out FILE]
                                         recompute version N from its recorded inputs; exit 0 and "confirmed" only when its
                                         SHA-256 (and its strategy state's) equal the published ones
+
+        on a gateway's box, reading and writing its state folder (no aggregator, no token):
+          vault import --state DIR --kind logs|overrides|photos|force PATH... [--label L]
+                                        validate each file whole, store it by SHA-256 or quarantine it with the line and
+                                        problem (sources are copied, never changed); --label labels every photo; exit 1 if any was quarantined
+          vault ls --state DIR [--kind K]
+                                        every stored object: import time, kind, format, size, records, label or sample rate, SHA-256
+          vault stats --state DIR       per kind: objects, bytes, oldest and newest import, quarantined files
+                   (import deletes nothing by itself; --max-age-days N --max-bytes N apply retention limits after it,
+                    as the running gateway does with Gateway:Vault:MaxAgeDays and Gateway:Vault:MaxBytes)
 
         offline, no aggregator and no token needed:
           audit verify DIR [--log-key KEY]

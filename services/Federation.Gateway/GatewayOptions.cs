@@ -28,6 +28,9 @@ public sealed class GatewayOptions
     /// </summary>
     public string StateDirectory { get; set; } = "data/gateway";
 
+    /// <summary>The on-site vault's limits (<c>Gateway:Vault:MaxAgeDays</c>, <c>MaxBytes</c>, <c>MaxFileBytes</c>, <c>PollSeconds</c>); the vault lives in <c>STATE/vault</c>.</summary>
+    public Vault.VaultOptions Vault { get; set; } = new();
+
     /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos.</summary>
     public string DataDirectory { get; set; } = Data.FashionMnist.DefaultDirectory;
 
@@ -71,6 +74,8 @@ public sealed class GatewayOptions
         {
             throw new InvalidOperationException("Gateway:StateDirectory is empty; point it at a folder that survives restarts (default data/gateway).");
         }
+
+        Vault.Validate();
 
         if (Sites < 1 || Site < 0 || Site >= Sites)
         {

@@ -1,6 +1,7 @@
 using Federation.Gateway;
 using Federation.Gateway.Data;
 using Federation.Gateway.State;
+using Federation.Gateway.Vault;
 using Federation.Messaging;
 using Microsoft.Extensions.Configuration;
 using Federation.Trust;
@@ -25,4 +26,5 @@ var gateway = new GatewayNode(
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
 builder.Services.AddGateways([gateway]);
+builder.Services.AddVault(options.StateDirectory, options.Vault);
 await builder.Build().RunAsync();
