@@ -24,7 +24,8 @@ public sealed class InProcessFederationTests(ITestOutputHelper output)
             TestGateways.Create("factory-5", sites[1]),
             Ed25519KeyPair.Generate());
         var wiretap = new ContributionWiretap();
-        var plan = new RoundPlan { Count = 2, MinParticipants = 3, Duration = TimeSpan.FromSeconds(5), BatchSize = 32, LearningRate = 0.05 };
+        // Deadlines leave room for DP-SGD training on a loaded two-core machine: every cheat must arrive in time.
+        var plan = new RoundPlan { Count = 2, MinParticipants = 3, Duration = TimeSpan.FromSeconds(12), BatchSize = 32, LearningRate = 0.05 };
 
         // When two rounds run
         List<IFederationEvent> events;

@@ -68,7 +68,8 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
         var sites = SiteSplit.Split(FashionMnistSample.Training, 3, alpha: 0.5, seed: 3);
         var gateways = sites.Take(2).Select((data, index) => TestGateways.Create($"factory-{index + 1}", data)).ToList();
         var straggler = new Straggler(TestGateways.Create("factory-3", sites[2]), TimeSpan.FromSeconds(1));
-        var plan = new RoundPlan { Count = 1, MinParticipants = 2, Duration = TimeSpan.FromSeconds(3), LearningRate = 0.05 };
+        // Long enough for the honest two to train under load; the straggler sends only after it has passed.
+        var plan = new RoundPlan { Count = 1, MinParticipants = 2, Duration = TimeSpan.FromSeconds(10), LearningRate = 0.05 };
 
         await using var federation = await InProcessFederation.StartAsync(
             gateways, [straggler.Node], plan,
