@@ -1,6 +1,7 @@
 using System.Globalization;
 using Federation.Policies;
 using Microsoft.Data.Sqlite;
+using static Federation.Gateway.SqliteCommands;
 
 namespace Federation.Gateway.State;
 
@@ -337,25 +338,6 @@ public sealed class GatewayState
     private static void InsertAnnouncement(SqliteConnection connection, SqliteTransaction transaction, string ledger, int number, long decisionId) =>
         Execute(connection, transaction, "INSERT OR IGNORE INTO announcements (ledger, number, decision_id) VALUES ($ledger, $number, $decision)",
             ("$ledger", ledger), ("$number", number), ("$decision", decisionId));
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
-
-    private static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Command(connection, transaction, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
 
     private static T Scalar<T>(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
