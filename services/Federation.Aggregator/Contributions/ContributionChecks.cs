@@ -51,6 +51,16 @@ public static class ContributionChecks
         return new CheckedContribution(message, payloadSha256, manifest, rejection is null ? update : null, rejection);
     }
 
+    /// <summary>
+    /// The checks that depend on key events, not on the bytes: the manifest's key may sign for its
+    /// gateway at <paramref name="at"/> and its policy is allowed. The coordinator runs them again
+    /// while it appends an acceptance, since keys may change between the first check and then.
+    /// </summary>
+    public static Rejection? CheckKeyAndPolicy(GatewayRegistry registry, ContributionManifest manifest, DateTimeOffset at) =>
+        registry.FindValidKey(manifest.GatewayId, manifest.KeyId, at, out var rejection) is null
+            ? rejection
+            : CheckPolicy(manifest, registry.Find(manifest.GatewayId)!);
+
     private static Rejection? CheckPolicy(ContributionManifest manifest, RegisteredGateway gateway) =>
         gateway.AllowedPolicies.Contains(manifest.PolicySha256)
             ? null

@@ -145,7 +145,7 @@ public sealed class RoundCoordinator(
                 // with key changes held back until the acceptance is appended (revocations apply in log order).
                 rejection = await keys.HoldingKeysAsync(async current =>
                 {
-                    var late = RecheckKey(current, checkedContribution.Manifest!, now);
+                    var late = ContributionChecks.CheckKeyAndPolicy(current, checkedContribution.Manifest!, now);
                     if (late is null)
                     {
                         await RecordAcceptanceAsync(checkedContribution, messageId, now, cancellationToken);
@@ -296,14 +296,6 @@ public sealed class RoundCoordinator(
         }
 
         logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", round.Round, manifest.GatewayId);
-    }
-
-    private static Rejection? RecheckKey(GatewayRegistry registry, ContributionManifest manifest, DateTimeOffset now)
-    {
-        registry.FindValidKey(manifest.GatewayId, manifest.KeyId, now, out var rejection);
-        return rejection ?? (registry.Find(manifest.GatewayId)!.AllowedPolicies.Contains(manifest.PolicySha256)
-            ? null
-            : new Rejection(RejectionReason.PolicyNotAllowed, $"Policy {manifest.PolicySha256} was withdrawn for gateway '{manifest.GatewayId}' while its contribution was being checked."));
     }
 
     private async Task RecordRejectionAsync(CheckedContribution contribution, Rejection rejection, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)
