@@ -8,6 +8,7 @@ using Federation.Learning.Tensors;
 using Federation.Messaging;
 using Federation.Trust;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,13 +34,15 @@ public sealed class InProcessFederation : IAsyncDisposable
     public IServiceProvider Services => host.Services;
 
     /// <summary>Starts a federation: <paramref name="gateways"/> behave; <paramref name="alsoEnrolled"/> are enrolled but driven by the test.</summary>
+    /// <param name="settings">Configuration on top of the defaults, e.g. <c>Bus:Kind</c> to run on RabbitMQ instead of in memory.</param>
     public static async Task<InProcessFederation> StartAsync(
         IReadOnlyList<GatewayNode> gateways,
         IReadOnlyList<GatewayNode> alsoEnrolled,
         RoundPlan plan,
         Action<IBusRegistrationConfigurator>? addConsumers = null,
         Action<IServiceCollection>? addServices = null,
-        string? aggregatorKeyFile = null)
+        string? aggregatorKeyFile = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
         // The key the gateways' policies name, where the aggregator looks for its key.
@@ -57,6 +60,7 @@ public sealed class InProcessFederation : IAsyncDisposable
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         addServices?.Invoke(builder.Services);
         builder.Services.AddFederationBus(builder.Configuration, bus =>
         {

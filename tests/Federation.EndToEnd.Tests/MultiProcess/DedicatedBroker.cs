@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Federation.EndToEnd.Tests.MultiProcess;
 
 /// <summary>
@@ -69,30 +67,7 @@ internal sealed class DedicatedBroker
         await Gate.WaitAsync();
         try
         {
-            var start = new ProcessStartInfo(Path.Combine(Repository.Root, "ops", "rabbitmq", script))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (var (key, value) in Environment)
-            {
-                start.Environment[key] = value;
-            }
-
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"ops/rabbitmq/{script} failed ({process.ExitCode}):\n{await output}\n{await error}");
-            }
+            await Repository.RunScriptAsync(Path.Combine("ops", "rabbitmq", script), Environment, arguments);
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Federation.EndToEnd.Tests.MultiProcess;
 
 /// <summary>Where the repository and the built hosts are, seen from the test assembly.</summary>
@@ -16,6 +18,35 @@ internal static class Repository
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"{path} is not built; build the solution first (make build).", path);
+    }
+
+    /// <summary>Runs one of the repository's scripts (e.g. ops/rabbitmq/up.sh) with extra environment; throws with its output when it fails.</summary>
+    public static async Task RunScriptAsync(string script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Root, script))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} failed ({process.ExitCode}):\n{await output}\n{await error}");
+        }
     }
 
     private static string FindRoot()
