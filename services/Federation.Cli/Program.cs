@@ -6,6 +6,7 @@ using Federation.Cli.Gateway;
 using Federation.Cli.Gateways;
 using Federation.Cli.Keys;
 using Federation.Cli.Models;
+using Federation.Cli.Policy;
 using Federation.Cli.Rounds;
 using Federation.Cli.Vault;
 using Spectre.Console;
@@ -30,6 +31,7 @@ try
         "models" => await ModelsCommand.RunAsync(arguments, AggregatorClient.From(arguments), AnsiConsole.Console),
         "gateway" => await GatewayCommand.RunAsync(arguments, AnsiConsole.Console),
         "vault" => VaultCommand.Run(arguments, AnsiConsole.Console),
+        "policy" => PolicyCommand.Run(arguments, AnsiConsole.Console, DateTimeOffset.UtcNow),
         "audit" => await AuditCommand.RunAsync(arguments, () => AggregatorClient.From(arguments), AnsiConsole.Console),
         null or "help" or "--help" or "-h" => Usage(0),
         var unknown => Usage(2, $"Unknown command '{unknown}'."),
@@ -103,6 +105,10 @@ static int Usage(int exitCode, string? problem = null)
                                         SHA-256 (and its strategy state's) equal the published ones
 
         on a gateway's box, reading and writing its state folder (no aggregator, no token):
+          policy check FILE             load a release policy as the gateway does: what it lets leave, its SHA-256 (to enrol),
+                                        or the file, line and field that make it invalid; exit 1 if invalid or expired
+          gateway decisions --state DIR [--denied]
+                                        every release decision, newest first: what left (signed document, message id) or why not
           vault import --state DIR --kind logs|overrides|photos|force PATH... [--label L]
                                         validate each file whole, store it by SHA-256 or quarantine it with the line and
                                         problem (sources are copied, never changed); --label labels every photo; exit 1 if any was quarantined

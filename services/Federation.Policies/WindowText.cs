@@ -4,11 +4,14 @@ using System.Text.RegularExpressions;
 namespace Federation.Policies;
 
 /// <summary>Durations as written in policy files: a whole number and a unit, <c>30d</c>, <c>12h</c> or <c>90m</c>.</summary>
-internal static partial class WindowText
+public static partial class WindowText
 {
     /// <summary>The longest window a policy may set (ten years of 365 days).</summary>
     public static readonly TimeSpan Longest = TimeSpan.FromDays(3650);
 
+    /// <summary>Parses a window such as <c>30d</c>; false when <paramref name="text"/> is not one.</summary>
+    /// <param name="text">The text from the policy file.</param>
+    /// <param name="window">The duration, when parsed.</param>
     public static bool TryParse(string text, out TimeSpan window)
     {
         window = default;
@@ -28,6 +31,8 @@ internal static partial class WindowText
         return true;
     }
 
+    /// <summary>Writes <paramref name="window"/> as a policy file would: <c>30d</c>, <c>12h</c> or <c>90m</c>.</summary>
+    /// <param name="window">The duration.</param>
     public static string Format(TimeSpan window) =>
         window.Ticks % TimeSpan.TicksPerDay == 0 ? string.Create(CultureInfo.InvariantCulture, $"{window.Ticks / TimeSpan.TicksPerDay}d")
         : window.Ticks % TimeSpan.TicksPerHour == 0 ? string.Create(CultureInfo.InvariantCulture, $"{window.Ticks / TimeSpan.TicksPerHour}h")
