@@ -109,6 +109,9 @@ static int Usage(int exitCode, string? problem = null)
                                         or the file, line and field that make it invalid; exit 1 if invalid or expired
           gateway decisions --state DIR [--denied]
                                         every release decision, newest first: what left (signed document, message id) or why not
+          gateway outbox --state DIR [--show MESSAGE_ID]
+                                        every signed message let out, oldest first: written, sent (or waiting, failed attempts);
+                                        --show prints one message's signed manifest or report exactly as it left
           vault import --state DIR --kind logs|overrides|photos|force PATH... [--label L]
                                         validate each file whole, store it by SHA-256 or quarantine it with the line and
                                         problem (sources are copied, never changed); --label labels every photo; exit 1 if any was quarantined

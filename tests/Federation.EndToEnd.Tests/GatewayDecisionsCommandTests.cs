@@ -62,6 +62,37 @@ public sealed class GatewayDecisionsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_outbox_lists_every_message_let_out_with_whether_it_was_sent_and_shows_the_signed_document_as_it_left()
+    {
+        // Given a gateway that let out a report (sent) and an update (still waiting after a failed attempt)
+        var state = GatewayState.Open(directory);
+        var at = new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+        var decision = new DecisionDraft(at, "model-update", "round 1", "factory-1-release", 3, PolicyHash, true, null, []);
+        var report = new OutboxEntry(Guid.NewGuid(), OutboxKinds.Evaluation, """{"modelVersion":1}""", "sig", null, at, 0);
+        var update = new OutboxEntry(Guid.NewGuid(), OutboxKinds.Contribution, """{"round":2}""", "sig", [1, 2, 3], at.AddMinutes(1), 0);
+        state.RecordReleased(decision, GatewayState.ModelsLedger, 1, report, new string('d', 64), null, null);
+        state.RecordReleased(decision with { Subject = "round 2" }, GatewayState.RoundsLedger, 2, update, new string('e', 64), 1, null);
+        state.MarkSent(report.MessageId, at.AddSeconds(1));
+        state.RecordFailedAttempt(update.MessageId, at.AddMinutes(2), "broker unreachable");
+
+        // When factory IT lists the outbox, then shows the update
+        (await GatewayCommand.RunAsync(new CommandArguments(["outbox", "--state", directory]), console)).ShouldBe(0);
+        var listing = output.ToString();
+        output.GetStringBuilder().Clear();
+        (await GatewayCommand.RunAsync(new CommandArguments(["outbox", "--state", directory, "--show", update.MessageId.ToString()[..8]]), console)).ShouldBe(0);
+        var shown = output.ToString();
+
+        // Then the report shows as sent, the update as waiting with its error, and --show prints the document as it left
+        listing.ShouldContain($"{report.MessageId} │ 1");
+        listing.ShouldContain("2026-11-22 09:00:01");
+        listing.ShouldContain("waiting");
+        listing.ShouldContain("1, last: broker unreachable");
+        listing.ShouldContain("2 messages, 1 waiting");
+        shown.ShouldContain("payload 3 bytes");
+        shown.ShouldContain("""{"round":2}""");
+    }
+
+    [Fact]
     public async Task A_folder_without_gateway_state_is_reported_not_created()
     {
         await Should.ThrowAsync<CommandFailedException>(() => GatewayCommand.RunAsync(new CommandArguments(["decisions", "--state", directory]), console));

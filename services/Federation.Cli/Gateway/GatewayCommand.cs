@@ -13,24 +13,15 @@ public static class GatewayCommand
         return Task.FromResult(arguments.Positional(0) switch
         {
             "decisions" => Decisions(arguments, console),
-            null => throw new CommandLineException("Missing gateway subcommand: decisions."),
-            var other => throw new CommandLineException($"Unknown gateway subcommand '{other}'; use decisions."),
+            "outbox" => Outbox(arguments, console),
+            null => throw new CommandLineException("Missing gateway subcommand: decisions or outbox."),
+            var other => throw new CommandLineException($"Unknown gateway subcommand '{other}'; use decisions or outbox."),
         });
     }
 
     private static int Decisions(CommandArguments arguments, IAnsiConsole console)
     {
-        var directory = arguments.OptionalText("state") ?? throw new CommandLineException("gateway decisions needs --state DIR (the gateway's Gateway:StateDirectory).");
-        GatewayState state;
-        try
-        {
-            state = GatewayState.OpenExisting(directory);
-        }
-        catch (FileNotFoundException error)
-        {
-            throw new CommandFailedException(error.Message);
-        }
-
+        var state = State(arguments, "decisions");
         var deniedOnly = arguments.Flag("denied");
         var decisions = state.Decisions(deniedOnly);
         var table = new Table()
@@ -40,7 +31,7 @@ public static class GatewayCommand
         {
             table.AddRow(
                 decision.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                decision.DecidedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                Time(decision.DecidedAt),
                 decision.Kind,
                 Markup.Escape(decision.Subject),
                 decision.Allowed ? "[green]allowed[/]" : "[red]denied[/]",
@@ -54,5 +45,57 @@ public static class GatewayCommand
         console.Write(table);
         console.MarkupLine($"{decisions.Count} {(deniedOnly ? "refusals" : "decisions")}.");
         return 0;
+    }
+
+    /// <summary>
+    /// Every signed message the gateway let out, oldest first: when it was written, whether the bus confirmed it, and
+    /// with <c>--show ID</c> the signed document itself, byte for byte as it left.
+    /// </summary>
+    private static int Outbox(CommandArguments arguments, IAnsiConsole console)
+    {
+        var state = State(arguments, "outbox");
+        var entries = state.OutboxHistory();
+        if (arguments.OptionalText("show") is { } shown)
+        {
+            var entry = entries.FirstOrDefault(candidate => candidate.MessageId.ToString().StartsWith(shown, StringComparison.OrdinalIgnoreCase))
+                ?? throw new CommandFailedException($"No outbox entry with message id {shown} in {state.Directory}.");
+            console.MarkupLine(Markup.Escape($"{entry.Kind} {entry.MessageId} (decision {entry.DecisionId}), payload {entry.PayloadBytes} bytes; the signed document:"));
+            console.Profile.Out.Writer.WriteLine(entry.Document);
+            return 0;
+        }
+
+        var table = new Table()
+            .Title($"Outbox of the gateway in {state.Directory}, oldest first")
+            .AddColumns("Written (UTC)", "Kind", "Message id", "Decision", "Payload bytes", "Sent (UTC)", "Failed attempts");
+        foreach (var entry in entries)
+        {
+            table.AddRow(
+                Time(entry.CreatedAt),
+                entry.Kind,
+                entry.MessageId.ToString(),
+                entry.DecisionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                entry.PayloadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                entry.SentAt is { } sent ? Time(sent) : "[yellow]waiting[/]",
+                Markup.Escape(entry.Attempts == 0 ? "0" : $"{entry.Attempts}, last: {entry.LastError}"));
+        }
+
+        console.Write(table);
+        console.MarkupLine($"{entries.Count} messages, {entries.Count(entry => entry.SentAt is null)} waiting. The signed document of one: --show MESSAGE_ID.");
+        return 0;
+    }
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static GatewayState State(CommandArguments arguments, string subcommand)
+    {
+        var directory = arguments.OptionalText("state") ?? throw new CommandLineException($"gateway {subcommand} needs --state DIR (the gateway's Gateway:StateDirectory).");
+        try
+        {
+            return GatewayState.OpenExisting(directory);
+        }
+        catch (FileNotFoundException error)
+        {
+            throw new CommandFailedException(error.Message);
+        }
     }
 }

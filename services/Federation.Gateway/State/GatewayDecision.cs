@@ -44,6 +44,19 @@ public sealed record GatewayDecision(
 /// <param name="Attempts">Failed publish attempts so far.</param>
 public sealed record OutboxEntry(Guid MessageId, string Kind, string Document, string Signature, byte[]? Payload, DateTimeOffset CreatedAt, int Attempts);
 
+/// <summary>What the outbox holds about one message, sent or not: for factory IT to see exactly what left and when.</summary>
+/// <param name="MessageId">The bus message id.</param>
+/// <param name="Kind">The message kind: <see cref="OutboxKinds.Contribution"/> or <see cref="OutboxKinds.Evaluation"/>.</param>
+/// <param name="DecisionId">The decision that let it out (see <see cref="GatewayDecision.Id"/>).</param>
+/// <param name="Document">The signed manifest or report text, exactly as sent.</param>
+/// <param name="PayloadBytes">Size of the update's safetensors payload; 0 for a report.</param>
+/// <param name="CreatedAt">When the entry was written.</param>
+/// <param name="Attempts">Failed publish attempts.</param>
+/// <param name="LastError">The last failed attempt's error, if any.</param>
+/// <param name="SentAt">When the bus confirmed it; null while it waits.</param>
+public sealed record OutboxRecord(
+    Guid MessageId, string Kind, long DecisionId, string Document, long PayloadBytes, DateTimeOffset CreatedAt, int Attempts, string? LastError, DateTimeOffset? SentAt);
+
 /// <summary>The kinds of outbox entry.</summary>
 public static class OutboxKinds
 {

@@ -254,16 +254,19 @@ public sealed class GatewayState
             ("$at", Text(at)), ("$error", error), ("$id", messageId.ToString()));
     }
 
-    /// <summary>The message id and send time of every outbox entry, sent or not, oldest first.</summary>
-    public IReadOnlyList<(Guid MessageId, string Kind, DateTimeOffset? SentAt)> OutboxHistory()
+    /// <summary>Every outbox entry, sent or not, oldest first.</summary>
+    public IReadOnlyList<OutboxRecord> OutboxHistory()
     {
         using var connection = Connect();
-        using var command = Command(connection, null, "SELECT message_id, kind, sent_at FROM outbox ORDER BY rowid");
+        using var command = Command(connection, null,
+            "SELECT message_id, kind, decision_id, document, coalesce(length(payload), 0), created_at, attempts, last_error, sent_at FROM outbox ORDER BY rowid");
         using var reader = command.ExecuteReader();
-        var entries = new List<(Guid, string, DateTimeOffset?)>();
+        var entries = new List<OutboxRecord>();
         while (reader.Read())
         {
-            entries.Add((Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.IsDBNull(2) ? null : Time(reader.GetString(2))));
+            entries.Add(new OutboxRecord(
+                Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt64(4), Time(reader.GetString(5)),
+                reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : Time(reader.GetString(8))));
         }
 
         return entries;

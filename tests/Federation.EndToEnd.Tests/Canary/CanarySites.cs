@@ -1,7 +1,6 @@
 using Federation.Aggregator.Rounds;
 using Federation.Gateway;
 using Federation.Gateway.Data;
-using Federation.Gateway.State;
 using Federation.Gateway.Vault;
 
 namespace Federation.EndToEnd.Tests.Canary;
@@ -101,10 +100,4 @@ public sealed class CanarySites
         [.. Gateways.SelectMany(gateway => gateway.State.OutboxHistory()
             .Where(entry => entry.SentAt is not null)
             .Select(entry => (gateway.Id, entry.MessageId, entry.Kind)))];
-
-    /// <summary>True when every gateway has sent a contribution for every round and an evaluation of the last version.</summary>
-    public bool AllSent() => Gateways.All(gateway =>
-        gateway.State.PendingOutbox().Count == 0
-        && gateway.State.OutboxHistory().Count(entry => entry.Kind == OutboxKinds.Contribution && entry.SentAt is not null) == Rounds
-        && gateway.State.OutboxHistory().Count(entry => entry.Kind == OutboxKinds.Evaluation && entry.SentAt is not null) >= Rounds);
 }
