@@ -30,7 +30,7 @@ public sealed class CanarySites
     public IReadOnlyList<Secret> Secrets { get; }
 
     /// <summary>Three short rounds that close as soon as every site has contributed.</summary>
-    public static RoundPlan Plan { get; } = new()
+    public static RoundPlan Plan() => new()
     {
         Count = Rounds, MinParticipants = Sites, Duration = TimeSpan.FromSeconds(60), BatchSize = 32, LearningRate = 0.05,
     };

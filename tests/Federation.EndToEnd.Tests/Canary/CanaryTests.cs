@@ -30,7 +30,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
 
         // When three rounds run, with evaluations
         await using var federation = await InProcessFederation.StartAsync(
-            sites.Gateways, [], CanarySites.Plan, addServices: services => services.AddSendObserver(_ => capture).AddPublishObserver(_ => capture));
+            sites.Gateways, [], CanarySites.Plan(), addServices: services => services.AddSendObserver(_ => capture).AddPublishObserver(_ => capture));
         await RunAsync(federation, sites);
         var honest = capture.Messages();
 
@@ -56,7 +56,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
 
             // When three rounds run over RabbitMQ
             await using var federation = await InProcessFederation.StartAsync(
-                sites.Gateways, [], CanarySites.Plan, settings: BusSettings(vhost));
+                sites.Gateways, [], CanarySites.Plan(), settings: BusSettings(vhost));
             await RunAsync(federation, sites);
             var sent = sites.Sent().Select(entry => entry.MessageId).ToHashSet();
             await firehose.WaitForAsync(copy => sent.IsSubsetOf(copy.Select(message => message.MessageId ?? Guid.Empty)), Patience, "every message the gateways sent");
