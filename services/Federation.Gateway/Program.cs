@@ -1,6 +1,7 @@
 using Federation.Gateway;
 using Federation.Gateway.Data;
 using Federation.Gateway.State;
+using Federation.Gateway.Training;
 using Federation.Gateway.Vault;
 using Federation.Messaging;
 using Microsoft.Extensions.Configuration;
@@ -21,7 +22,7 @@ options.Validate();
 
 var sites = SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed);
 var gateway = new GatewayNode(
-    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), sites[options.Site], TimeProvider.System,
+    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), new DatasetTrainer(sites[options.Site]), TimeProvider.System,
     options.AggregatorKeyId, GatewayState.Open(options.StateDirectory));
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));

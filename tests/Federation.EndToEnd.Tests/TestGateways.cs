@@ -24,6 +24,6 @@ public static class TestGateways
         var folder = Path.Combine(Root, $"{id}-{Guid.NewGuid():N}");
         var policy = DemoPolicy.Write(
             Path.Combine(folder, "policy.yaml"), id, spec, AggregatorKey.KeyId, DateTimeOffset.UtcNow.AddYears(1));
-        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, data, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
+        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, new Federation.Gateway.Training.DatasetTrainer(data), TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
     }
 }

@@ -32,7 +32,7 @@ public sealed class ReleaseTests : IDisposable
         // Then the decision allowed it after every check, and the bus carries the recorded message
         decision.Allowed.ShouldBeTrue();
         decision.Checks.Select(check => check.Name).ShouldBe([
-            PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
+            Training.LocalTraining.TrainingCheck, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
             PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
             PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping]);
         var published = run.Published<ContributionSubmitted>().Single();
@@ -103,7 +103,7 @@ public sealed class ReleaseTests : IDisposable
         evaluation.Allowed.ShouldBeFalse();
         var decisions = node.State.Decisions(deniedOnly: true);
         decisions.Select(decision => decision.Kind).ShouldBe(["evaluation-metrics", "model-update"]);
-        decisions.ShouldAllBe(decision => decision.Checks.Single().Name == PolicyChecks.NotExpired && decision.Reason!.Contains("expired"));
+        decisions.ShouldAllBe(decision => decision.Checks.Last().Name == PolicyChecks.NotExpired && decision.Checks.All(check => check.Passed || check.Name == PolicyChecks.NotExpired) && decision.Reason!.Contains("expired"));
         node.State.OutboxHistory().ShouldBeEmpty();
     }
 
@@ -230,7 +230,7 @@ public sealed class ReleaseTests : IDisposable
     public void An_aggregator_key_the_policy_does_not_list_gets_nothing()
     {
         var node = new GatewayNode(
-            Site.GatewayId, site.Key, Site.Policy(), site.Node().Data, site.Clock, new string('b', 64), GatewayState.Open(site.StateDirectory));
+            Site.GatewayId, site.Key, Site.Policy(), site.Node().Trainer, site.Clock, new string('b', 64), GatewayState.Open(site.StateDirectory));
 
         var result = node.Contribute(Site.Round(1));
 

@@ -60,7 +60,7 @@ internal sealed class Site : IDisposable
 
     /// <summary>A node over this site's state: 150 training samples, 90 held out (30 per class).</summary>
     public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
-        new(GatewayId, Key, policy ?? Policy(), new LocalData(Data(trainingSamples, 1), Data(90, 2)), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
+        new(GatewayId, Key, policy ?? Policy(), new Training.DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
 
     public static RoundAnnounced Round(int round, string? gatewayId = GatewayId)
     {

@@ -23,7 +23,7 @@ public static class LocalEvaluation
     public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model)
     {
         var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
-        var metrics = Metrics(parameters, gateway.Data.Holdout);
+        var metrics = Metrics(parameters, gateway.Trainer.Holdout(ModelSpec.FromParameters(parameters)));
         var now = gateway.Now();
         var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}");
         if (released is null)
