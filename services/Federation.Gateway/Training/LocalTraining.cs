@@ -53,7 +53,7 @@ public static class LocalTraining
                 return TrainingFailed(gateway, training, [], error.Message, subject, round.Round);
             }
 
-            training = training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
+            PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
             var charge = run.Charge;
             ModelUpdateRequest Request(TensorSet update) =>
                 new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId);
@@ -65,7 +65,7 @@ public static class LocalTraining
                 policy, gateway.Policy.Hash, Request(baseModel.Subtract(baseModel)), gateway.State.PrivacyLedger(), gateway.Now());
             if (!preflight.IsAllowed)
             {
-                return Deny(gateway, preflight, [training], subject, round.Round);
+                return Deny(gateway, preflight, [Trained()], subject, round.Round);
             }
 
             TensorSet update;
@@ -75,7 +75,7 @@ public static class LocalTraining
             }
             catch (LocalTrainingException error)
             {
-                return TrainingFailed(gateway, training, preflight.Checks, error.Message, subject, round.Round);
+                return TrainingFailed(gateway, Trained(), preflight.Checks, error.Message, subject, round.Round);
             }
 
             lock (gateway.ReleaseGate)
@@ -84,7 +84,7 @@ public static class LocalTraining
                 var decision = PolicyEvaluator.EvaluateModelUpdate(policy, gateway.Policy.Hash, Request(update), gateway.State.PrivacyLedger(), now);
                 if (!decision.IsAllowed)
                 {
-                    return Deny(gateway, decision, [training], subject, round.Round);
+                    return Deny(gateway, decision, [Trained()], subject, round.Round);
                 }
 
                 var released = decision.Payload!;
@@ -106,7 +106,7 @@ public static class LocalTraining
                 var messageId = Guid.CreateVersion7(now);
                 var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload, now, 0);
                 long id = gateway.State.RecordReleased(
-                    DecisionDraft.From(decision, subject, [training, .. decision.Checks]), GatewayState.RoundsLedger, round.Round, entry,
+                    DecisionDraft.From(decision, subject, [Trained(), .. decision.Checks]), GatewayState.RoundsLedger, round.Round, entry,
                     Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
                 return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload), messageId);
             }
