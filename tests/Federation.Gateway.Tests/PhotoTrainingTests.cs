@@ -1,3 +1,4 @@
+using Federation.Gateway.Evaluation;
 using Federation.Gateway.Photos;
 using Federation.Gateway.Training;
 using Federation.Gateway.Vault;
@@ -135,6 +136,28 @@ public sealed class PhotoTrainingTests : IDisposable
         var decision = node.State.Decisions().Single();
         decision.Checks.Single().Name.ShouldBe(LocalTraining.TrainingCheck);
         node.State.OutboxHistory().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Published_models_are_evaluated_on_the_held_out_photos_and_a_model_that_does_not_fit_is_refused_on_record()
+    {
+        ImportPhotos(vault, 120);
+        var trainer = new VaultPhotoTrainer(vault.Store, ["top", "left"]);
+        var node = site.Node(trainer, ModelSpec.LogisticRegression(784, 2).Initialize(1));
+        var photoModel = Learning.Tensors.SafeTensors.Write(ModelSpec.LogisticRegression(784, 2).Initialize(1));
+        var pressFitModel = Learning.Tensors.SafeTensors.Write(PressFit.PressFitModel.Spec.Initialize(1));
+
+        var fits = node.Evaluate(new Contracts.Messages.ModelPublished(1, Trust.Sha256Hex.Of(photoModel), 1, photoModel));
+        var misfit = node.Evaluate(new Contracts.Messages.ModelPublished(2, Trust.Sha256Hex.Of(pressFitModel), 2, pressFitModel));
+
+        // The holdout (about a tenth of 120) is below the template policy's 50 per metric: refused by the policy, not the data.
+        var heldOut = trainer.Read(ModelSpec.LogisticRegression(784, 2)).Holdout.Count;
+        heldOut.ShouldBeInRange(3, 25);
+        fits.Allowed.ShouldBeFalse();
+        fits.Reason!.ShouldContain($"computed over {heldOut} samples");
+        misfit.Allowed.ShouldBeFalse();
+        misfit.Reason.ShouldBe("the announced model takes 64 inputs; vault-photos makes 784 features per sample");
+        node.State.Decisions().First(decision => decision.Subject == "model v2").Checks.Single().Name.ShouldBe(LocalEvaluation.HoldoutCheck);
     }
 
     /// <summary>Imports <paramref name="count"/> noisy 28 × 28 photos: "top" ones bright in the upper half, "left" ones in the left half.</summary>

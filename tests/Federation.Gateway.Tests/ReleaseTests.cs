@@ -227,6 +227,25 @@ public sealed class ReleaseTests : IDisposable
     }
 
     [Fact]
+    public void The_in_memory_trainer_releases_exactly_what_dp_sgd_with_the_gateways_seeds_computes()
+    {
+        // The default path must stay byte-identical through the trainer interface: the same seeds give the same bytes.
+        var node = site.Node();
+        var round = Site.Round(1);
+        var data = ((Training.DatasetTrainer)node.Trainer).Data.Training;
+        var options = new Learning.Training.TrainingOptions(1, 32, 0.1f, Training.StableSeed.For(7, 1, Site.GatewayId))
+        {
+            DifferentialPrivacy = new Learning.Training.DifferentialPrivacy(1.0, 1.0, node.NoiseSeed(1, round.BaseModelSha256, 1)),
+        };
+        var update = Learning.Training.SgdTrainer.Train(Site.Spec, Site.BaseModel, data, options).Subtract(Site.BaseModel);
+        var expected = Learning.Privacy.L2Clipping.Clip(update, 10.0).Clipped;
+
+        var result = node.Contribute(round);
+
+        result.Message!.Payload.ShouldBe(Learning.Tensors.SafeTensors.Write(expected));
+    }
+
+    [Fact]
     public void An_aggregator_key_the_policy_does_not_list_gets_nothing()
     {
         var node = new GatewayNode(

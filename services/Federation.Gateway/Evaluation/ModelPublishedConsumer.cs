@@ -52,7 +52,7 @@ public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, IL
 
             return result;
         }
-        catch (Exception error) when (error is InvalidDataException or ArgumentException or FormatException or Training.LocalTrainingException)
+        catch (Exception error) when (error is InvalidDataException or ArgumentException or FormatException)
         {
             logger.LogError("Gateway {Gateway} does not evaluate model version {Version}: {Reason}", gateway.Id, model.Version, error.Message);
             return null;
