@@ -18,12 +18,18 @@ public static class TestGateways
     public static Ed25519KeyPair AggregatorKey { get; } = Ed25519KeyPair.Generate();
 
     /// <summary>A gateway for Fashion-MNIST logistic regression, signing with <paramref name="key"/> (a new key when null).</summary>
-    public static GatewayNode Create(string id, LocalData data, Ed25519KeyPair? key = null)
+    public static GatewayNode Create(string id, LocalData data, Ed25519KeyPair? key = null) =>
+        Create(id, new Federation.Gateway.Training.DatasetTrainer(data), ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount), key);
+
+    /// <summary>A gateway that trains <paramref name="spec"/> with <paramref name="trainer"/>, under the demo's policy for that model.</summary>
+    public static GatewayNode Create(string id, Federation.Gateway.Training.ILocalTrainer trainer, ModelSpec spec, Ed25519KeyPair? key = null)
     {
-        var spec = ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount);
-        var folder = Path.Combine(Root, $"{id}-{Guid.NewGuid():N}");
+        var folder = Folder(id);
         var policy = DemoPolicy.Write(
             Path.Combine(folder, "policy.yaml"), id, spec, AggregatorKey.KeyId, DateTimeOffset.UtcNow.AddYears(1));
-        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, new Federation.Gateway.Training.DatasetTrainer(data), TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
+        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, trainer, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
     }
+
+    /// <summary>A new folder for one gateway's files (policy, state, vault).</summary>
+    public static string Folder(string id) => Path.Combine(Root, $"{id}-{Guid.NewGuid():N}");
 }
