@@ -12,8 +12,10 @@ namespace Federation.Gateway.Tests;
 /// </summary>
 public sealed class ExternalTrainerTests : IDisposable
 {
-    // Checks the gateway's inputs, reports on stderr, and copies its first argument (a prepared model) to --output.
+    // Checks the gateway's inputs and that it does not see the gateway's environment, reports on stderr, and copies its
+    // first argument (a prepared model) to --output.
     private const string CopyingTrainer = """
+        test -z "$FEDERATION_TEST_SECRET" || { echo "saw the gateway's environment" >&2; exit 66; }
         fixture="$1"; shift
         while [ $# -gt 0 ]; do
           case "$1" in
@@ -32,6 +34,8 @@ public sealed class ExternalTrainerTests : IDisposable
 
     public ExternalTrainerTests()
     {
+        // Stands for the broker password a production gateway has in its environment.
+        Environment.SetEnvironmentVariable("FEDERATION_TEST_SECRET", "broker-password");
         PhotoTrainingTests.ImportPhotos(vault, 24);
     }
 

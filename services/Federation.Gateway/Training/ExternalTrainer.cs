@@ -26,6 +26,9 @@ public sealed class ExternalTrainer : ILocalTrainer
     /// <summary>The most of the program's stderr kept for the log and the decision record.</summary>
     public const int StderrLimit = 2000;
 
+    /// <summary>The only environment variables the program inherits from the gateway.</summary>
+    public static IReadOnlyList<string> InheritedVariables { get; } = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DOTNET_ROOT"];
+
     private readonly VaultTrainer? holdout;
 
     /// <summary>Creates an external trainer.</summary>
@@ -155,6 +158,16 @@ public sealed class ExternalTrainer : ILocalTrainer
             foreach (var argument in trainer.Arguments.Concat(["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]))
             {
                 start.ArgumentList.Add(argument);
+            }
+
+            // Not the gateway's environment: on a production host it holds the broker password (systemd env file).
+            start.Environment.Clear();
+            foreach (var name in InheritedVariables)
+            {
+                if (Environment.GetEnvironmentVariable(name) is { } value)
+                {
+                    start.Environment[name] = value;
+                }
             }
 
             using var process = new Process { StartInfo = start };
