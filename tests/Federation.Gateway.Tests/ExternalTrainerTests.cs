@@ -62,7 +62,7 @@ public sealed class ExternalTrainerTests : IDisposable
         var release = node.State.PrivacyLedger().Releases.ShouldHaveSingleItem();
         (release.SamplingRate, release.Steps, release.NoiseMultiplier).ShouldBe((1.0, 1, 1.0));
         var check = node.State.Decisions().Single().Checks[0];
-        check.Detail.ShouldContain("given 24 photos entries");
+        check.Detail.ShouldContain("given 24 vault entries of kind photos");
         check.Detail.ShouldContain("stderr: trained on 24 entries");
     }
 

@@ -117,7 +117,7 @@ public sealed class PhotoTrainingTests : IDisposable
         Site.Manifest(result.Message!).SampleCount.ShouldBe(read.Training.Count);
         var training = node.State.Decisions().Single().Checks[0];
         training.Name.ShouldBe(LocalTraining.TrainingCheck);
-        training.Detail.ShouldContain($"{read.Training.Count} photos entries for training, {read.Holdout.Count} held out");
+        training.Detail.ShouldContain($"{read.Training.Count} vault entries of kind photos for training, {read.Holdout.Count} held out");
         training.Detail.ShouldContain("2 with JPEG format (the built-in trainer decodes PNG only; an external trainer can read it)");
         training.Detail.ShouldContain("1 with a label not in Gateway:Training:Labels");
         read.Training.Labels.Distinct().Order().ShouldBe([(byte)0, (byte)1]);

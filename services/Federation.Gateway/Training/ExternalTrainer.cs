@@ -94,7 +94,7 @@ public sealed class ExternalTrainer : ILocalTrainer
         public override PrivacyCharge Charge { get; } = new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier);
 
         public override string Summary => string.Create(CultureInfo.InvariantCulture,
-            $"{Path.GetFileName(trainer.Command)} given {entries.Count} {trainer.Kind.ToName()} entries; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
+            $"{Path.GetFileName(trainer.Command)} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
             + (Stderr.Length > 0 ? $"; stderr: {Stderr}" : "");
 
         private string Stderr { get; set; } = "";

@@ -129,7 +129,7 @@ public abstract class VaultTrainer : ILocalTrainer
             (VaultHoldout.IsHeldOut(entry.Sha256, HoldoutFraction) ? holdout : training).Add(features, (byte)label);
         }
 
-        var summary = string.Create(CultureInfo.InvariantCulture, $"{training.Count} {Kind.ToName()} entries for training, {holdout.Count} held out");
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{training.Count} vault entries of kind {Kind.ToName()} for training, {holdout.Count} held out");
         if (skipped.Count > 0)
         {
             summary += "; left out " + string.Join("; ", skipped.Select(pair =>
