@@ -114,12 +114,15 @@ static int Usage(int exitCode, string? problem = null)
                                         --show prints one message's signed manifest or report exactly as it left
           vault import --state DIR --kind logs|overrides|photos|force PATH... [--label L]
                                         validate each file whole, store it by SHA-256 or quarantine it with the line and
-                                        problem (sources are copied, never changed); --label labels every photo; exit 1 if any was quarantined
+                                        problem (sources are copied, never changed); --label labels every photo or force file
+                                        (else a NAME.label sidecar; photos also by folder); exit 1 if any was quarantined
           vault ls --state DIR [--kind K]
-                                        every stored object: import time, kind, format, size, records, label or sample rate, SHA-256
+                                        every stored object: import time, kind, format, size, records, label and sample rate, SHA-256
           vault stats --state DIR       per kind: objects, bytes, oldest and newest import, quarantined files
                    (import deletes nothing by itself; --max-age-days N --max-bytes N apply retention limits after it,
                     as the running gateway does with Gateway:Vault:MaxAgeDays and Gateway:Vault:MaxBytes)
+          vault generate-press-fit --out DIR [--count 200] [--seed 1] [--faulty-share 0.3]
+                                        synthetic press-fit force curves (docs/PRESS_FIT.md), each with a good/faulty sidecar
 
         offline, no aggregator and no token needed:
           audit verify DIR [--log-key KEY]

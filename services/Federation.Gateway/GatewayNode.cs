@@ -10,7 +10,7 @@ namespace Federation.Gateway;
 /// <summary>
 /// One factory's gateway: its identity and signing key, and the data that stays on site.
 /// Everything it hands out (<see cref="Training.LocalTraining"/>, <see cref="Evaluation.LocalEvaluation"/>)
-/// is derived from that data, never the data itself.
+/// is derived from that data by its <see cref="Trainer"/>, never the data itself.
 /// </summary>
 public sealed class GatewayNode
 {
@@ -20,23 +20,24 @@ public sealed class GatewayNode
     /// <param name="id">Gateway id as enrolled with the aggregator.</param>
     /// <param name="key">The gateway's signing key; it never leaves the node.</param>
     /// <param name="policy">The factory's release policy; nothing leaves without one.</param>
-    /// <param name="data">The site's local data.</param>
+    /// <param name="trainer">What trains on the site's data and holds its held-out share (<see cref="Training.ILocalTrainer"/>).</param>
     /// <param name="clock">Clock for signing and decision times.</param>
     /// <param name="aggregatorKeyId">
     /// Key id of the aggregator this gateway sends to (<c>Gateway:AggregatorKeyId</c>); the policy's
     /// <c>aggregatorKeys</c> must list it, or nothing leaves.
     /// </param>
     /// <param name="state">The gateway's own persistent state (decision record, outbox, sequence, ledgers).</param>
-    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, LocalData data, TimeProvider clock, string aggregatorKeyId, GatewayState state)
+    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, Training.ILocalTrainer trainer, TimeProvider clock, string aggregatorKeyId, GatewayState state)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(aggregatorKeyId);
         ArgumentNullException.ThrowIfNull(state);
         Id = id;
         this.key = key;
         Policy = policy;
-        Data = data;
+        Trainer = trainer;
         Clock = clock;
         AggregatorKeyId = aggregatorKeyId;
         State = state;
@@ -56,8 +57,8 @@ public sealed class GatewayNode
     /// <summary>The factory's release policy and the SHA-256 of its file, which every manifest names.</summary>
     public LoadedPolicy Policy { get; }
 
-    /// <summary>The site's local data.</summary>
-    public LocalData Data { get; }
+    /// <summary>What trains on the site's data (and holds its held-out share for evaluation).</summary>
+    public Training.ILocalTrainer Trainer { get; }
 
     /// <summary>Clock for signing and decision times.</summary>
     public TimeProvider Clock { get; }

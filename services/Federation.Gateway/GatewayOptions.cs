@@ -31,7 +31,13 @@ public sealed class GatewayOptions
     /// <summary>The on-site vault's limits (<c>Gateway:Vault:MaxAgeDays</c>, <c>MaxBytes</c>, <c>MaxFileBytes</c>, <c>PollSeconds</c>); the vault lives in <c>STATE/vault</c>.</summary>
     public Vault.VaultOptions Vault { get; set; } = new();
 
-    /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos.</summary>
+    /// <summary>
+    /// What the gateway trains on (<c>Gateway:Training:Source</c>: <c>fashion-mnist-split</c>, <c>vault-photos</c>,
+    /// <c>vault-press-fit</c>, <c>external</c>) and the trainer's settings.
+    /// </summary>
+    public Training.LocalTrainingOptions Training { get; set; } = new();
+
+    /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos (<c>Gateway:Training:Source=fashion-mnist-split</c>).</summary>
     public string DataDirectory { get; set; } = Data.FashionMnist.DefaultDirectory;
 
     /// <summary>How many sites the data set is dealt out to.</summary>
@@ -76,6 +82,7 @@ public sealed class GatewayOptions
         }
 
         Vault.Validate();
+        Training.Validate();
 
         if (Sites < 1 || Site < 0 || Site >= Sites)
         {

@@ -1,6 +1,6 @@
 using Federation.Gateway;
-using Federation.Gateway.Data;
 using Federation.Gateway.State;
+using Federation.Gateway.Training;
 using Federation.Gateway.Vault;
 using Federation.Messaging;
 using Microsoft.Extensions.Configuration;
@@ -19,12 +19,13 @@ builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.M
 var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 options.Validate();
 
-var sites = SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed);
+// The trainer reads the vault (Gateway:Training:Source), so both share one store.
+var vault = VaultStore.Open(options.StateDirectory, options.Vault);
 var gateway = new GatewayNode(
-    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), sites[options.Site], TimeProvider.System,
+    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), LocalTrainers.Create(options, vault), TimeProvider.System,
     options.AggregatorKeyId, GatewayState.Open(options.StateDirectory));
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
 builder.Services.AddGateways([gateway]);
-builder.Services.AddVault(options.StateDirectory, options.Vault);
+builder.Services.AddVault(vault);
 await builder.Build().RunAsync();

@@ -40,7 +40,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             System.Text.Encoding.UTF8.GetBytes(PolicyTemplate.ForModel("site-test", TestGateway.BaseModel, new string('0', 64), TestGateway.SignedAt.AddYears(1))), "site-test.yaml");
         // Enough samples for the template policy's minimums (100 to train, 50 per reported metric).
         site = new GatewayNode(
-            first.Id, first.Key, policy, new LocalData(TinyData(120), TinyData(60)), clock, new string('0', 64), Gateway.State.GatewayState.Open(gatewayDirectory));
+            first.Id, first.Key, policy, new Federation.Gateway.Training.DatasetTrainer(new LocalData(TinyData(120), TinyData(60))), clock, new string('0', 64), Gateway.State.GatewayState.Open(gatewayDirectory));
     }
 
     private string CheckpointPath => Path.Combine(dataDirectory, AnnouncementCheckpoint.FileName);

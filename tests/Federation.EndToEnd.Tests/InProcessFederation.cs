@@ -42,7 +42,8 @@ public sealed class InProcessFederation : IAsyncDisposable
         Action<IBusRegistrationConfigurator>? addConsumers = null,
         Action<IServiceCollection>? addServices = null,
         string? aggregatorKeyFile = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Federation.Aggregator.ModelOptions? model = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
         // The key the gateways' policies name, where the aggregator looks for its key.
@@ -53,6 +54,7 @@ public sealed class InProcessFederation : IAsyncDisposable
             DataDirectory = dataDirectory,
             Log = new Federation.Aggregator.Transparency.TransparencyOptions { KeyFile = aggregatorKeyFile ?? "" },
             Rounds = plan,
+            Model = model ?? new Federation.Aggregator.ModelOptions(),
             Gateways = gateways.Concat(alsoEnrolled)
                 .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] })
                 .ToList(),

@@ -17,19 +17,22 @@ public static class TestGateways
     /// <summary>The aggregator key every test federation runs with, so the gateways' policies can name it.</summary>
     public static Ed25519KeyPair AggregatorKey { get; } = Ed25519KeyPair.Generate();
 
-    /// <summary>A fresh folder for a gateway's policy and state.</summary>
+    /// <summary>A fresh folder for a gateway's files (policy, state, vault).</summary>
     public static string NewFolder(string id) => Directory.CreateDirectory(Path.Combine(Root, $"{id}-{Guid.NewGuid():N}")).FullName;
 
     /// <summary>
     /// A gateway for Fashion-MNIST logistic regression, signing with <paramref name="key"/> (a new key when null), with its
     /// policy and its state (in <c>state/</c>) in <paramref name="folder"/> (a new one when null).
     /// </summary>
-    public static GatewayNode Create(string id, LocalData data, Ed25519KeyPair? key = null, string? folder = null)
+    public static GatewayNode Create(string id, LocalData data, Ed25519KeyPair? key = null, string? folder = null) =>
+        Create(id, new Federation.Gateway.Training.DatasetTrainer(data), ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount), key, folder);
+
+    /// <summary>A gateway that trains <paramref name="spec"/> with <paramref name="trainer"/>, under the demo's policy for that model.</summary>
+    public static GatewayNode Create(string id, Federation.Gateway.Training.ILocalTrainer trainer, ModelSpec spec, Ed25519KeyPair? key = null, string? folder = null)
     {
-        var spec = ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount);
         folder ??= NewFolder(id);
         var policy = DemoPolicy.Write(
             Path.Combine(folder, "policy.yaml"), id, spec, AggregatorKey.KeyId, DateTimeOffset.UtcNow.AddYears(1));
-        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, data, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
+        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, trainer, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
     }
 }

@@ -32,7 +32,7 @@ public sealed class ReleaseTests : IDisposable
         // Then the decision allowed it after every check, and the bus carries the recorded message
         decision.Allowed.ShouldBeTrue();
         decision.Checks.Select(check => check.Name).ShouldBe([
-            PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
+            Training.LocalTraining.TrainingCheck, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
             PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
             PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping]);
         var published = run.Published<ContributionSubmitted>().Single();
@@ -103,7 +103,7 @@ public sealed class ReleaseTests : IDisposable
         evaluation.Allowed.ShouldBeFalse();
         var decisions = node.State.Decisions(deniedOnly: true);
         decisions.Select(decision => decision.Kind).ShouldBe(["evaluation-metrics", "model-update"]);
-        decisions.ShouldAllBe(decision => decision.Checks.Single().Name == PolicyChecks.NotExpired && decision.Reason!.Contains("expired"));
+        decisions.ShouldAllBe(decision => decision.Checks.Last().Name == PolicyChecks.NotExpired && decision.Checks.All(check => check.Passed || check.Name == PolicyChecks.NotExpired) && decision.Reason!.Contains("expired"));
         node.State.OutboxHistory().ShouldBeEmpty();
     }
 
@@ -227,10 +227,29 @@ public sealed class ReleaseTests : IDisposable
     }
 
     [Fact]
+    public void The_in_memory_trainer_releases_exactly_what_dp_sgd_with_the_gateways_seeds_computes()
+    {
+        // The default path must stay byte-identical through the trainer interface: the same seeds give the same bytes.
+        var node = site.Node();
+        var round = Site.Round(1);
+        var data = ((Training.DatasetTrainer)node.Trainer).Data.Training;
+        var options = new Learning.Training.TrainingOptions(1, 32, 0.1f, Training.StableSeed.For(7, 1, Site.GatewayId))
+        {
+            DifferentialPrivacy = new Learning.Training.DifferentialPrivacy(1.0, 1.0, node.NoiseSeed(1, round.BaseModelSha256, 1)),
+        };
+        var update = Learning.Training.SgdTrainer.Train(Site.Spec, Site.BaseModel, data, options).Subtract(Site.BaseModel);
+        var expected = Learning.Privacy.L2Clipping.Clip(update, 10.0).Clipped;
+
+        var result = node.Contribute(round);
+
+        result.Message!.Payload.ShouldBe(Learning.Tensors.SafeTensors.Write(expected));
+    }
+
+    [Fact]
     public void An_aggregator_key_the_policy_does_not_list_gets_nothing()
     {
         var node = new GatewayNode(
-            Site.GatewayId, site.Key, Site.Policy(), site.Node().Data, site.Clock, new string('b', 64), GatewayState.Open(site.StateDirectory));
+            Site.GatewayId, site.Key, Site.Policy(), site.Node().Trainer, site.Clock, new string('b', 64), GatewayState.Open(site.StateDirectory));
 
         var result = node.Contribute(Site.Round(1));
 

@@ -60,11 +60,21 @@ internal sealed class Site : IDisposable
 
     /// <summary>A node over this site's state: 150 training samples, 90 held out (30 per class).</summary>
     public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
-        new(GatewayId, Key, policy ?? Policy(), new LocalData(Data(trainingSamples, 1), Data(90, 2)), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
+        new(GatewayId, Key, policy ?? Policy(), new Training.DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
 
-    public static RoundAnnounced Round(int round, string? gatewayId = GatewayId)
+    /// <summary>A node over this site's state that trains <paramref name="model"/>'s layout with <paramref name="trainer"/>.</summary>
+    public GatewayNode Node(Training.ILocalTrainer trainer, TensorSet model, long minimumSamples = 20)
     {
-        var bytes = SafeTensors.Write(BaseModel);
+        var text = PolicyTemplate.ForModel("site-test", model, AggregatorKeyId, Start.AddYears(1), minimumSamples);
+        var policy = PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(text), "site-test.yaml");
+        return new(GatewayId, Key, policy, trainer, Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
+    }
+
+    public static RoundAnnounced Round(int round, string? gatewayId = GatewayId) => Round(round, BaseModel, gatewayId);
+
+    public static RoundAnnounced Round(int round, TensorSet model, string? gatewayId = GatewayId)
+    {
+        var bytes = SafeTensors.Write(model);
         return new RoundAnnounced(round, 0, Sha256Hex.Of(bytes), bytes, new TrainingPlan(1, 32, 0.1, 7, 0), [gatewayId!], Start.AddDays(1));
     }
 

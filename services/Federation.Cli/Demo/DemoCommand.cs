@@ -6,6 +6,7 @@ using Federation.Aggregator.Rounds;
 using Federation.Gateway;
 using Federation.Gateway.Data;
 using Federation.Gateway.State;
+using Federation.Gateway.Training;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
@@ -37,7 +38,7 @@ public static class DemoCommand
         var sites = SiteSplit.Split(training, settings.Factories, settings.Alpha, settings.Seed);
         var aggregatorKeyId = CreateAggregatorKey(settings);
         var gateways = CreateGateways(settings, sites, ModelSpecFor(settings, training), aggregatorKeyId);
-        ShowSites(gateways);
+        ShowSites(gateways, sites);
 
         var options = AggregatorOptionsFor(settings, gateways);
         var builder = Host.CreateApplicationBuilder();
@@ -114,7 +115,7 @@ public static class DemoCommand
             var policy = DemoPolicy.Write(Path.Combine(settings.DataDirectory, "policies", $"{id}.yaml"), id, spec, aggregatorKeyId, DateTimeOffset.UtcNow.AddYears(1));
             // Each gateway keeps its own state (decision record, outbox, sequence, privacy ledger), as it would on its own box.
             var state = GatewayState.Open(Path.Combine(settings.DataDirectory, "gateways", id));
-            return new GatewayNode(id, key, policy, data, TimeProvider.System, aggregatorKeyId, state);
+            return new GatewayNode(id, key, policy, new DatasetTrainer(data), TimeProvider.System, aggregatorKeyId, state);
         }).ToList();
     }
 
@@ -154,15 +155,15 @@ public static class DemoCommand
         }
     }
 
-    private static void ShowSites(IReadOnlyList<GatewayNode> gateways)
+    private static void ShowSites(IReadOnlyList<GatewayNode> gateways, IReadOnlyList<LocalData> sites)
     {
         var table = new Table().Title("Each factory keeps its own data (non-IID: label skew)").AddColumns("Factory", "Training", "Held out", "Most common labels");
-        foreach (var gateway in gateways)
+        foreach (var (gateway, data) in gateways.Zip(sites))
         {
-            var labels = gateway.Data.Training.Labels;
+            var labels = data.Training.Labels;
             var top = labels.CountBy(label => label).OrderByDescending(pair => pair.Value).Take(3)
                 .Select(pair => $"{FashionMnist.ClassNames[pair.Key]} {100.0 * pair.Value / labels.Length:0}%");
-            table.AddRow(gateway.Id, gateway.Data.Training.Count.ToString(), gateway.Data.Holdout.Count.ToString(), string.Join(", ", top));
+            table.AddRow(gateway.Id, data.Training.Count.ToString(), data.Holdout.Count.ToString(), string.Join(", ", top));
         }
 
         AnsiConsole.Write(table);

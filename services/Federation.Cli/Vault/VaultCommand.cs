@@ -1,4 +1,5 @@
 using System.Globalization;
+using Federation.Gateway.PressFit;
 using Federation.Gateway.Vault;
 using Spectre.Console;
 
@@ -19,8 +20,9 @@ public static class VaultCommand
             "import" => Import(arguments, console),
             "ls" => List(arguments, console),
             "stats" => Stats(arguments, console),
-            null => throw new CommandLineException("Missing vault subcommand: import, ls or stats."),
-            var other => throw new CommandLineException($"Unknown vault subcommand '{other}'; use import, ls or stats."),
+            "generate-press-fit" => GeneratePressFit(arguments, console),
+            null => throw new CommandLineException("Missing vault subcommand: import, ls, stats or generate-press-fit."),
+            var other => throw new CommandLineException($"Unknown vault subcommand '{other}'; use import, ls, stats or generate-press-fit."),
         };
     }
 
@@ -40,10 +42,10 @@ public static class VaultCommand
         }
 
         var label = arguments.OptionalText("label");
-        if (label is not null && (kind != VaultKind.Photos || !VaultValidator.IsValidLabel(label)))
+        if (label is not null && (kind is not (VaultKind.Photos or VaultKind.Force) || !VaultValidator.IsValidLabel(label)))
         {
-            throw new CommandLineException(kind != VaultKind.Photos
-                ? "--label applies to --kind photos only."
+            throw new CommandLineException(kind is not (VaultKind.Photos or VaultKind.Force)
+                ? "--label applies to --kind photos and --kind force only."
                 : $"--label \"{label}\" must be 1 to 64 letters, digits, '_', '.' or '-' starting with a letter or digit.");
         }
 
@@ -88,7 +90,7 @@ public static class VaultCommand
             table.AddRow(
                 Time(entry.ImportedAt), entry.Kind.ToName(), entry.Format, entry.Bytes.ToString(CultureInfo.InvariantCulture),
                 entry.Records.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(entry.Label ?? (entry.SampleRateHz is { } rate ? $"{rate.ToString(CultureInfo.InvariantCulture)} Hz" : "-")),
+                Markup.Escape(string.Join(", ", new[] { entry.Label, entry.SampleRateHz is { } rate ? $"{rate.ToString(CultureInfo.InvariantCulture)} Hz" : null }.OfType<string>().DefaultIfEmpty("-"))),
                 Markup.Escape(entry.OriginalName), entry.Sha256);
         }
 
@@ -118,6 +120,24 @@ public static class VaultCommand
         var deletions = store.Deletions();
         console.MarkupLine(CultureInfo.InvariantCulture, "{0} objects deleted by retention ({1} bytes); quarantined files and their reasons are in {2}.",
             deletions.Count, deletions.Sum(deletion => deletion.Bytes), Markup.Escape(store.QuarantineDirectory));
+        return 0;
+    }
+
+    private static int GeneratePressFit(CommandArguments arguments, IAnsiConsole console)
+    {
+        var output = arguments.OptionalText("out") ?? throw new CommandLineException("vault generate-press-fit needs --out DIR.");
+        int count = arguments.Number("count", 200);
+        int seed = arguments.Number("seed", 1);
+        double faultyShare = arguments.OptionalReal("faulty-share") ?? 0.3;
+        if (count < 1 || !(faultyShare >= 0 && faultyShare <= 1))
+        {
+            throw new CommandLineException("--count must be at least 1 and --faulty-share between 0 and 1.");
+        }
+
+        var written = PressFitFiles.Write(output, count, seed, faultyShare);
+        console.MarkupLine(CultureInfo.InvariantCulture,
+            "Wrote {0} press-fit curves ({1} faulty) with label sidecars to {2}; import them with [bold]fedctl vault import --state DIR --kind force {2}[/].",
+            written.Count, written.Count(curve => curve.Fault != PressFitFault.None), Markup.Escape(Path.GetFullPath(output)));
         return 0;
     }
 

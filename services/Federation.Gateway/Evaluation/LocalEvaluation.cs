@@ -2,10 +2,12 @@ using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Gateway.State;
+using Federation.Gateway.Training;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
+using Federation.Policies;
 using Federation.Trust;
 
 namespace Federation.Gateway.Evaluation;
@@ -23,8 +25,24 @@ public static class LocalEvaluation
     public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model)
     {
         var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
-        var metrics = Metrics(parameters, gateway.Data.Holdout);
         var now = gateway.Now();
+        Dataset holdout;
+        try
+        {
+            holdout = gateway.Trainer.Holdout(ModelSpec.FromParameters(parameters));
+        }
+        catch (LocalTrainingException error)
+        {
+            // The published model does not fit this site's data (e.g. a press-fit model at a photo site): nothing to report.
+            var policy = gateway.Policy;
+            var refused = new DecisionDraft(
+                now, ReleaseKind.EvaluationMetrics.ToName(), $"model v{model.Version}", policy.Policy.Id, policy.Policy.Version, policy.Hash, false, error.Message,
+                [new PolicyCheck(HoldoutCheck, false, $"trainer {gateway.Trainer.Source}: {error.Message}")]);
+            long refusedId = gateway.State.RecordDenied(refused, GatewayState.ModelsLedger, model.Version);
+            return new ReleaseResult<EvaluationReported>(refusedId, error.Message, null, null);
+        }
+
+        var metrics = Metrics(parameters, holdout);
         var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}");
         if (released is null)
         {
@@ -39,6 +57,9 @@ public static class LocalEvaluation
         long id = gateway.State.RecordReleased(decision, GatewayState.ModelsLedger, model.Version, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), null, null);
         return new ReleaseResult<EvaluationReported>(id, null, new EvaluationReported(json, signature), messageId);
     }
+
+    /// <summary>The decision record's name for the gateway's own check that its held-out data fits the published model.</summary>
+    public const string HoldoutCheck = "local-holdout";
 
     private static List<MetricValue> Metrics(TensorSet parameters, Dataset holdout)
     {

@@ -6,7 +6,6 @@ using Federation.Gateway.State;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
-using Federation.Learning.Training;
 using Federation.Policies;
 using Federation.Trust;
 
@@ -16,12 +15,14 @@ namespace Federation.Gateway.Training;
 public static class LocalTraining
 {
     /// <summary>
-    /// Trains the announced base model on the gateway's local data with DP-SGD at the policy's limits (per-example
-    /// clipping norm C = <c>privacy.maxExampleL2Norm</c>, noise multiplier z = <c>privacy.minNoiseMultiplier</c>, a
-    /// secret seed derived from the gateway's key and the release, <see cref="GatewayNode.NoiseSeed"/>), passes the update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/>, and only when
-    /// allowed signs the released (clipped) update. The decision — allowed or refused — is recorded in the gateway's
-    /// state, and an allowed contribution goes to the outbox in the same transaction, with its sequence number and the
-    /// privacy it spent; the outbox sender publishes it. Nothing is signed or sent when the policy refuses.
+    /// Has the gateway's <see cref="GatewayNode.Trainer"/> train the announced base model at the policy's DP limits
+    /// (clipping norm C = <c>privacy.maxExampleL2Norm</c>, noise multiplier z = <c>privacy.minNoiseMultiplier</c>, a
+    /// secret seed derived from the gateway's key and the release, <see cref="GatewayNode.NoiseSeed"/>), passes the
+    /// update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/> with the privacy charge the trainer states, and
+    /// only when allowed signs the released (clipped) update. The decision — allowed or refused, by the policy or because
+    /// training failed — is recorded in the gateway's state with what the trainer read, and an allowed contribution goes
+    /// to the outbox in the same transaction, with its sequence number and the privacy it spent; the outbox sender
+    /// publishes it. Nothing is signed or sent when the policy refuses or the trainer fails.
     /// </summary>
     /// <exception cref="InvalidDataException">The announced model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
@@ -39,19 +40,23 @@ public static class LocalTraining
         var seed = gateway.NoiseSeed(round.Round, round.BaseModelSha256, gateway.State.LastSequence() + 1);
         try
         {
-            var options = new TrainingOptions(
-                round.Training.Epochs,
-                round.Training.BatchSize,
-                (float)round.Training.LearningRate,
-                StableSeed.For(round.Training.Seed, round.Round, gateway.Id))
+            var context = new LocalTrainingContext(
+                round.Round, baseModel, spec, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed);
+            var training = new PolicyCheck(TrainingCheck, true, $"trainer {gateway.Trainer.Source}");
+            LocalTrainingRun run;
+            try
             {
-                ProximalMu = (float)round.Training.ProximalMu,
-                DifferentialPrivacy = new DifferentialPrivacy(clippingNorm, noiseMultiplier, seed),
-            };
-            int sampleCount = gateway.Data.Training.Count;
-            int steps = Math.Max(1, options.StepCount(sampleCount));
+                run = gateway.Trainer.Prepare(context);
+            }
+            catch (LocalTrainingException error)
+            {
+                return TrainingFailed(gateway, training, [], error.Message, subject, round.Round);
+            }
+
+            PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
+            var charge = run.Charge;
             ModelUpdateRequest Request(TensorSet update) =>
-                new(update, sampleCount, options.BatchSize, steps, clippingNorm, noiseMultiplier, gateway.AggregatorKeyId);
+                new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId);
 
             // Pre-flight on a zero update of the base model's layout: every check but the update's values decides as it
             // will after training, so an expired policy, an unlisted aggregator, too few samples, a forbidden tensor or a
@@ -60,17 +65,26 @@ public static class LocalTraining
                 policy, gateway.Policy.Hash, Request(baseModel.Subtract(baseModel)), gateway.State.PrivacyLedger(), gateway.Now());
             if (!preflight.IsAllowed)
             {
-                return Deny(gateway, preflight, subject, round.Round);
+                return Deny(gateway, preflight, [Trained()], subject, round.Round);
             }
 
-            var update = SgdTrainer.Train(spec, baseModel, gateway.Data.Training, options).Subtract(baseModel);
+            TensorSet update;
+            try
+            {
+                update = run.Train();
+            }
+            catch (LocalTrainingException error)
+            {
+                return TrainingFailed(gateway, Trained(), preflight.Checks, error.Message, subject, round.Round);
+            }
+
             lock (gateway.ReleaseGate)
             {
                 var now = gateway.Now();
                 var decision = PolicyEvaluator.EvaluateModelUpdate(policy, gateway.Policy.Hash, Request(update), gateway.State.PrivacyLedger(), now);
                 if (!decision.IsAllowed)
                 {
-                    return Deny(gateway, decision, subject, round.Round);
+                    return Deny(gateway, decision, [Trained()], subject, round.Round);
                 }
 
                 var released = decision.Payload!;
@@ -84,7 +98,7 @@ public static class LocalTraining
                     round.BaseModelSha256,
                     Sha256Hex.Of(payload),
                     payload.Length,
-                    sampleCount,
+                    charge.SampleCount,
                     sequence,
                     gateway.Policy.Hash,
                     now);
@@ -92,7 +106,8 @@ public static class LocalTraining
                 var messageId = Guid.CreateVersion7(now);
                 var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload, now, 0);
                 long id = gateway.State.RecordReleased(
-                    DecisionDraft.From(decision, subject), GatewayState.RoundsLedger, round.Round, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
+                    DecisionDraft.From(decision, subject, [Trained(), .. decision.Checks]), GatewayState.RoundsLedger, round.Round, entry,
+                    Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
                 return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload), messageId);
             }
         }
@@ -102,9 +117,24 @@ public static class LocalTraining
         }
     }
 
-    private static ReleaseResult<ContributionSubmitted> Deny(GatewayNode gateway, PolicyDecision<ReleasedModelUpdate> decision, string subject, int round)
+    /// <summary>The decision record's name for the gateway's own check that its trainer produced an update.</summary>
+    public const string TrainingCheck = "local-training";
+
+    private static ReleaseResult<ContributionSubmitted> TrainingFailed(
+        GatewayNode gateway, PolicyCheck training, IReadOnlyList<PolicyCheck> passed, string reason, string subject, int round)
     {
-        long id = gateway.State.RecordDenied(DecisionDraft.From(decision, subject), GatewayState.RoundsLedger, round);
+        var policy = gateway.Policy;
+        var draft = new DecisionDraft(
+            gateway.Now(), ReleaseKind.ModelUpdate.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, reason,
+            [.. passed, training with { Passed = false, Detail = $"trainer {gateway.Trainer.Source}: {reason}" }]);
+        long id = gateway.State.RecordDenied(draft, GatewayState.RoundsLedger, round);
+        return new ReleaseResult<ContributionSubmitted>(id, reason, null, null);
+    }
+
+    private static ReleaseResult<ContributionSubmitted> Deny(
+        GatewayNode gateway, PolicyDecision<ReleasedModelUpdate> decision, IReadOnlyList<PolicyCheck> before, string subject, int round)
+    {
+        long id = gateway.State.RecordDenied(DecisionDraft.From(decision, subject, [.. before, .. decision.Checks]), GatewayState.RoundsLedger, round);
         return new ReleaseResult<ContributionSubmitted>(id, decision.Reason, null, null);
     }
 }

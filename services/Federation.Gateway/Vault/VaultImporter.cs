@@ -32,7 +32,10 @@ public sealed record VaultImportResult(string Source, VaultKind Kind, VaultImpor
 /// <param name="store">The vault.</param>
 public sealed class VaultImporter(VaultStore store)
 {
-    /// <summary>A photo's sidecar label file is the photo's file name with this appended, e.g. <c>weld-17.png.label</c>.</summary>
+    /// <summary>
+    /// A label sidecar file is the labelled file's name with this appended, e.g. <c>weld-17.png.label</c> for a photo or
+    /// <c>press-0001.csv.label</c> for a force curve.
+    /// </summary>
     public const string LabelSidecarSuffix = ".label";
 
     /// <summary>The vault.</summary>
@@ -65,7 +68,10 @@ public sealed class VaultImporter(VaultStore store)
     /// <summary>Imports one file.</summary>
     /// <param name="kind">What it is.</param>
     /// <param name="path">The file.</param>
-    /// <param name="label">A photo's label; when null, its sidecar's, else its folder's name.</param>
+    /// <param name="label">
+    /// A photo's or force file's label; when null, its sidecar's, else (photos only) its folder's name. Force files may
+    /// have no label.
+    /// </param>
     /// <param name="fromDropFolder">
     /// The file is in the drop folder: a malformed one is moved to quarantine, a stored one is deleted, and a photo
     /// directly in <c>drop/photos/</c> has no folder label.
@@ -90,14 +96,14 @@ public sealed class VaultImporter(VaultStore store)
         else
         {
             var content = File.ReadAllBytes(source);
-            string? photoLabel = null;
+            string? fileLabel = null;
             VaultProblem? problem = null;
-            if (kind == VaultKind.Photos)
+            if (kind is VaultKind.Photos or VaultKind.Force)
             {
-                photoLabel = PhotoLabel(source, sidecar, label, fromDropFolder, out problem);
+                fileLabel = Label(kind, source, sidecar, label, fromDropFolder, out problem);
             }
 
-            var described = problem is null ? VaultValidator.Validate(kind, Path.GetFileName(source), content, photoLabel, out problem) : null;
+            var described = problem is null ? VaultValidator.Validate(kind, Path.GetFileName(source), content, fileLabel, out problem) : null;
             if (described is null)
             {
                 result = Quarantine(kind, source, problem!, fromDropFolder);
@@ -135,7 +141,7 @@ public sealed class VaultImporter(VaultStore store)
     private VaultImportResult Quarantine(VaultKind kind, string source, VaultProblem problem, bool move) =>
         new(source, kind, VaultImportOutcome.Quarantined, null, problem, Store.Quarantine(kind, source, problem, move));
 
-    private string? PhotoLabel(string source, string sidecar, string? label, bool fromDropFolder, out VaultProblem? problem)
+    private string? Label(VaultKind kind, string source, string sidecar, string? label, bool fromDropFolder, out VaultProblem? problem)
     {
         problem = null;
         if (label is not null)
@@ -163,8 +169,9 @@ public sealed class VaultImporter(VaultStore store)
             }
         }
 
+        // Only a photo is labelled by its folder: force curves are usually filed by machine or date, not by outcome.
         var folder = Path.GetDirectoryName(source)!;
-        if (fromDropFolder && string.Equals(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(Store.DropDirectory(VaultKind.Photos)).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+        if (kind != VaultKind.Photos || fromDropFolder && string.Equals(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(Store.DropDirectory(VaultKind.Photos)).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
         {
             return null;
         }

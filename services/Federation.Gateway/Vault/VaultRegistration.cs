@@ -9,9 +9,15 @@ public static class VaultRegistration
     /// <param name="services">The host's services.</param>
     /// <param name="stateDirectory">The gateway's <c>Gateway:StateDirectory</c>.</param>
     /// <param name="options">The vault's limits.</param>
-    public static IServiceCollection AddVault(this IServiceCollection services, string stateDirectory, VaultOptions options)
+    public static IServiceCollection AddVault(this IServiceCollection services, string stateDirectory, VaultOptions options) =>
+        services.AddVault(VaultStore.Open(stateDirectory, options));
+
+    /// <summary>Adds an open vault and scans its drop folders for as long as the host runs.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="store">The vault, e.g. the one the gateway's trainer reads.</param>
+    public static IServiceCollection AddVault(this IServiceCollection services, VaultStore store)
     {
-        var store = VaultStore.Open(stateDirectory, options);
+        ArgumentNullException.ThrowIfNull(store);
         services.AddSingleton(store);
         services.AddSingleton<VaultImporter>();
         services.AddSingleton<VaultDropFolder>();

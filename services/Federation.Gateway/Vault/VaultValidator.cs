@@ -17,7 +17,7 @@ public sealed record VaultProblem(int? Line, string Message)
 /// <summary>What a valid file holds, as the index records it.</summary>
 /// <param name="Format"><c>text</c>, <c>jsonl</c>, <c>csv</c>, <c>png</c> or <c>jpeg</c>.</param>
 /// <param name="Records">Log lines, override records, force samples, or 1 for a photo.</param>
-/// <param name="Label">A photo's label; null for the other kinds.</param>
+/// <param name="Label">A photo's label, or a force file's when it has one; null for the other kinds.</param>
 /// <param name="SampleRateHz">A force file's sample rate; null for the other kinds.</param>
 public sealed record VaultContent(string Format, long Records, string? Label, double? SampleRateHz);
 
@@ -46,7 +46,10 @@ public static partial class VaultValidator
     /// <param name="kind">What the file is said to be.</param>
     /// <param name="fileName">Its name; the extension chooses between JSON lines and text or CSV.</param>
     /// <param name="content">Every byte of it.</param>
-    /// <param name="label">A photo's label (from <c>--label</c>, a sidecar or its folder); ignored for the other kinds.</param>
+    /// <param name="label">
+    /// A photo's label (from <c>--label</c>, a sidecar or its folder), required; a force file's (from <c>--label</c> or a
+    /// sidecar), optional; ignored for the other kinds.
+    /// </param>
     /// <param name="problem">The first problem found, when there is one.</param>
     /// <returns>What the file holds, or null when it is malformed.</returns>
     public static VaultContent? Validate(VaultKind kind, string fileName, byte[] content, string? label, out VaultProblem? problem)
@@ -65,7 +68,7 @@ public static partial class VaultValidator
             VaultKind.Logs => Logs(fileName, content, out problem),
             VaultKind.Overrides => Overrides(fileName, content, out problem),
             VaultKind.Photos => Photo(content, label, out problem),
-            VaultKind.Force => Force(content, out problem),
+            VaultKind.Force => Force(content, label, out problem),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }
@@ -273,8 +276,14 @@ public static partial class VaultValidator
         return new VaultContent(format, 1, label, null);
     }
 
-    private static VaultContent? Force(byte[] content, out VaultProblem? problem)
+    private static VaultContent? Force(byte[] content, string? label, out VaultProblem? problem)
     {
+        if (label is not null && !IsValidLabel(label))
+        {
+            problem = new VaultProblem(null, $"label \"{label}\" is not 1 to 64 letters, digits, '_', '.' or '-' starting with a letter or digit");
+            return null;
+        }
+
         if (Lines(content, out problem) is not { } lines)
         {
             return null;
@@ -360,7 +369,7 @@ public static partial class VaultValidator
             }
         }
 
-        return new VaultContent("csv", lines.Count - 2, null, rate);
+        return new VaultContent("csv", lines.Count - 2, label, rate);
     }
 
     /// <summary>The file's lines, strictly UTF-8, without a leading byte-order mark, line ends or a final empty line.</summary>

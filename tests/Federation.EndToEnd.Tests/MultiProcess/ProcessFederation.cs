@@ -173,7 +173,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
         {
             var id = GatewayId(site);
             return new GatewayNode(
-                id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), sites[site], TimeProvider.System, AggregatorKeyId,
+                id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), new Federation.Gateway.Training.DatasetTrainer(sites[site]), TimeProvider.System, AggregatorKeyId,
                 GatewayState.Open(Path.Combine(directory, "embedded", id)));
         }).ToList();
         // Bound from the very settings the aggregator process gets, so both runs follow one plan.

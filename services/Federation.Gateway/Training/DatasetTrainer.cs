@@ -1,0 +1,29 @@
+using Federation.Learning.Data;
+using Federation.Learning.Models;
+
+namespace Federation.Gateway.Training;
+
+/// <summary>
+/// Trains on data already in memory: the demo's and the default gateway's Fashion-MNIST site split
+/// (<see cref="Data.SiteSplit"/>), which stands in for a factory's inspection photos.
+/// </summary>
+/// <param name="data">The site's training and held-out samples.</param>
+/// <param name="source">What the data is, for the decision record.</param>
+public sealed class DatasetTrainer(LocalData data, string source = DatasetTrainer.FashionMnistSplit) : ILocalTrainer
+{
+    /// <summary>The source name of the Fashion-MNIST site split.</summary>
+    public const string FashionMnistSplit = "fashion-mnist-split";
+
+    /// <summary>The site's training and held-out samples.</summary>
+    public LocalData Data { get; } = data ?? throw new ArgumentNullException(nameof(data));
+
+    /// <inheritdoc />
+    public string Source { get; } = source;
+
+    /// <inheritdoc />
+    public LocalTrainingRun Prepare(LocalTrainingContext context) =>
+        new DpSgdRun(Data.Training, context, $"{Data.Training.Count} samples from {Source}");
+
+    /// <inheritdoc />
+    public Dataset Holdout(ModelSpec spec) => Data.Holdout;
+}

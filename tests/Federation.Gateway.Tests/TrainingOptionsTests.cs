@@ -1,0 +1,72 @@
+using Federation.Gateway.Training;
+using Federation.Gateway.Vault;
+using Microsoft.Extensions.Configuration;
+
+namespace Federation.Gateway.Tests;
+
+/// <summary>Gateway:Training picks the trainer; a setting that cannot work is named in the error.</summary>
+public sealed class TrainingOptionsTests : IDisposable
+{
+    private readonly VaultSite vault = new();
+
+    public void Dispose() => vault.Dispose();
+
+    [Theory]
+    [InlineData("Source", "vault-fotos", "Gateway:Training:Source is 'vault-fotos'")]
+    [InlineData("Labels:0", "good", "Gateway:Training:Labels must list at least two")]
+    [InlineData("Labels:0", "not ok", "Gateway:Training:Labels has 'not ok'")]
+    [InlineData("HoldoutFraction", "1", "Gateway:Training:HoldoutFraction is 1")]
+    [InlineData("ForceColumn", "force (N)", "Gateway:Training:ForceColumn 'force (N)'")]
+    [InlineData("Source", "external", "Gateway:Training:Command is empty")]
+    public void A_setting_that_cannot_work_is_named(string key, string value, string message)
+    {
+        var options = Bind(new() { [$"Gateway:Training:{key}"] = value });
+
+        Should.Throw<InvalidOperationException>(options.Validate).Message.ShouldStartWith(message);
+    }
+
+    [Theory]
+    [InlineData("Kind", "logs", "Gateway:Training:Kind is 'logs'")]
+    [InlineData("TimeoutSeconds", "0", "Gateway:Training:TimeoutSeconds")]
+    public void An_external_trainer_needs_a_readable_kind_and_a_timeout(string key, string value, string message)
+    {
+        var options = Bind(new() { ["Gateway:Training:Source"] = "external", ["Gateway:Training:Command"] = "/usr/bin/trainer", [$"Gateway:Training:{key}"] = value });
+
+        Should.Throw<InvalidOperationException>(options.Validate).Message.ShouldStartWith(message);
+    }
+
+    [Fact]
+    public void The_source_picks_the_trainer_with_its_settings()
+    {
+        var photos = Create(new() { ["Gateway:Training:Source"] = "vault-photos", ["Gateway:Training:Labels:0"] = "ok", ["Gateway:Training:Labels:1"] = "scratch" });
+        var pressFit = Create(new() { ["Gateway:Training:Source"] = "vault-press-fit", ["Gateway:Training:ForceColumn"] = "load_n" });
+        var external = Create(new()
+        {
+            ["Gateway:Training:Source"] = "external", ["Gateway:Training:Command"] = "/usr/bin/python3", ["Gateway:Training:Arguments:0"] = "train.py",
+            ["Gateway:Training:Kind"] = "force", ["Gateway:Training:TimeoutSeconds"] = "90",
+        });
+
+        photos.ShouldBeOfType<VaultPhotoTrainer>().Labels.ShouldBe(["ok", "scratch"]);
+        pressFit.ShouldBeOfType<VaultPressFitTrainer>().ForceColumn.ShouldBe("load_n");
+        pressFit.ShouldBeOfType<VaultPressFitTrainer>().Labels.ShouldBe(["good", "faulty"]);
+        var command = external.ShouldBeOfType<ExternalTrainer>();
+        (command.Command, command.Kind, command.Timeout).ShouldBe(("/usr/bin/python3", VaultKind.Force, TimeSpan.FromSeconds(90)));
+        command.Arguments.ShouldBe(["train.py"]);
+    }
+
+    private ILocalTrainer Create(Dictionary<string, string?> settings)
+    {
+        var options = Bind(settings);
+        options.Validate();
+        return LocalTrainers.Create(options, vault.Store);
+    }
+
+    private static GatewayOptions Bind(Dictionary<string, string?> settings)
+    {
+        settings["Gateway:Id"] = "factory-1";
+        settings["Gateway:KeyFile"] = "/etc/federation/gateway.key";
+        settings["Gateway:PolicyFile"] = "/etc/federation/policy.yaml";
+        settings["Gateway:AggregatorKeyId"] = new string('a', 64);
+        return new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection(GatewayOptions.Section).Get<GatewayOptions>()!;
+    }
+}
