@@ -122,6 +122,8 @@ public sealed class CanaryFiles
             var png = Png(text, pixels);
             Secret("photos", $"{label} photo text chunk canary", text);
             Secret("photos", $"{label} photo pixel canary", pixels);
+            // The photo trainer's view of those pixels (byte / 255 as float32), as an update would carry them if it leaked a sample.
+            Secret("photos", $"{label} photo pixel canary as float32 LE, the photo trainer's features", LittleEndian([.. pixels.Select(pixel => (double)(pixel / 255f))], pixels.Length, asFloat32: true));
             Secret("photos", $"{label} photo's first {PhotoHeadBytes} bytes", png[..PhotoHeadBytes]);
             Secret("photos", $"{label} photo file", png);
             Add(VaultKind.Photos, Path.Combine(label, $"inspection-{label}.png"), png);
@@ -160,6 +162,8 @@ public sealed class CanaryFiles
 
         var csv = $"{VaultValidator.SampleRatePrefix}{rate}\n{VaultValidator.TimeColumn},force_n,torque_nm\n{string.Join('\n', rows)}\n";
         Add(VaultKind.Force, "press-fit-0001.csv", Encoding.UTF8.GetBytes(csv));
+        // Labelled, so the press-fit trainer trains on it rather than leaving it out.
+        Add(VaultKind.Force, "press-fit-0001.csv" + VaultImporter.LabelSidecarSuffix, "faulty\n"u8.ToArray());
     }
 
     /// <summary>The first <paramref name="count"/> values as consecutive little-endian float32 or float64.</summary>
@@ -186,7 +190,7 @@ public sealed class CanaryFiles
     /// A real grayscale PNG any decoder reads: a tEXt chunk with <paramref name="comment"/>, and the image data
     /// deflated without compression, so that row 14 holds <paramref name="canaryPixels"/> literally in the file.
     /// </summary>
-    private static byte[] Png(string comment, byte[] canaryPixels)
+    public static byte[] Png(string comment, byte[] canaryPixels)
     {
         var raw = new MemoryStream();
         for (var row = 0; row < PhotoSide; row++)

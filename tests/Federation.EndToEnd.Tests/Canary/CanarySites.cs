@@ -1,25 +1,50 @@
+using System.Security.Cryptography;
+using Federation.Aggregator;
 using Federation.Aggregator.Rounds;
 using Federation.Gateway;
-using Federation.Gateway.Data;
+using Federation.Gateway.PressFit;
+using Federation.Gateway.Training;
 using Federation.Gateway.Vault;
+using Federation.Learning.Models;
 
 namespace Federation.EndToEnd.Tests.Canary;
 
+/// <summary>What the canary factories train on: both vault-fed trainers read canaried files.</summary>
+public enum CanaryTraining
+{
+    /// <summary>The vault's inspection photos (<see cref="VaultPhotoTrainer"/>), labels <c>ok</c> and <c>scratch</c>.</summary>
+    Photos,
+
+    /// <summary>The vault's force curves (<see cref="VaultPressFitTrainer"/>), labels <c>good</c> and <c>faulty</c>.</summary>
+    PressFit,
+}
+
 /// <summary>
-/// The factories of the canary test: each has a vault filled with canaried raw data of all four kinds through the
-/// real drop folder, and a gateway. What the gateways train on is decided in one place, <see cref="CreateGateway"/>.
+/// The factories of the canary test: each has a vault filled through the real drop folder with canaried raw data of all
+/// four kinds plus enough ordinary samples of the trained kind to pass the policy's minimum, and a gateway that trains
+/// on that vault — so the canaried photos or force curves are among the very samples it trains on.
 /// </summary>
 public sealed class CanarySites
 {
     public const int Sites = 2;
     public const int Rounds = 3;
 
-    private CanarySites(IReadOnlyList<GatewayNode> gateways, IReadOnlyList<VaultStore> vaults, IReadOnlyList<Secret> secrets)
+    /// <summary>Ordinary samples of the trained kind per site: 70 % of them are above the policy's minimum of 100 training samples.</summary>
+    private const int OrdinarySamples = 300;
+
+    /// <summary>Held out for evaluation: enough for the evaluation's overall metrics to pass the policy's minimum of 50.</summary>
+    private const double HoldoutFraction = 0.3;
+
+    private CanarySites(CanaryTraining training, IReadOnlyList<GatewayNode> gateways, IReadOnlyList<VaultStore> vaults, IReadOnlyList<Secret> secrets)
     {
+        Training = training;
         Gateways = gateways;
         Vaults = vaults;
         Secrets = secrets;
     }
+
+    /// <summary>What the gateways train on.</summary>
+    public CanaryTraining Training { get; }
 
     public IReadOnlyList<GatewayNode> Gateways { get; }
 
@@ -29,16 +54,23 @@ public sealed class CanarySites
     /// <summary>Every canary and raw record of every site, none of which may reach the bus.</summary>
     public IReadOnlyList<Secret> Secrets { get; }
 
+    /// <summary>The model the aggregator starts from: a logistic regression over the trainer's features, two classes.</summary>
+    public ModelOptions Model => new()
+    {
+        Kind = ModelKind.LogisticRegression,
+        Inputs = Training == CanaryTraining.Photos ? CanaryFiles.PhotoSide * CanaryFiles.PhotoSide : PressFitFeatures.Count,
+        Classes = 2,
+    };
+
     /// <summary>Three short rounds that close as soon as every site has contributed.</summary>
     public static RoundPlan Plan() => new()
     {
         Count = Rounds, MinParticipants = Sites, Duration = TimeSpan.FromSeconds(60), BatchSize = 32, LearningRate = 0.05,
     };
 
-    /// <summary>Makes the sites: canaried files dropped into each vault and imported, then each site's gateway.</summary>
-    public static CanarySites Create()
+    /// <summary>Makes the sites: canaried and ordinary files dropped into each vault and imported, then each site's gateway.</summary>
+    public static CanarySites Create(CanaryTraining training)
     {
-        var shares = SiteSplit.Split(FashionMnistSample.Training, Sites, alpha: 100, seed: 11);
         var gateways = new List<GatewayNode>();
         var vaults = new List<VaultStore>();
         var secrets = new List<Secret>();
@@ -48,50 +80,55 @@ public sealed class CanarySites
             var folder = TestGateways.NewFolder(id);
             var vault = VaultStore.Open(Path.Combine(folder, "state"));
             var files = new CanaryFiles(id);
-            FillThroughDropFolder(vault, files);
+            files.CopyInto(vault);
+            int ordinary = CopyOrdinarySamples(training, vault, site);
+            FillThroughDropFolder(vault, files.Files.Count(file => !VaultImporter.IsSidecar(file.RelativePath)) + ordinary);
             secrets.AddRange(files.Secrets);
 
-            var (gateway, trainingSecrets) = CreateGateway(id, folder, vault, shares[site]);
-            secrets.AddRange(trainingSecrets);
-            gateways.Add(gateway);
+            ILocalTrainer trainer = training == CanaryTraining.Photos
+                ? new VaultPhotoTrainer(vault, labels: ["ok", "scratch"], holdoutFraction: HoldoutFraction)
+                : new VaultPressFitTrainer(vault, holdoutFraction: HoldoutFraction);
+            var spec = training == CanaryTraining.Photos
+                ? ModelSpec.LogisticRegression(CanaryFiles.PhotoSide * CanaryFiles.PhotoSide, 2)
+                : ModelSpec.LogisticRegression(PressFitFeatures.Count, 2);
+            gateways.Add(TestGateways.Create(id, trainer, spec, folder: folder));
             vaults.Add(vault);
         }
 
-        return new CanarySites(gateways, vaults, secrets);
+        return new CanarySites(training, gateways, vaults, secrets);
     }
 
     /// <summary>
-    /// HOW THE CANARY GATEWAYS GET THEIR TRAINING DATA: the one place to change when gateways train from the vault.
-    /// <para>
-    /// Today a gateway trains on <see cref="LocalData"/> in memory (its Fashion-MNIST share), not on its vault; so the
-    /// canary is also planted there (<see cref="TrainingCanary"/>: the first training image's pixels), while the vault
-    /// beside it holds the canaried files the gateway will train on.
-    /// </para>
-    /// <para>
-    /// WHEN VAULT TRAINING LANDS: build the gateway here with the vault-fed trainer (photos and/or force curves) reading
-    /// <paramref name="vault"/> (already filled with the canaried files through the drop folder), give it the policy
-    /// for that trainer's model (tensor names and shapes), return no training secrets (the vault files' secrets are
-    /// already checked), and drop <paramref name="fashionMnistShare"/>. Nothing else in the canary tests changes; the
-    /// photos are real 28×28 grayscale PNGs labelled "scratch" and "ok", and the force file is a 1 kHz press-fit CSV
-    /// (adjust <see cref="CanaryFiles"/> if the trainers need more files or other columns).
-    /// </para>
+    /// Drops ordinary samples of the trained kind beside the canaried files: random-pixel photos labelled by folder, or
+    /// generated press-fit curves with their label sidecars. Returns how many files the drop folder will take.
     /// </summary>
-    private static (GatewayNode Gateway, IReadOnlyList<Secret> Secrets) CreateGateway(string id, string folder, VaultStore vault, LocalData fashionMnistShare)
+    private static int CopyOrdinarySamples(CanaryTraining training, VaultStore vault, int site)
     {
-        _ = vault; // read by the vault-fed trainer once it lands
-        var (data, secrets) = TrainingCanary.Plant(id, fashionMnistShare);
-        return (TestGateways.Create(id, data, folder: folder), secrets);
+        if (training == CanaryTraining.PressFit)
+        {
+            PressFitFiles.Write(Path.Combine(vault.DropDirectory(VaultKind.Force), "generated"), OrdinarySamples, seed: site + 1, faultyShare: 0.3);
+            return OrdinarySamples;
+        }
+
+        for (var index = 0; index < OrdinarySamples; index++)
+        {
+            var label = index % 2 == 0 ? "ok" : "scratch";
+            var path = Path.Combine(vault.DropDirectory(VaultKind.Photos), label, $"ordinary-{index:000}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, CanaryFiles.Png($"ordinary {index}", RandomNumberGenerator.GetBytes(CanaryFiles.PhotoSide)));
+        }
+
+        return OrdinarySamples;
     }
 
-    /// <summary>Copies the files into the vault's drop folders and lets the drop folder take them, as the running gateway does.</summary>
-    private static void FillThroughDropFolder(VaultStore vault, CanaryFiles files)
+    /// <summary>Lets the drop folder take what was copied into it, as the running gateway does; every file must be stored.</summary>
+    private static void FillThroughDropFolder(VaultStore vault, int expected)
     {
-        files.CopyInto(vault);
         var dropFolder = new VaultDropFolder(new VaultImporter(vault));
         dropFolder.Scan(); // first sight: a file is taken only once it looks the same on the next scan
         var results = dropFolder.Scan();
         results.ShouldAllBe(result => result.Outcome == VaultImportOutcome.Stored, string.Join("\n", results.Select(result => $"{result.Source}: {result.Problem}")));
-        results.Count.ShouldBe(files.Files.Count);
+        results.Count.ShouldBe(expected);
         vault.Quarantined().ShouldBeEmpty();
     }
 

@@ -1,9 +1,13 @@
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Federation.Contracts.Events;
 using Federation.EndToEnd.Tests.MultiProcess;
 using Federation.Gateway.Outbox;
 using Federation.Gateway.State;
+using Federation.Gateway.Training;
+using Federation.Gateway.Vault;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
@@ -21,16 +25,18 @@ public sealed class CanaryTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    [Fact]
-    public async Task No_canary_or_raw_record_reaches_the_in_memory_transport_over_three_rounds()
+    [Theory]
+    [InlineData(CanaryTraining.Photos)]
+    [InlineData(CanaryTraining.PressFit)]
+    public async Task No_canary_or_raw_record_reaches_the_in_memory_transport_over_three_rounds(CanaryTraining training)
     {
-        // Given two factories whose vaults and training data carry canaries, and a capture at the transport boundary
-        var sites = CanarySites.Create();
+        // Given two factories that train on canaried vaults, and a capture at the transport boundary
+        var sites = CanarySites.Create(training);
         var capture = new TransportCapture();
 
         // When three rounds run, with evaluations
         await using var federation = await InProcessFederation.StartAsync(
-            sites.Gateways, [], CanarySites.Plan(), addServices: services => services.AddSendObserver(_ => capture).AddPublishObserver(_ => capture));
+            sites.Gateways, [], CanarySites.Plan(), addServices: services => services.AddSendObserver(_ => capture).AddPublishObserver(_ => capture), model: sites.Model);
         await RunAsync(federation, sites);
         var honest = capture.Messages();
 
@@ -43,11 +49,13 @@ public sealed class CanaryTests(ITestOutputHelper output)
         ShouldCatchEverySecret(capture.Messages().Where(message => message.MessageId == leak), sites);
     }
 
-    [Fact]
-    public async Task No_canary_or_raw_record_is_in_the_RabbitMQ_firehose_copy_of_everything_published_over_three_rounds()
+    [Theory]
+    [InlineData(CanaryTraining.Photos)]
+    [InlineData(CanaryTraining.PressFit)]
+    public async Task No_canary_or_raw_record_is_in_the_RabbitMQ_firehose_copy_of_everything_published_over_three_rounds(CanaryTraining training)
     {
         // Given the same factories on a vhost of their own whose every publish RabbitMQ copies to its firehose
-        var sites = CanarySites.Create();
+        var sites = CanarySites.Create(training);
         var vhost = $"e2e-canary-{Guid.NewGuid():N}"[..24];
         await TracedVhostAsync("create", vhost);
         try
@@ -56,7 +64,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
 
             // When three rounds run over RabbitMQ
             await using var federation = await InProcessFederation.StartAsync(
-                sites.Gateways, [], CanarySites.Plan(), settings: BusSettings(vhost));
+                sites.Gateways, [], CanarySites.Plan(), settings: BusSettings(vhost), model: sites.Model);
             await RunAsync(federation, sites);
             var sent = sites.Sent().Select(entry => entry.MessageId).ToHashSet();
             await firehose.WaitForAsync(copy => sent.IsSubsetOf(copy.Select(message => message.MessageId ?? Guid.Empty)), Patience, "every message the gateways sent");
@@ -80,6 +88,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
     private static async Task RunAsync(InProcessFederation federation, CanarySites sites)
     {
         await federation.CompletionAsync(Patience);
+        ShouldHaveTrainedOnEveryVaultSample(sites);
         var deadline = DateTime.UtcNow + Patience;
         while (!(await EvaluatedLastVersionAsync(federation, sites) && sites.Gateways.All(gateway => gateway.State.PendingOutbox().Count == 0)))
         {
@@ -114,6 +123,29 @@ public sealed class CanaryTests(ITestOutputHelper output)
         output.WriteLine(
             $"{captured.Count} messages captured ({captured.Sum(message => (long)message.Body.Length)} body bytes), {sent.Count} of them sent by gateways; " +
             $"{sites.Secrets.Count} secrets searched: {string.Join(", ", sites.Secrets.GroupBy(secret => secret.Kind).Select(kind => $"{kind.Count()} {kind.Key}"))}");
+    }
+
+    /// <summary>
+    /// The canaried samples were among those trained on or held out for evaluation: each released update's decision says
+    /// its trainer read every stored entry of the trained kind and left none out.
+    /// </summary>
+    private static void ShouldHaveTrainedOnEveryVaultSample(CanarySites sites)
+    {
+        var kind = sites.Training == CanaryTraining.Photos ? VaultKind.Photos : VaultKind.Force;
+        for (var site = 0; site < sites.Gateways.Count; site++)
+        {
+            var stored = sites.Vaults[site].Entries(kind).Count;
+            var released = sites.Gateways[site].State.Decisions().Where(decision => decision.Allowed && decision.Kind == "model-update").ToList();
+            released.Count.ShouldBe(CanarySites.Rounds);
+            foreach (var decision in released)
+            {
+                var read = decision.Checks.Single(check => check.Name == LocalTraining.TrainingCheck).Detail;
+                read.ShouldNotContain("left out");
+                var counts = Regex.Match(read, @"(\d+) vault entries of kind \w+ for training, (\d+) held out");
+                counts.Success.ShouldBeTrue(read);
+                (int.Parse(counts.Groups[1].Value, CultureInfo.InvariantCulture) + int.Parse(counts.Groups[2].Value, CultureInfo.InvariantCulture)).ShouldBe(stored, read);
+            }
+        }
     }
 
     private static void ShouldCarryNoSecret(IReadOnlyList<CapturedMessage> captured, CanarySites sites) =>
