@@ -22,7 +22,10 @@ options.Validate();
 var sites = SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed);
 var gateway = new GatewayNode(
     options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), sites[options.Site], TimeProvider.System,
-    options.AggregatorKeyId, GatewayState.Open(options.StateDirectory));
+    options.AggregatorKeyId, GatewayState.Open(options.StateDirectory))
+{
+    PayloadChunkBytes = options.PayloadChunkBytes,
+};
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
 builder.Services.AddGateways([gateway]);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Gateway.Outbox;
 using Federation.Gateway.State;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
@@ -74,7 +75,7 @@ public static class LocalTraining
                 }
 
                 var released = decision.Payload!;
-                var payload = SafeTensors.Write(released.Update);
+                var payload = OutboxPayload.Of(gateway, released.Update);
                 long sequence = gateway.State.LastSequence() + 1;
                 var manifest = new ContributionManifest(
                     DocumentTypes.ContributionManifest,
@@ -82,7 +83,7 @@ public static class LocalTraining
                     gateway.KeyId,
                     round.Round,
                     round.BaseModelSha256,
-                    Sha256Hex.Of(payload),
+                    payload.Sha256,
                     payload.Length,
                     sampleCount,
                     sequence,
@@ -90,10 +91,10 @@ public static class LocalTraining
                     now);
                 var (json, signature) = gateway.Sign(manifest);
                 var messageId = Guid.CreateVersion7(now);
-                var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload, now, 0);
+                var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload.Inline, now, 0, payload.File);
                 long id = gateway.State.RecordReleased(
                     DecisionDraft.From(decision, subject), GatewayState.RoundsLedger, round.Round, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
-                return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload), messageId);
+                return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload.Inline ?? []), messageId);
             }
         }
         finally
