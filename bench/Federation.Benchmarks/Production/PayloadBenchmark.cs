@@ -22,7 +22,7 @@ namespace Federation.Benchmarks.Production;
 /// </remarks>
 public sealed class PayloadBenchmark : ProductionPart
 {
-    /// <summary>784 → H → 10 with H = 337,655: 268,435,460 parameters, 1,073,741,840 bytes of F32 (+ header).</summary>
+    /// <summary>784 → H → 10 with H = 337,655: 268,435,735 parameters, 1,073,742,940 bytes of F32 (1,073,743,292 with the header).</summary>
     internal const int DefaultHidden = 337_655;
 
     /// <inheritdoc />

@@ -140,9 +140,9 @@ public sealed class GatewayState
     }
 
     /// <summary>
-    /// Writes a payload too large to travel inline to a file in <see cref="OutboxPayloadDirectory"/>, hashing it on the
-    /// way, flushed to disk and renamed to its SHA-256 only when complete; pass the returned name to the
-    /// <see cref="OutboxEntry"/> recorded by <see cref="RecordReleased"/>.
+    /// Writes a payload too large to travel inline to a file in <see cref="OutboxPayloadDirectory"/>, flushed to disk,
+    /// hashed, and renamed to its SHA-256 only when complete; pass the returned path to the <see cref="OutboxEntry"/>
+    /// recorded by <see cref="RecordReleased"/>.
     /// </summary>
     /// <param name="write">Writes the payload to the stream it is given (e.g. <c>SafeTensors.Write(set, stream)</c>).</param>
     /// <returns>The file's full path, its SHA-256 and its length.</returns>
@@ -151,22 +151,20 @@ public sealed class GatewayState
         ArgumentNullException.ThrowIfNull(write);
         System.IO.Directory.CreateDirectory(OutboxPayloadDirectory);
         var temporary = Path.Combine(OutboxPayloadDirectory, $"{Guid.NewGuid():N}.tmp");
+        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            write(file);
+            file.Flush(flushToDisk: true);
+        }
+
+        // Hashed by reading the file back (from the page cache) rather than on the way in: a hashing stream
+        // (CryptoStream) would copy each whole tensor, a second copy of a large update in memory.
         string sha256;
         long length;
-        using (var hash = SHA256.Create())
+        using (var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                using (var hashing = new CryptoStream(file, hash, CryptoStreamMode.Write, leaveOpen: true))
-                {
-                    write(hashing);
-                }
-
-                length = file.Length;
-                file.Flush(flushToDisk: true);
-            }
-
-            sha256 = Convert.ToHexStringLower(hash.Hash!);
+            length = file.Length;
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
         }
 
         var path = Path.Combine(OutboxPayloadDirectory, sha256);
