@@ -22,7 +22,9 @@ public static class LocalTraining
     /// secret seed derived from the gateway's key and the release, <see cref="GatewayNode.NoiseSeed"/>), passes the update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/>, and only when
     /// allowed signs the released (clipped) update. The decision — allowed or refused — is recorded in the gateway's
     /// state, and an allowed contribution goes to the outbox in the same transaction, with its sequence number and the
-    /// privacy it spent; the outbox sender publishes it. Nothing is signed or sent when the policy refuses.
+    /// privacy it spent; the outbox sender publishes it. Nothing is signed or sent when the policy refuses. An update
+    /// larger than <see cref="GatewayNode.PayloadChunkBytes"/> is streamed to a file for the outbox instead
+    /// (<see cref="OutboxPayload"/>), and the returned message carries an empty payload: it travels in chunks.
     /// </summary>
     /// <exception cref="InvalidDataException">The announced model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
