@@ -25,7 +25,6 @@ namespace Federation.Aggregator.Rounds;
 public sealed class RoundCoordinator(
     EventHistory history,
     PayloadStore payloads,
-    PayloadOptions payloadOptions,
     GatewayKeys keys,
     AggregatorOptions options,
     TimeProvider clock,
@@ -182,7 +181,7 @@ public sealed class RoundCoordinator(
         {
             try
             {
-                return ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow(), payloads, waitOver: waited.Elapsed >= payloadOptions.Wait);
+                return ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow(), payloads, waitOver: waited.Elapsed >= options.Payloads.Wait);
             }
             catch (PayloadNotYetAssembledException pending)
             {
