@@ -32,15 +32,17 @@ public sealed class PayloadBenchmark : ProductionPart
     public override string Description => "RabbitMQ + PostgreSQL: one ~1 GB signed update, gateway and aggregator in two processes: time, MB/s, peak RSS [hidden units]";
 
     /// <inheritdoc />
-    public override string Usage => "payload [hidden units H of the 784-H-10 MLP update, default 337,655 ≈ 1 GiB of F32]";
+    public override string Usage => "payload [hidden units H of the 784-H-10 MLP update, default 337,655 ≈ 1 GiB of F32] [GC heap hard limit in MiB for the two measured processes, default none]";
 
     /// <inheritdoc />
     public override async Task<int> MeasureAsync(string[] arguments)
     {
         var hidden = DefaultHidden;
-        if (arguments.Length > 1
-            || (arguments.Length == 1 && !int.TryParse(arguments[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out hidden))
-            || hidden is < 1 or > 600_000)
+        var heapLimitMib = 0;
+        if (arguments.Length > 2
+            || (arguments.Length >= 1 && !int.TryParse(arguments[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out hidden))
+            || (arguments.Length == 2 && !int.TryParse(arguments[1], NumberStyles.None, CultureInfo.InvariantCulture, out heapLimitMib))
+            || hidden is < 1 or > 600_000 || heapLimitMib < 0)
         {
             Console.WriteLine($"usage: {Usage}; H between 1 and 600,000");
             return 2;
@@ -59,6 +61,13 @@ public sealed class PayloadBenchmark : ProductionPart
         }
 
         Console.WriteLine(Invariant($"payload: MLP 784-{hidden}-10, {parameters:N0} parameters; update ≈ {parameters * 4:N0} bytes of F32 safetensors; chunks of {Gateway.GatewayNode.DefaultPayloadChunkBytes:N0} bytes"));
+        // A cap far below the payload's size shows that neither measured process holds it: the GC would fail first.
+        var measured = heapLimitMib > 0
+            ? new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x" + ((long)heapLimitMib << 20).ToString("x", CultureInfo.InvariantCulture) }
+            : [];
+        Console.WriteLine(heapLimitMib > 0
+            ? Invariant($"  the measured gateway and aggregator processes run with DOTNET_GCHeapHardLimit = {heapLimitMib} MiB")
+            : "  the measured processes run with the GC's defaults (no heap limit)");
         var schema = ProductionServers.ScratchSchema("payload");
         var common = new[] { hidden.ToString(CultureInfo.InvariantCulture), schema, folder };
         try
@@ -67,12 +76,12 @@ public sealed class PayloadBenchmark : ProductionPart
             var init = await RunAsync([PayloadProcess.AggregatorInit, .. common]);
             var release = await RunAsync([PayloadProcess.GatewayRelease, .. common, init["round"], init["baseModelSha256"]]);
 
-            using var aggregator = Start([PayloadProcess.Aggregator, .. common, release["payloadSha256"]]);
+            using var aggregator = Start([PayloadProcess.Aggregator, .. common, release["payloadSha256"]], measured);
             await aggregator.WaitForAsync("ready");
-            var sender = await RunAsync([PayloadProcess.GatewaySender, .. common]);
+            var sender = await RunAsync([PayloadProcess.GatewaySender, .. common], measured);
             var received = await aggregator.ResultAsync();
 
-            Print(release, sender, received, init);
+            Print(release, sender, received, init, heapLimitMib);
             return received["outcome"] == "accepted" ? 0 : 1;
         }
         finally
@@ -84,7 +93,7 @@ public sealed class PayloadBenchmark : ProductionPart
     }
 
     private static void Print(
-        Dictionary<string, string> release, Dictionary<string, string> sender, Dictionary<string, string> received, Dictionary<string, string> init)
+        Dictionary<string, string> release, Dictionary<string, string> sender, Dictionary<string, string> received, Dictionary<string, string> init, int heapLimitMib)
     {
         long bytes = long.Parse(release["payloadBytes"], CultureInfo.InvariantCulture);
         double Seconds(Dictionary<string, string> result, string key) => (Time(result, key) - Time(sender, "firstPublishAt")).TotalSeconds;
@@ -107,7 +116,8 @@ public sealed class PayloadBenchmark : ProductionPart
 
         Console.WriteLine(Invariant($"  first chunk published → ContributionAccepted: {wall:F2} s, {bytes / wall / 1e6:F1} MB/s of payload"));
         Console.WriteLine(Invariant($"  last chunk confirmed and contribution published at {Seconds(sender, "sentAt"):F2} s; payload assembled, hashed and in the store at {Seconds(received, "storedAt"):F2} s; accepted (after the streamed checks) at {wall:F2} s"));
-        Console.WriteLine("  seconds are wall-clock on this machine (both processes read the same clock); peak RSS is each process's VmHWM from /proc/self/status at its end, GC left alone");
+        Console.WriteLine("  seconds are wall-clock on this machine (both processes read the same clock); peak RSS is each process's VmHWM from /proc/self/status at its end, " +
+            (heapLimitMib > 0 ? Invariant($"with the measured processes' GC heap capped at {heapLimitMib} MiB") : "GC left alone"));
     }
 
     private static DateTimeOffset Time(Dictionary<string, string> result, string key) =>
@@ -116,16 +126,21 @@ public sealed class PayloadBenchmark : ProductionPart
     private static string Mb(Dictionary<string, string> result, string key) =>
         Invariant($"{long.Parse(result[key], CultureInfo.InvariantCulture) / 1048576.0:N0} MiB");
 
-    private static async Task<Dictionary<string, string>> RunAsync(string[] arguments)
+    private static async Task<Dictionary<string, string>> RunAsync(string[] arguments, Dictionary<string, string>? environment = null)
     {
-        using var child = Start(arguments);
+        using var child = Start(arguments, environment);
         return await child.ResultAsync();
     }
 
-    private static Child Start(string[] arguments)
+    private static Child Start(string[] arguments, Dictionary<string, string>? environment = null)
     {
         var path = Environment.ProcessPath ?? throw new InvalidOperationException("The benchmark cannot find its own executable.");
         var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
+        }
+
         if (Path.GetFileNameWithoutExtension(path) == "dotnet")
         {
             start.ArgumentList.Add(typeof(PayloadBenchmark).Assembly.Location);
