@@ -315,7 +315,8 @@ public sealed class AggregationBenchmark : IBenchmark
         }
     }
 
-    private static long ReadStatusKilobytes(string field)
+    /// <summary>A field of /proc/self/status in kB, e.g. VmHWM (peak RSS).</summary>
+    internal static long ReadStatusKilobytes(string field)
     {
         foreach (string line in File.ReadLines("/proc/self/status"))
         {

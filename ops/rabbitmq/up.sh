@@ -71,8 +71,8 @@ done
 # Exchange names are pinned by services/Federation.Messaging (FederationEntityNames); queue names
 # follow the hosts' endpoint names. definitions.md explains every regex below.
 announcements='federation\.(round-announced|model-published)'
-reports='federation\.(contribution-submitted|evaluation-reported)'
-all_messages='federation\.(round-announced|model-published|contribution-submitted|evaluation-reported)'
+reports='federation\.(contribution-submitted|contribution-payload-chunk|evaluation-reported)'
+all_messages='federation\.(round-announced|model-published|contribution-submitted|contribution-payload-chunk|evaluation-reported)'
 own_suffix='(_error|_skipped)?'
 
 users=()        # JSON objects
@@ -90,7 +90,7 @@ define() { # name password tags configure write read
 define federation-admin federation-admin administrator '.*' '.*' '.*'
 
 # The aggregator: owns its endpoints, publishes announcements, reads reports.
-own="(aggregator-(contributions|evaluations)|bus-aggregator)$own_suffix"
+own="(aggregator-(contributions|payload-chunks|evaluations)|bus-aggregator)$own_suffix"
 define aggregator aggregator "" "^($own|$all_messages)\$" "^($own|$announcements)\$" "^($own|$reports)\$"
 
 # Each gateway: owns its endpoints, publishes reports, reads announcements.

@@ -23,6 +23,9 @@ public sealed class AggregatorOptions
     /// <summary>How rounds run.</summary>
     public RoundPlan Rounds { get; set; } = new();
 
+    /// <summary>Limits on payloads that arrive in chunks (<c>Aggregator:Payloads</c>).</summary>
+    public Payloads.PayloadOptions Payloads { get; set; } = new();
+
     /// <summary>The tamper-evident log's origin and signing key.</summary>
     public Transparency.TransparencyOptions Log { get; set; } = new();
 
@@ -58,6 +61,10 @@ public sealed class AggregatorOptions
         }
 
         Require(Gateways.Select(gateway => gateway.Id).Distinct().Count() == Gateways.Count, "Aggregator:Gateways lists a gateway id twice.");
+        Require(Payloads.MaxPayloadBytes > 0, "Aggregator:Payloads:MaxPayloadBytes must be positive.");
+        Require(Payloads.MaxIncomingBytes >= Payloads.MaxPayloadBytes, "Aggregator:Payloads:MaxIncomingBytes must be at least Aggregator:Payloads:MaxPayloadBytes.");
+        Require(Payloads.MaxIncomingAgeMinutes > 0, "Aggregator:Payloads:MaxIncomingAgeMinutes must be positive.");
+        Require(Payloads.WaitSeconds > 0, "Aggregator:Payloads:WaitSeconds must be positive.");
         Require(Rounds.Count >= 0, "Aggregator:Rounds:Count must not be negative.");
         Require(Rounds.MaxUpdateNorm is null or > 0, "Aggregator:Rounds:MaxUpdateNorm must be positive when set.");
         Require(Rounds.ProximalMu >= 0, "Aggregator:Rounds:ProximalMu must not be negative.");

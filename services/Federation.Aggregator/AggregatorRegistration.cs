@@ -33,6 +33,8 @@ public static class AggregatorRegistration
         services.AddSingleton(provider => OpenEventStore(options, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EventHistory>();
         services.AddSingleton(new PayloadStore(Path.Combine(options.DataDirectory, "payloads")));
+        services.AddSingleton(options.Payloads);
+        services.AddSingleton<PayloadAssembly>();
         services.AddSingleton<GatewayKeys>();
         services.AddSingleton<RoundCoordinator>();
         services.AddSingleton<EvaluationRecorder>();
@@ -92,6 +94,7 @@ public static class AggregatorRegistration
     public static IBusRegistrationConfigurator AddAggregatorConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<ContributionSubmittedConsumer, ContributionSubmittedConsumerDefinition>();
+        bus.AddConsumer<ContributionPayloadChunkConsumer, ContributionPayloadChunkConsumerDefinition>();
         bus.AddConsumer<EvaluationReportedConsumer>().Endpoint(endpoint => endpoint.Name = "aggregator-evaluations");
         return bus;
     }

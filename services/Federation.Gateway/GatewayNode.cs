@@ -45,8 +45,17 @@ public sealed class GatewayNode
         Models = new AnnouncementLedger(state.LastCompleted(GatewayState.ModelsLedger));
     }
 
+    /// <summary>The default of <see cref="PayloadChunkBytes"/>: 4 MiB, far below the broker's message size limit.</summary>
+    public const int DefaultPayloadChunkBytes = 4 << 20;
+
     /// <summary>Gateway id as enrolled with the aggregator.</summary>
     public string Id { get; }
+
+    /// <summary>
+    /// The largest payload that travels inside its contribution message (<c>Gateway:PayloadChunkBytes</c>). A larger
+    /// one waits in a file and is sent as chunks of this size, followed by the contribution naming it by hash.
+    /// </summary>
+    public int PayloadChunkBytes { get; init; } = DefaultPayloadChunkBytes;
 
     /// <summary>Id of the signing key (SHA-256 of the public key).</summary>
     public string KeyId => key.KeyId;

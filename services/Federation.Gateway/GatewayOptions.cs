@@ -52,6 +52,12 @@ public sealed class GatewayOptions
     /// <summary>Seed of the split; every site must use the same one.</summary>
     public int Seed { get; set; } = 42;
 
+    /// <summary>
+    /// The largest update payload sent inside its contribution message; larger ones are sent in chunks of this many
+    /// bytes (docs/FORMATS.md). Default 4 MiB; keep it well below the broker's max_message_size.
+    /// </summary>
+    public int PayloadChunkBytes { get; set; } = GatewayNode.DefaultPayloadChunkBytes;
+
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
     /// <exception cref="InvalidOperationException">A setting is missing or out of range.</exception>
     public void Validate()
@@ -92,6 +98,11 @@ public sealed class GatewayOptions
         if (!(Alpha > 0))
         {
             throw new InvalidOperationException("Gateway:Alpha must be positive.");
+        }
+
+        if (PayloadChunkBytes is < 1024 or > 64 << 20)
+        {
+            throw new InvalidOperationException($"Gateway:PayloadChunkBytes must be between 1024 and {64 << 20} (64 MiB); it is {PayloadChunkBytes}.");
         }
     }
 }

@@ -23,7 +23,10 @@ options.Validate();
 var vault = VaultStore.Open(options.StateDirectory, options.Vault);
 var gateway = new GatewayNode(
     options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), LocalTrainers.Create(options, vault), TimeProvider.System,
-    options.AggregatorKeyId, GatewayState.Open(options.StateDirectory));
+    options.AggregatorKeyId, GatewayState.Open(options.StateDirectory))
+{
+    PayloadChunkBytes = options.PayloadChunkBytes,
+};
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
 builder.Services.AddGateways([gateway]);

@@ -20,6 +20,9 @@ public static class FederationEntityNames
     /// <summary>Exchange of <see cref="Messages.ContributionSubmitted"/>: written by gateways, read by the aggregator.</summary>
     public const string ContributionSubmitted = "federation.contribution-submitted";
 
+    /// <summary>Exchange of <see cref="Messages.ContributionPayloadChunk"/>: written by gateways, read by the aggregator.</summary>
+    public const string ContributionPayloadChunk = "federation.contribution-payload-chunk";
+
     /// <summary>Exchange of <see cref="Messages.EvaluationReported"/>: written by gateways, read by the aggregator.</summary>
     public const string EvaluationReported = "federation.evaluation-reported";
 
@@ -29,6 +32,7 @@ public static class FederationEntityNames
         [typeof(Messages.RoundAnnounced)] = RoundAnnounced,
         [typeof(Messages.ModelPublished)] = ModelPublished,
         [typeof(Messages.ContributionSubmitted)] = ContributionSubmitted,
+        [typeof(Messages.ContributionPayloadChunk)] = ContributionPayloadChunk,
         [typeof(Messages.EvaluationReported)] = EvaluationReported,
     };
 
@@ -37,6 +41,7 @@ public static class FederationEntityNames
         bus.Message<Messages.RoundAnnounced>(topology => topology.SetEntityName(RoundAnnounced));
         bus.Message<Messages.ModelPublished>(topology => topology.SetEntityName(ModelPublished));
         bus.Message<Messages.ContributionSubmitted>(topology => topology.SetEntityName(ContributionSubmitted));
+        bus.Message<Messages.ContributionPayloadChunk>(topology => topology.SetEntityName(ContributionPayloadChunk));
         bus.Message<Messages.EvaluationReported>(topology => topology.SetEntityName(EvaluationReported));
     }
 }

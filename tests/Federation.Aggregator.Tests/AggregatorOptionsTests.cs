@@ -19,4 +19,12 @@ public sealed class AggregatorOptionsTests
 
         Should.NotThrow(options.Validate);
     }
+
+    [Fact]
+    public void Payload_limits_that_cannot_hold_one_payload_are_refused_with_the_setting_named()
+    {
+        var options = new AggregatorOptions { Payloads = { MaxPayloadBytes = 2L << 30, MaxIncomingBytes = 1L << 30 } };
+
+        Should.Throw<InvalidOperationException>(options.Validate).Message.ShouldContain("Aggregator:Payloads:MaxIncomingBytes");
+    }
 }

@@ -201,7 +201,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
     public void Only_a_round_that_is_open_and_within_its_deadline_is_worth_announcing()
     {
         var opened = RoundDecisions.Open(
-            1, new ModelVersion(0, TestGateway.BaseModelSha256, [], TestGateway.BaseModel), Plan, [first.Id], TestGateway.SignedAt);
+            1, new ModelVersion(0, TestGateway.BaseModelSha256, Federation.Learning.Tensors.SafeTensorsLayout.Of(TestGateway.BaseModel)), Plan, [first.Id], TestGateway.SignedAt);
 
         AnnouncementPublisher.StaleReason(opened, closed: false, opened.Deadline).ShouldBeNull();
         AnnouncementPublisher.StaleReason(opened, closed: true, opened.OpenedAt).ShouldNotBeNull();

@@ -19,7 +19,7 @@ public sealed class ContributionChecksTests
 
         result.Rejection.ShouldBeNull();
         result.Manifest!.GatewayId.ShouldBe("factory-1");
-        result.Update!.HasSameLayout(TestGateway.BaseModel).ShouldBeTrue();
+        result.Payload!.Layout.DescribeLayoutDifference(SafeTensorsLayout.Of(TestGateway.BaseModel)).ShouldBeNull();
     }
 
     [Fact]

@@ -50,6 +50,7 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
             DataDirectory = dataDirectory,
             Model = new ModelOptions { Inputs = 4, Classes = 3 },
             Rounds = new RoundPlan { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) },
+            Payloads = new PayloadOptions { WaitSeconds = 1 },
             Gateways =
             [
                 new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span), AllowedPolicies = [TestGateway.PolicySha256] },

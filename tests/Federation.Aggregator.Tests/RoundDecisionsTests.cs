@@ -1,3 +1,4 @@
+using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
@@ -9,7 +10,9 @@ public sealed class RoundDecisionsTests
 {
     private static readonly DateTimeOffset OpenedAt = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
     private static readonly RoundPlan Plan = new() { MinParticipants = 2, Duration = TimeSpan.FromMinutes(5) };
-    private static readonly ModelVersion BaseModel = new(0, TestGateway.BaseModelSha256, [], TestGateway.BaseModel);
+    private static readonly ModelVersion BaseModel = new(0, TestGateway.BaseModelSha256, SafeTensorsLayout.Of(TestGateway.BaseModel));
+
+    private static readonly SafeTensorsLayout BaseLayout = SafeTensorsLayout.Of(TestGateway.BaseModel);
 
     private static RoundState OpenRound(params string[] invited) =>
         RoundState.Start(RoundDecisions.Open(1, BaseModel, Plan, invited, OpenedAt));
@@ -33,7 +36,7 @@ public sealed class RoundDecisionsTests
     [Fact]
     public void An_invited_gateway_with_the_right_layout_is_admitted()
     {
-        RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1"), TestGateway.Update(), TestGateway.BaseModel, OpenedAt.AddMinutes(1))
+        RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1"), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt.AddMinutes(1))
             .ShouldBeNull();
     }
 
@@ -42,7 +45,7 @@ public sealed class RoundDecisionsTests
     {
         var wrong = new TensorSet(TestGateway.BaseModel.Select(tensor => tensor.Name == "linear.weight" ? Tensor.Zeros(tensor.Name, 3, 5) : tensor));
 
-        var rejection = RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1"), wrong, TestGateway.BaseModel, OpenedAt);
+        var rejection = RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1"), PayloadSummary.Of(wrong), BaseLayout, OpenedAt);
 
         rejection!.Reason.ShouldBe(RejectionReason.ShapeMismatch);
         rejection.Detail.ShouldContain("linear.weight");
@@ -51,7 +54,7 @@ public sealed class RoundDecisionsTests
     [Fact]
     public void A_contribution_after_the_deadline_is_rejected_as_late()
     {
-        var rejection = RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1"), TestGateway.Update(), TestGateway.BaseModel, OpenedAt.AddMinutes(6));
+        var rejection = RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1"), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt.AddMinutes(6));
 
         rejection!.Reason.ShouldBe(RejectionReason.Late);
         rejection.Detail.ShouldContain("deadline");
@@ -60,7 +63,7 @@ public sealed class RoundDecisionsTests
     [Fact]
     public void A_gateway_that_was_not_invited_is_rejected()
     {
-        RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-2"), TestGateway.Update(), TestGateway.BaseModel, OpenedAt)!
+        RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-2"), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt)!
             .Reason.ShouldBe(RejectionReason.NotInvited);
     }
 
@@ -69,14 +72,14 @@ public sealed class RoundDecisionsTests
     {
         var round = Accept(OpenRound("factory-1", "factory-2"), "factory-1");
 
-        RoundDecisions.Admit(round, Manifest("factory-1"), TestGateway.Update(), TestGateway.BaseModel, OpenedAt)!
+        RoundDecisions.Admit(round, Manifest("factory-1"), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt)!
             .Reason.ShouldBe(RejectionReason.DuplicateContribution);
     }
 
     [Fact]
     public void An_update_trained_from_another_model_is_rejected()
     {
-        RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1", new string('0', 64)), TestGateway.Update(), TestGateway.BaseModel, OpenedAt)!
+        RoundDecisions.Admit(OpenRound("factory-1"), Manifest("factory-1", new string('0', 64)), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt)!
             .Reason.ShouldBe(RejectionReason.BaseModelMismatch);
     }
 
@@ -86,7 +89,7 @@ public sealed class RoundDecisionsTests
         var round = Accept(OpenRound("factory-1", "factory-2"), "factory-1");
         round = round.Apply(RoundDecisions.Close(round, OpenedAt.AddMinutes(6))!);
 
-        RoundDecisions.Admit(round, Manifest("factory-2"), TestGateway.Update(), TestGateway.BaseModel, OpenedAt.AddMinutes(7))!
+        RoundDecisions.Admit(round, Manifest("factory-2"), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt.AddMinutes(7))!
             .Reason.ShouldBe(RejectionReason.Late);
     }
 
@@ -96,7 +99,7 @@ public sealed class RoundDecisionsTests
         var round = Accept(OpenRound("factory-1"), "factory-1");
         round = round.Apply(RoundDecisions.Close(round, OpenedAt.AddMinutes(1))!);
 
-        RoundDecisions.Admit(round, Manifest("factory-2"), TestGateway.Update(), TestGateway.BaseModel, OpenedAt.AddMinutes(2))!
+        RoundDecisions.Admit(round, Manifest("factory-2"), PayloadSummary.Of(TestGateway.Update()), BaseLayout, OpenedAt.AddMinutes(2))!
             .Reason.ShouldBe(RejectionReason.RoundNotOpen);
     }
 
@@ -106,8 +109,8 @@ public sealed class RoundDecisionsTests
         var bounded = RoundState.Start(RoundDecisions.Open(1, BaseModel, new RoundPlan { MaxUpdateNorm = 1.0 }, ["factory-1"], OpenedAt));
 
         // 15 values of 0.25: norm sqrt(15) / 4, about 0.97; of 0.5: about 1.94.
-        RoundDecisions.Admit(bounded, Manifest("factory-1"), TestGateway.Update(0.25f), TestGateway.BaseModel, OpenedAt).ShouldBeNull();
-        var rejection = RoundDecisions.Admit(bounded, Manifest("factory-1"), TestGateway.Update(0.5f), TestGateway.BaseModel, OpenedAt)!;
+        RoundDecisions.Admit(bounded, Manifest("factory-1"), PayloadSummary.Of(TestGateway.Update(0.25f)), BaseLayout, OpenedAt).ShouldBeNull();
+        var rejection = RoundDecisions.Admit(bounded, Manifest("factory-1"), PayloadSummary.Of(TestGateway.Update(0.5f)), BaseLayout, OpenedAt)!;
         rejection.Reason.ShouldBe(RejectionReason.NormTooLarge);
         rejection.Detail.ShouldContain("1.93649");
     }

@@ -18,6 +18,7 @@ public static class ContractSamples
     [
         new RoundAnnounced(3, 2, Sha, [1, 2, 3], Training, ["factory-1", "factory-2"], At),
         new ContributionSubmitted("{\"type\":\"federation.contribution-manifest.v1\"}", "c2lnbmF0dXJl", [4, 5, 6]),
+        new ContributionPayloadChunk(Sha, 10, 1, 3, 4, [4, 5, 6, 7]),
         new EvaluationReported("{\"type\":\"federation.evaluation-report.v1\"}", "c2lnbmF0dXJl"),
         new ModelPublished(3, Sha, 3, [7, 8, 9]),
         new ContributionManifest(DocumentTypes.ContributionManifest, "factory-1", Key, 3, Sha, Sha, 31488, 18000, 7, Sha, At),

@@ -173,11 +173,11 @@ internal sealed class FlakyPublisher(IOutboxPublisher inner) : IOutboxPublisher
 
     public int Attempts => Volatile.Read(ref attempts);
 
-    public Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    public Task PublishAsync(GatewayNode gateway, OutboxEntry entry, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref attempts);
         return Failing
             ? Task.FromException(new InvalidOperationException("broker unreachable (test)"))
-            : inner.PublishAsync(entry, cancellationToken);
+            : inner.PublishAsync(gateway, entry, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using Federation.Aggregator.Contributions;
+using Federation.Aggregator.Payloads;
 using Federation.Contracts.Messages;
 using Federation.Gateway;
 using MassTransit;
@@ -23,6 +24,11 @@ public sealed class BrokerFederation : IAsyncLifetime
 
     public const string EvaluationsQueue = "aggregator-evaluations";
 
+    public const string PayloadChunksQueue = ContributionPayloadChunkConsumerDefinition.QueueName;
+
+    /// <summary>The aggregator's payload store, where the real chunk consumer assembles what gateways send in chunks.</summary>
+    public PayloadStore Payloads { get; } = new(Path.Combine(Path.GetTempPath(), $"federation-broker-payloads-{Guid.NewGuid():N}"));
+
     public static string RoundsQueue(string gateway) => $"gateway-{gateway}-rounds";
 
     public static string ModelsQueue(string gateway) => $"gateway-{gateway}-models";
@@ -46,8 +52,12 @@ public sealed class BrokerFederation : IAsyncLifetime
         {
             bus.AddConsumer<RecordingConsumer<ContributionSubmitted>>().Endpoint(endpoint => endpoint.Name = ContributionsQueue);
             bus.AddConsumer<RecordingConsumer<EvaluationReported>>().Endpoint(endpoint => endpoint.Name = EvaluationsQueue);
+            bus.AddConsumer<ContributionPayloadChunkConsumer, ContributionPayloadChunkConsumerDefinition>();
         }, services =>
         {
+            services.AddSingleton(Payloads);
+            services.AddSingleton(new PayloadOptions());
+            services.AddSingleton<PayloadAssembly>();
             services.AddSingleton(Contributions);
             services.AddSingleton(Evaluations);
         });
@@ -73,5 +83,7 @@ public sealed class BrokerFederation : IAsyncLifetime
         {
             await Aggregator.DisposeAsync();
         }
+
+        Directory.Delete(Path.GetDirectoryName(Payloads.IncomingDirectory)!, recursive: true);
     }
 }

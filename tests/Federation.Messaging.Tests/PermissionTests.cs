@@ -27,7 +27,18 @@ public sealed class PermissionTests(BrokerFederation federation) : IClassFixture
     {
         await ShouldBeRefusedAsync(Gateway, channel => Consume(channel, BrokerFederation.ContributionsQueue));
         await ShouldBeRefusedAsync(Gateway, channel => Consume(channel, BrokerFederation.EvaluationsQueue));
+        await ShouldBeRefusedAsync(Gateway, channel => Consume(channel, BrokerFederation.PayloadChunksQueue));
     }
+
+    [Fact]
+    public async Task Gateway_cannot_bind_its_queue_to_the_payload_chunks_exchange_to_read_other_sites_payloads() =>
+        await ShouldBeRefusedAsync(Gateway, channel =>
+            channel.QueueBindAsync(BrokerFederation.RoundsQueue(Gateway), FederationEntityNames.ContributionPayloadChunk, ""));
+
+    [Fact]
+    public async Task Aggregator_cannot_forge_a_payload_chunk() =>
+        await ShouldBeRefusedAsync(Broker.Aggregator, channel =>
+            Publish(channel, FederationEntityNames.ContributionPayloadChunk, new ContributionPayloadChunk(new string('a', 64), 1, 0, 1, 0, [1])));
 
     [Fact]
     public async Task Gateway_cannot_read_another_gateways_messages_with_basic_get() =>

@@ -4,6 +4,7 @@ using System.Globalization;
 using Federation.Aggregator;
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.History;
+using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
@@ -328,7 +329,7 @@ public sealed class BusBenchmark : ProductionPart
     }
 
     /// <summary>A host wired as the real ones are: the Federation bus from configuration, signed in as <paramref name="user"/>.</summary>
-    private static IHost BuildHost(string user, Action<IBusRegistrationConfigurator> addConsumers, Action<IServiceCollection>? addServices = null)
+    internal static IHost BuildHost(string user, Action<IBusRegistrationConfigurator> addConsumers, Action<IServiceCollection>? addServices = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(ProductionServers.BusSettings(user));
@@ -408,11 +409,11 @@ public sealed class BusBenchmark : ProductionPart
     /// The aggregator's queues in the benchmark's vhost, deleted before (messages a test run or an aborted
     /// run left would be consumed as strays) and after, as the messaging tests do.
     /// </summary>
-    private static async Task DeleteHostQueuesAsync()
+    internal static async Task DeleteHostQueuesAsync()
     {
         await using var connection = await ProductionServers.ConnectRabbitAsync(ProductionServers.RabbitAdmin, "cleanup");
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var endpoint in new[] { "aggregator-contributions", "aggregator-evaluations" })
+        foreach (var endpoint in new[] { "aggregator-contributions", ContributionPayloadChunkConsumerDefinition.QueueName, "aggregator-evaluations" })
         {
             foreach (var queue in new[] { endpoint, $"{endpoint}_error", $"{endpoint}_skipped" })
             {

@@ -6,9 +6,8 @@ namespace Federation.Benchmarks.Production;
 /// </summary>
 public sealed class ProductionBenchmark : IBenchmark
 {
-    // In the order they run. A part for large updates (chunked transfer of a 1 GB update) is one more
-    // ProductionPart here, and runs alone under its own name like the others.
-    private static readonly ProductionPart[] Parts = [new StoreBenchmark(), new BusBenchmark()];
+    // In the order they run; each also runs alone under its own name.
+    private static readonly ProductionPart[] Parts = [new StoreBenchmark(), new BusBenchmark(), new PayloadBenchmark()];
 
     /// <inheritdoc />
     public string Name => "production";

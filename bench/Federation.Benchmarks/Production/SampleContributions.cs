@@ -56,14 +56,22 @@ internal static class SampleContributions
     public static ContributionSubmitted Sign(
         string gatewayId, Ed25519KeyPair key, int round, string baseModelSha256, byte[] payload, long sampleCount, DateTimeOffset now)
     {
+        var (manifest, signature) = SignManifest(gatewayId, key, round, baseModelSha256, Sha256Hex.Of(payload), payload.Length, sampleCount, now);
+        return new ContributionSubmitted(manifest, signature, payload);
+    }
+
+    /// <summary>Signs a manifest for a payload known by its hash and length, exactly as a gateway does; returns the canonical JSON and the signature.</summary>
+    public static (string Manifest, string Signature) SignManifest(
+        string gatewayId, Ed25519KeyPair key, int round, string baseModelSha256, string payloadSha256, long payloadBytes, long sampleCount, DateTimeOffset now)
+    {
         var manifest = new ContributionManifest(
             DocumentTypes.ContributionManifest,
             gatewayId,
             key.KeyId,
             round,
             baseModelSha256,
-            Sha256Hex.Of(payload),
-            payload.Length,
+            payloadSha256,
+            payloadBytes,
             sampleCount,
             // Each benchmark gateway contributes once, so its first sequence number.
             1,
@@ -71,7 +79,7 @@ internal static class SampleContributions
             // Gateways sign times truncated to milliseconds (GatewayNode.Now).
             new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero));
         var canonical = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
-        return new ContributionSubmitted(Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)), payload);
+        return (Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)));
     }
 
     /// <summary>

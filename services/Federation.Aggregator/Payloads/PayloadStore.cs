@@ -16,6 +16,43 @@ public sealed class PayloadStore
     {
         this.directory = directory;
         Directory.CreateDirectory(directory);
+        IncomingDirectory = Path.Combine(directory, "incoming");
+    }
+
+    /// <summary>
+    /// Where payloads that arrive in chunks are assembled (<see cref="PayloadAssembly"/>) before they join the store;
+    /// nothing in it is ever read as a payload.
+    /// </summary>
+    public string IncomingDirectory { get; }
+
+    /// <summary>Whether a blob with this SHA-256 is stored.</summary>
+    public bool Contains(string sha256) => File.Exists(PathOf(sha256));
+
+    /// <summary>
+    /// Opens a stored blob for reading without loading it, for checks that stream over large payloads. The hash is not
+    /// checked here: blobs enter the store only under their verified hash (<see cref="PutAsync"/>, <see cref="Adopt"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No blob has that hash.</exception>
+    public FileStream OpenRead(string sha256) =>
+        new(ExistingPath(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+
+    /// <summary>
+    /// Moves a file whose SHA-256 the caller has just computed into the store under that hash (a rename, so the blob
+    /// appears whole or not at all). A blob already stored under the hash is kept and the file deleted.
+    /// </summary>
+    /// <param name="file">A file on the same file system, e.g. in <see cref="IncomingDirectory"/>.</param>
+    /// <param name="sha256">Its SHA-256, verified by the caller.</param>
+    public void Adopt(string file, string sha256)
+    {
+        var path = PathOf(sha256);
+        if (File.Exists(path))
+        {
+            File.Delete(file);
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Move(file, path, overwrite: true);
     }
 
     /// <summary>Stores bytes under their SHA-256 (lowercase hex) and returns it. Storing the same bytes twice is a no-op.</summary>
@@ -64,6 +101,22 @@ public sealed class PayloadStore
             ? bytes
             : throw new InvalidDataException($"Payload file {PathOf(sha256)} hashes to {actual}, not to its name: it was changed on disk.");
     }
+
+    /// <summary>Whether <paramref name="text"/> is a SHA-256 digest in lowercase hex, the form blobs are named by.</summary>
+    public static bool IsSha256(string? text) => text is { Length: 64 } && text.All(character => char.IsAsciiDigit(character) || character is >= 'a' and <= 'f');
+
+    /// <summary>Why the last attempt to assemble this payload from chunks failed, or null (see <see cref="PayloadAssembly"/>).</summary>
+    public string? AssemblyFailure(string sha256)
+    {
+        var path = IncomingPath(sha256, PayloadAssembly.FailedExtension);
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    }
+
+    /// <summary>A file of the assembly of payload <paramref name="sha256"/> in <see cref="IncomingDirectory"/>.</summary>
+    internal string IncomingPath(string sha256, string extension) =>
+        IsSha256(sha256)
+            ? Path.Combine(IncomingDirectory, sha256 + extension)
+            : throw new ArgumentException($"'{sha256}' is not a lowercase SHA-256 hex digest.", nameof(sha256));
 
     private string PathOf(string sha256)
     {

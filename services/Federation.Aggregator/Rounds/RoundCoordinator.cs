@@ -33,6 +33,9 @@ public sealed class RoundCoordinator(
     /// <summary>The largest sample count one contribution may claim; far above any site, far below overflow of the sums.</summary>
     public const long MaxSampleCount = 1L << 40;
 
+    /// <summary>How often a contribution waiting for its chunked payload looks again.</summary>
+    private static readonly TimeSpan PayloadPoll = TimeSpan.FromMilliseconds(200);
+
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly TaskCompletionSource initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelVersion? current;
@@ -129,7 +132,7 @@ public sealed class RoundCoordinator(
     {
         // Signature and tensor checks need no round state; run them before taking the lock.
         await initialized.Task.WaitAsync(cancellationToken);
-        var checkedContribution = ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow());
+        var checkedContribution = await CheckWaitingForPayloadAsync(message, cancellationToken);
         await LockedAsync(async () =>
         {
             if (messageId is { } id && acceptedMessageIds.Contains(id))
@@ -162,6 +165,30 @@ public sealed class RoundCoordinator(
 
             await RecordRejectionAsync(checkedContribution, rejection, messageId, now, cancellationToken);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the stateless checks; when the payload travels in chunks and is still being assembled, checks again every
+    /// <see cref="PayloadPoll"/> until it is there or <see cref="PayloadOptions.Wait"/> has passed (then it is rejected).
+    /// Waiting here, rather than failing the message for the bus to redeliver, keeps the contribution's place and needs
+    /// no redelivery plugin; a restart while waiting simply redelivers it. Real time, not the coordinator's clock: this
+    /// is a wait for the disk, not a decision.
+    /// </summary>
+    private async Task<CheckedContribution> CheckWaitingForPayloadAsync(ContributionSubmitted message, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow(), payloads, waitOver: waited.Elapsed >= options.Payloads.Wait);
+            }
+            catch (PayloadNotYetAssembledException pending)
+            {
+                logger.LogDebug("Waiting for payload {Sha256} to be assembled", pending.PayloadSha256);
+                await Task.Delay(PayloadPoll, cancellationToken);
+            }
+        }
     }
 
     /// <summary>Checks and records a contribution that did not come off the bus, so has no message id: any repeat of it is a replay.</summary>
@@ -234,7 +261,7 @@ public sealed class RoundCoordinator(
         acceptedMessageIds = messageIds;
         if (latestModel is not null)
         {
-            current = await LoadModelAsync(latestModel, cancellationToken);
+            current = await LoadModelAsync(latestModel);
         }
 
         return latestModel;
@@ -277,15 +304,20 @@ public sealed class RoundCoordinator(
 
         return manifest.Round < round.Round
             ? new Rejection(RejectionReason.RoundNotOpen, $"Round {manifest.Round} is closed; round {round.Round} is the latest.")
-            : RoundDecisions.Admit(round, manifest, contribution.Update!, CurrentModel.Parameters, now);
+            : RoundDecisions.Admit(round, manifest, contribution.Payload!, CurrentModel.Layout, now);
     }
 
     private async Task RecordAcceptanceAsync(CheckedContribution contribution, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (message, manifest) = (contribution.Message, contribution.Manifest!);
-        await payloads.PutAsync(message.Payload, cancellationToken);
+        if (message.Payload.Length > 0)
+        {
+            // Chunked payloads are already in the store: they enter it only under their verified hash.
+            await payloads.PutAsync(message.Payload, cancellationToken);
+        }
+
         var accepted = new ContributionAccepted(
-            manifest.Round, manifest.GatewayId, manifest.KeyId, contribution.PayloadSha256, message.Payload.LongLength,
+            manifest.Round, manifest.GatewayId, manifest.KeyId, contribution.PayloadSha256, manifest.PayloadBytes,
             manifest.SampleCount, manifest.Sequence, manifest.PolicySha256, message.Manifest, message.Signature, now);
         await history.AppendAsync(EventStreams.Round(round!.Round), round.StreamVersion, accepted, messageId, cancellationToken);
         round = round.Apply(accepted);
@@ -371,9 +403,11 @@ public sealed class RoundCoordinator(
                 $"Round {closedRound.Round} was opened on model version {closedRound.Opened.BaseModelVersion}, but the latest is {baseModel.Version}.");
         }
 
+        // Aggregating needs the parameters (a strategy's accumulator is model-sized by nature); only now are they read.
         var strategy = AggregationStrategies.Create(closedRound.Opened.Strategy, closedRound.Opened.StrategyParameters);
         var previousState = StrategyAggregation.PreviousState(strategy, baseModel.StrategyStateSha256, payloads);
-        return StrategyAggregation.Aggregate(strategy, baseModel.Parameters, closedRound.AggregationOrder, payloads, previousState);
+        var parameters = SafeTensors.Read(payloads.Get(baseModel.Sha256));
+        return StrategyAggregation.Aggregate(strategy, parameters, closedRound.AggregationOrder, payloads, previousState);
     }
 
     private async Task PublishAggregateAsync(RoundState closedRound, AggregationResult result, CancellationToken cancellationToken)
@@ -408,12 +442,12 @@ public sealed class RoundCoordinator(
             version, sha256, bytes.LongLength, fromRound, baseVersion, strategy, strategyParameters, strategyStateSha256, contributions, clock.GetUtcNow());
         var result = await history.AppendAsync(EventStreams.Models, modelsStreamVersion, published, cancellationToken);
         modelsStreamVersion = result.StreamVersion;
-        return new ModelVersion(version, sha256, bytes, parameters, strategyStateSha256);
+        return new ModelVersion(version, sha256, SafeTensorsLayout.Parse(bytes, bytes.Length), strategyStateSha256);
     }
 
-    private async Task<ModelVersion> LoadModelAsync(ModelVersionPublished published, CancellationToken cancellationToken)
+    private async Task<ModelVersion> LoadModelAsync(ModelVersionPublished published)
     {
-        var bytes = await payloads.GetAsync(published.ModelSha256, cancellationToken);
-        return new ModelVersion(published.Version, published.ModelSha256, bytes, SafeTensors.Read(bytes), published.StrategyStateSha256);
+        await using var model = payloads.OpenRead(published.ModelSha256);
+        return new ModelVersion(published.Version, published.ModelSha256, PayloadScan.ReadLayout(model, model.Length), published.StrategyStateSha256);
     }
 }

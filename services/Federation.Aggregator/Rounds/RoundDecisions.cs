@@ -37,7 +37,7 @@ public static class RoundDecisions
     /// update was trained from this round's base model, has its layout and stays within the
     /// round's norm bound. Null when admitted.
     /// </summary>
-    public static Rejection? Admit(RoundState round, ContributionManifest manifest, TensorSet update, TensorSet baseModel, DateTimeOffset now)
+    public static Rejection? Admit(RoundState round, ContributionManifest manifest, PayloadSummary update, SafeTensorsLayout baseModel, DateTimeOffset now)
     {
         if (now > round.Opened.Deadline)
         {
@@ -64,12 +64,12 @@ public static class RoundDecisions
             return new Rejection(RejectionReason.BaseModelMismatch, $"The update was trained from model {manifest.BaseModelSha256}; round {round.Round} starts from {round.Opened.BaseModelSha256}.");
         }
 
-        if (update.DescribeLayoutDifference(baseModel) is { } layoutDifference)
+        if (update.Layout.DescribeLayoutDifference(baseModel) is { } layoutDifference)
         {
             return new Rejection(RejectionReason.ShapeMismatch, $"The update does not fit the base model: {layoutDifference}.");
         }
 
-        return round.Opened.MaxUpdateNorm is { } bound && update.L2Norm() is var norm && norm > bound
+        return round.Opened.MaxUpdateNorm is { } bound && update.L2Norm is var norm && norm > bound
             ? new Rejection(RejectionReason.NormTooLarge, $"The update's L2 norm {norm:G6} exceeds round {round.Round}'s bound {bound:G6}.")
             : null;
     }

@@ -9,30 +9,68 @@ namespace Federation.Gateway.Outbox;
 /// <summary>Puts one outbox entry on the bus; completes only when the bus has confirmed it.</summary>
 public interface IOutboxPublisher
 {
-    /// <summary>Publishes <paramref name="entry"/> under its own message id.</summary>
+    /// <summary>Publishes <paramref name="entry"/> of <paramref name="gateway"/>'s outbox under its own message id.</summary>
+    /// <param name="gateway">The gateway whose outbox holds the entry.</param>
     /// <param name="entry">The entry.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken);
+    Task PublishAsync(GatewayNode gateway, OutboxEntry entry, CancellationToken cancellationToken);
 }
 
-/// <summary>Publishes outbox entries on the MassTransit bus, each with the message id fixed when it was written.</summary>
+/// <summary>
+/// Publishes outbox entries on the MassTransit bus, each with the message id fixed when it was written. A contribution
+/// whose payload waits in a file goes out as <see cref="ContributionPayloadChunk"/>s read one at a time from the file,
+/// each confirmed before the next is read, then as the contribution with an empty payload (the signed manifest names
+/// the payload by hash): never more than one chunk is in memory.
+/// </summary>
 /// <param name="bus">The bus; with RabbitMQ, a publish completes after the broker's publisher confirm.</param>
 public sealed class BusOutboxPublisher(IBus bus) : IOutboxPublisher
 {
     /// <inheritdoc />
-    public Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    public async Task PublishAsync(GatewayNode gateway, OutboxEntry entry, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(entry);
-        return entry.Kind switch
+        switch (entry.Kind)
         {
-            OutboxKinds.Contribution => bus.Publish(
-                new ContributionSubmitted(entry.Document, entry.Signature, entry.Payload ?? throw new InvalidDataException($"Outbox entry {entry.MessageId} is a contribution without a payload.")),
-                context => context.MessageId = entry.MessageId,
-                cancellationToken),
-            OutboxKinds.Evaluation => bus.Publish(
-                new EvaluationReported(entry.Document, entry.Signature), context => context.MessageId = entry.MessageId, cancellationToken),
-            _ => throw new InvalidDataException($"Outbox entry {entry.MessageId} has the unknown kind '{entry.Kind}'."),
-        };
+            case OutboxKinds.Contribution when entry.PayloadFile is { } file:
+                await PublishPayloadAsync(file, gateway.PayloadChunkBytes, cancellationToken);
+                await bus.Publish(new ContributionSubmitted(entry.Document, entry.Signature, []), context => context.MessageId = entry.MessageId, cancellationToken);
+                break;
+            case OutboxKinds.Contribution:
+                await bus.Publish(
+                    new ContributionSubmitted(entry.Document, entry.Signature, entry.Payload ?? throw new InvalidDataException($"Outbox entry {entry.MessageId} is a contribution without a payload.")),
+                    context => context.MessageId = entry.MessageId,
+                    cancellationToken);
+                break;
+            case OutboxKinds.Evaluation:
+                await bus.Publish(new EvaluationReported(entry.Document, entry.Signature), context => context.MessageId = entry.MessageId, cancellationToken);
+                break;
+            default:
+                throw new InvalidDataException($"Outbox entry {entry.MessageId} has the unknown kind '{entry.Kind}'.");
+        }
+    }
+
+    /// <summary>
+    /// Publishes the payload in <paramref name="file"/> as <see cref="ContributionPayloadChunk"/>s of
+    /// <paramref name="chunkBytes"/>, in order, each confirmed before the next is read (docs/FORMATS.md).
+    /// </summary>
+    /// <param name="file">The payload, in a file named by its SHA-256 (<see cref="GatewayState.WriteOutboxPayload"/>).</param>
+    /// <param name="chunkBytes">The chunk size.</param>
+    /// <param name="cancellationToken">Stops between chunks.</param>
+    public async Task PublishPayloadAsync(string file, int chunkBytes, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
+        var sha256 = Path.GetFileName(file);
+        await using var payload = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        long total = payload.Length;
+        int count = (int)((total + chunkBytes - 1) / chunkBytes);
+        for (int index = 0; index < count; index++)
+        {
+            long offset = (long)index * chunkBytes;
+            var bytes = new byte[(int)Math.Min(chunkBytes, total - offset)];
+            await payload.ReadExactlyAsync(bytes, cancellationToken);
+            await bus.Publish(new ContributionPayloadChunk(sha256, total, index, count, offset, bytes), cancellationToken);
+        }
     }
 }
 
@@ -58,7 +96,8 @@ public sealed class OutboxRetryOptions
 /// message id, and marks it sent only after the publish was confirmed. When the bus fails it logs the attempt, waits
 /// (doubling up to <see cref="OutboxRetryOptions.Maximum"/>) and tries again, forever: nothing is dropped. Entries
 /// left pending by a previous run are sent after start. A crash between the confirm and the mark sends the entry
-/// again under the same message id, which the aggregator recognises (duplicate contribution or replayed sequence).
+/// again under the same message id, which the aggregator recognises (duplicate contribution or replayed sequence);
+/// for a payload sent in chunks every chunk is sent again, which the aggregator's assembly takes as repeats.
 /// </summary>
 public sealed class OutboxSender(
     IEnumerable<GatewayNode> gateways, IOutboxPublisher publisher, OutboxRetryOptions retry, ILogger<OutboxSender> logger)
@@ -73,6 +112,10 @@ public sealed class OutboxSender(
         foreach (var node in nodes)
         {
             node.State.OutboxWritten += Wake;
+            lock (node.ReleaseGate)
+            {
+                node.State.RemoveUnreferencedPayloadFiles();
+            }
         }
 
         try
@@ -139,7 +182,7 @@ public sealed class OutboxSender(
             {
                 try
                 {
-                    await publisher.PublishAsync(entry, cancellationToken);
+                    await publisher.PublishAsync(node, entry, cancellationToken);
                 }
                 catch (Exception error) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -39,10 +39,13 @@ public sealed record GatewayDecision(
 /// <param name="Kind">The message kind: <see cref="OutboxKinds.Contribution"/> or <see cref="OutboxKinds.Evaluation"/>.</param>
 /// <param name="Document">The signed manifest or report text.</param>
 /// <param name="Signature">Its Ed25519 signature, base64.</param>
-/// <param name="Payload">The update's safetensors bytes for a contribution; null for a report.</param>
+/// <param name="Payload">The update's safetensors bytes for a contribution small enough to travel inline; null for a report or a payload kept in a file.</param>
 /// <param name="CreatedAt">When the entry was written.</param>
 /// <param name="Attempts">Failed publish attempts so far.</param>
-public sealed record OutboxEntry(Guid MessageId, string Kind, string Document, string Signature, byte[]? Payload, DateTimeOffset CreatedAt, int Attempts);
+/// <param name="PayloadFile">
+/// For a contribution whose payload travels in chunks: the file holding it (<see cref="GatewayState.WriteOutboxPayload"/>), named by its SHA-256.
+/// </param>
+public sealed record OutboxEntry(Guid MessageId, string Kind, string Document, string Signature, byte[]? Payload, DateTimeOffset CreatedAt, int Attempts, string? PayloadFile = null);
 
 /// <summary>What the outbox holds about one message, sent or not: for factory IT to see exactly what left and when.</summary>
 /// <param name="MessageId">The bus message id.</param>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Federation.Policies;
 using Microsoft.Data.Sqlite;
 using static Federation.Gateway.SqliteCommands;
@@ -14,8 +15,10 @@ namespace Federation.Gateway.State;
 /// A release is written in one transaction — its decision and checks, the sequence number it used, the privacy it
 /// spent, the round it answers and the signed message with its fixed message id — before anything is sent. So a crash
 /// at any point either leaves no trace (nothing was spent or sent) or leaves a pending outbox entry that is sent after
-/// the restart under the same message id. Payloads are stored as blobs in the outbox row rather than as files beside
-/// the database for that reason: a file cannot join the transaction, and an update is tens to hundreds of kilobytes.
+/// the restart under the same message id. Payloads that travel inline are stored as blobs in the outbox row, since a
+/// file cannot join the transaction. A payload too large for one message is written to a file in
+/// <see cref="OutboxPayloadDirectory"/>, named by its SHA-256, and renamed into place before the transaction that
+/// refers to it commits; a crash in between leaves a file no entry names, which the next <see cref="Open"/> deletes.
 /// </remarks>
 public sealed class GatewayState
 {
@@ -59,6 +62,7 @@ public sealed class GatewayState
             document        TEXT NOT NULL,
             signature       TEXT NOT NULL,
             payload         BLOB,
+            payload_file    TEXT,
             decision_id     INTEGER NOT NULL REFERENCES decisions (id),
             created_at      TEXT NOT NULL,
             attempts        INTEGER NOT NULL DEFAULT 0,
@@ -85,6 +89,7 @@ public sealed class GatewayState
     {
         Directory = directory;
         DatabasePath = Path.Combine(directory, FileName);
+        OutboxPayloadDirectory = Path.Combine(directory, "outbox-payloads");
         // No pooling: a restarted node (or fedctl) opens the file afresh, and nothing lingers after a test deletes it.
         connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false, ForeignKeys = true }.ToString();
     }
@@ -98,6 +103,9 @@ public sealed class GatewayState
     /// <summary>The database file.</summary>
     public string DatabasePath { get; }
 
+    /// <summary>Where payloads too large to travel inline wait, each in a file named by its SHA-256, until sent.</summary>
+    public string OutboxPayloadDirectory { get; }
+
     /// <summary>Opens the state in <paramref name="directory"/>, creating the folder and the database when missing.</summary>
     /// <param name="directory">The gateway's own state directory; never share one between gateways.</param>
     /// <returns>The state.</returns>
@@ -110,6 +118,12 @@ public sealed class GatewayState
         using var connection = state.Connect();
         Execute(connection, null, "PRAGMA journal_mode = WAL;");
         Execute(connection, null, Schema);
+        // State written before payloads could travel in chunks has no payload_file column yet.
+        if (Scalar<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'payload_file'") == 0)
+        {
+            Execute(connection, null, "ALTER TABLE outbox ADD COLUMN payload_file TEXT");
+        }
+
         return state;
     }
 
@@ -123,6 +137,39 @@ public sealed class GatewayState
         return File.Exists(path)
             ? Open(directory)
             : throw new FileNotFoundException($"No gateway state at {path}; point --state at the gateway's Gateway:StateDirectory.", path);
+    }
+
+    /// <summary>
+    /// Writes a payload too large to travel inline to a file in <see cref="OutboxPayloadDirectory"/>, flushed to disk,
+    /// hashed, and renamed to its SHA-256 only when complete; pass the returned path to the <see cref="OutboxEntry"/>
+    /// recorded by <see cref="RecordReleased"/>.
+    /// </summary>
+    /// <param name="write">Writes the payload to the stream it is given (e.g. <c>SafeTensors.Write(set, stream)</c>).</param>
+    /// <returns>The file's full path, its SHA-256 and its length.</returns>
+    public (string Path, string Sha256, long Length) WriteOutboxPayload(Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        System.IO.Directory.CreateDirectory(OutboxPayloadDirectory);
+        var temporary = Path.Combine(OutboxPayloadDirectory, $"{Guid.NewGuid():N}.tmp");
+        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            write(file);
+            file.Flush(flushToDisk: true);
+        }
+
+        // Hashed by reading the file back (from the page cache) rather than on the way in: a hashing stream
+        // (CryptoStream) would copy each whole tensor, a second copy of a large update in memory.
+        string sha256;
+        long length;
+        using (var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+        {
+            length = file.Length;
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
+        }
+
+        var path = Path.Combine(OutboxPayloadDirectory, sha256);
+        File.Move(temporary, path, overwrite: true);
+        return (path, sha256, length);
     }
 
     /// <summary>The last contribution sequence number used (0 when none).</summary>
@@ -205,9 +252,10 @@ public sealed class GatewayState
         }
 
         Execute(connection, transaction,
-            "INSERT INTO outbox (message_id, kind, document, signature, payload, decision_id, created_at) VALUES ($id, $kind, $document, $signature, $payload, $decision, $created)",
+            "INSERT INTO outbox (message_id, kind, document, signature, payload, payload_file, decision_id, created_at) VALUES ($id, $kind, $document, $signature, $payload, $file, $decision, $created)",
             ("$id", entry.MessageId.ToString()), ("$kind", entry.Kind), ("$document", entry.Document), ("$signature", entry.Signature),
-            ("$payload", (object?)entry.Payload ?? DBNull.Value), ("$decision", id), ("$created", Text(entry.CreatedAt)));
+            ("$payload", (object?)entry.Payload ?? DBNull.Value), ("$file", (object?)PayloadFileName(entry.PayloadFile) ?? DBNull.Value),
+            ("$decision", id), ("$created", Text(entry.CreatedAt)));
         InsertAnnouncement(connection, transaction, ledger, number, id);
         transaction.Commit();
         OutboxWritten?.Invoke();
@@ -219,26 +267,32 @@ public sealed class GatewayState
     {
         using var connection = Connect();
         using var command = Command(connection, null,
-            "SELECT message_id, kind, document, signature, payload, created_at, attempts FROM outbox WHERE sent_at IS NULL ORDER BY rowid");
+            "SELECT message_id, kind, document, signature, payload, created_at, attempts, payload_file FROM outbox WHERE sent_at IS NULL ORDER BY rowid");
         using var reader = command.ExecuteReader();
         var entries = new List<OutboxEntry>();
         while (reader.Read())
         {
             entries.Add(new OutboxEntry(
                 Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4), Time(reader.GetString(5)), reader.GetInt32(6)));
+                reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4), Time(reader.GetString(5)), reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : Path.Combine(OutboxPayloadDirectory, reader.GetString(7))));
         }
 
         return entries;
     }
 
-    /// <summary>Marks an entry sent, once the bus has confirmed the publish.</summary>
+    /// <summary>Marks an entry sent, once the bus has confirmed the publish, and deletes its payload file if it had one.</summary>
     /// <param name="messageId">The entry.</param>
     /// <param name="at">When the confirmation came.</param>
     public void MarkSent(Guid messageId, DateTimeOffset at)
     {
         using var connection = Connect();
-        Execute(connection, null, "UPDATE outbox SET sent_at = $at WHERE message_id = $id AND sent_at IS NULL", ("$at", Text(at)), ("$id", messageId.ToString()));
+        var file = Scalar<string?>(connection, null,
+            "UPDATE outbox SET sent_at = $at WHERE message_id = $id AND sent_at IS NULL RETURNING payload_file", ("$at", Text(at)), ("$id", messageId.ToString()));
+        if (file is not null)
+        {
+            File.Delete(Path.Combine(OutboxPayloadDirectory, file));
+        }
     }
 
     /// <summary>Counts a failed publish attempt of an entry and keeps its error.</summary>
@@ -310,6 +364,46 @@ public sealed class GatewayState
         return result;
     }
 
+    private string? PayloadFileName(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        return Path.GetDirectoryName(Path.GetFullPath(path)) == OutboxPayloadDirectory
+            ? Path.GetFileName(path)
+            : throw new ArgumentException($"Outbox payload files live in {OutboxPayloadDirectory}; {path} does not.", nameof(path));
+    }
+
+    /// <summary>
+    /// Deletes payload files no unsent entry names: left by a crash between writing the file and recording its release,
+    /// or by an interrupted write. The gateway calls it holding its release gate, so no release is writing one meanwhile.
+    /// </summary>
+    public void RemoveUnreferencedPayloadFiles()
+    {
+        if (!System.IO.Directory.Exists(OutboxPayloadDirectory))
+        {
+            return;
+        }
+
+        using var connection = Connect();
+        var pending = new HashSet<string>(StringComparer.Ordinal);
+        using (var command = Command(connection, null, "SELECT payload_file FROM outbox WHERE sent_at IS NULL AND payload_file IS NOT NULL"))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                pending.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var file in System.IO.Directory.EnumerateFiles(OutboxPayloadDirectory).Where(file => !pending.Contains(Path.GetFileName(file))))
+        {
+            File.Delete(file);
+        }
+    }
+
     private SqliteConnection Connect()
     {
         var connection = new SqliteConnection(connectionString);
@@ -345,7 +439,8 @@ public sealed class GatewayState
     private static T Scalar<T>(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
         using var command = Command(connection, transaction, sql, parameters);
-        return (T)Convert.ChangeType(command.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
+        var value = command.ExecuteScalar();
+        return value is null or DBNull ? default! : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
     }
 
     private static string Text(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Gateway.Outbox;
 using Federation.Gateway.State;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
@@ -22,7 +23,9 @@ public static class LocalTraining
     /// only when allowed signs the released (clipped) update. The decision — allowed or refused, by the policy or because
     /// training failed — is recorded in the gateway's state with what the trainer read, and an allowed contribution goes
     /// to the outbox in the same transaction, with its sequence number and the privacy it spent; the outbox sender
-    /// publishes it. Nothing is signed or sent when the policy refuses or the trainer fails.
+    /// publishes it. Nothing is signed or sent when the policy refuses or the trainer fails. An update larger than
+    /// <see cref="GatewayNode.PayloadChunkBytes"/> is streamed to a file for the outbox instead (<see cref="OutboxPayload"/>),
+    /// and the returned message carries an empty payload: it travels in chunks.
     /// </summary>
     /// <exception cref="InvalidDataException">The announced model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
@@ -88,7 +91,7 @@ public static class LocalTraining
                 }
 
                 var released = decision.Payload!;
-                var payload = SafeTensors.Write(released.Update);
+                var payload = OutboxPayload.Of(gateway, released.Update);
                 long sequence = gateway.State.LastSequence() + 1;
                 var manifest = new ContributionManifest(
                     DocumentTypes.ContributionManifest,
@@ -96,7 +99,7 @@ public static class LocalTraining
                     gateway.KeyId,
                     round.Round,
                     round.BaseModelSha256,
-                    Sha256Hex.Of(payload),
+                    payload.Sha256,
                     payload.Length,
                     charge.SampleCount,
                     sequence,
@@ -104,11 +107,11 @@ public static class LocalTraining
                     now);
                 var (json, signature) = gateway.Sign(manifest);
                 var messageId = Guid.CreateVersion7(now);
-                var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload, now, 0);
+                var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload.Inline, now, 0, payload.File);
                 long id = gateway.State.RecordReleased(
                     DecisionDraft.From(decision, subject, [Trained(), .. decision.Checks]), GatewayState.RoundsLedger, round.Round, entry,
                     Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
-                return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload), messageId);
+                return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload.Inline ?? []), messageId);
             }
         }
         finally

@@ -35,27 +35,53 @@ internal sealed class SafeTensorsHeader
     public int DataStart { get; }
 
     /// <summary>Parses the header of <paramref name="file"/> and checks it against the file's size.</summary>
-    public static SafeTensorsHeader Parse(ReadOnlySpan<byte> file)
+    public static SafeTensorsHeader Parse(ReadOnlySpan<byte> file) => Parse(file, file.Length);
+
+    /// <summary>
+    /// The length of the JSON header announced by a file's first 8 bytes, checked against the specification's limit
+    /// and the file's size: a caller reading from disk reads 8 + this many bytes and hands them to <see cref="Parse(ReadOnlySpan{byte}, long)"/>.
+    /// </summary>
+    public static int ReadHeaderLength(ReadOnlySpan<byte> start, long fileLength)
     {
-        if (file.Length < 8)
+        if (fileLength < 8 || start.Length < 8)
         {
-            throw Error($"the file is {file.Length} bytes long, but a safetensors file starts with an 8-byte header length");
+            throw Error($"the file is {fileLength} bytes long, but a safetensors file starts with an 8-byte header length");
         }
 
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(start);
         if (headerLength > MaxHeaderLength)
         {
             throw Error($"the header length {headerLength} exceeds the safetensors limit of {MaxHeaderLength} bytes");
         }
 
-        if (headerLength > (ulong)(file.Length - 8))
+        if (headerLength > (ulong)(fileLength - 8))
         {
-            throw Error($"the header length {headerLength} is larger than the {file.Length - 8} bytes that follow the 8-byte length prefix");
+            throw Error($"the header length {headerLength} is larger than the {fileLength - 8} bytes that follow the 8-byte length prefix");
         }
 
-        int dataStart = 8 + (int)headerLength;
-        var headerBytes = file[8..dataStart];
-        int bufferLength = file.Length - dataStart;
+        return (int)headerLength;
+    }
+
+    /// <summary>
+    /// Parses the header from the first bytes of a file of <paramref name="fileLength"/> bytes (<paramref name="start"/>
+    /// holds at least the length prefix and the header), and checks it against that size, without the data buffer.
+    /// </summary>
+    public static SafeTensorsHeader Parse(ReadOnlySpan<byte> start, long fileLength)
+    {
+        int headerLength = ReadHeaderLength(start, fileLength);
+        int dataStart = 8 + headerLength;
+        if (start.Length < dataStart)
+        {
+            throw new ArgumentException($"the first {dataStart} bytes of the file are needed to parse its header; {start.Length} were given", nameof(start));
+        }
+
+        if (fileLength - dataStart > int.MaxValue)
+        {
+            throw Error($"the data buffer is {fileLength - dataStart} bytes long; at most {int.MaxValue} bytes are supported");
+        }
+
+        var headerBytes = start[8..dataStart];
+        int bufferLength = (int)(fileLength - dataStart);
 
         using var document = ParseJson(headerBytes);
         var root = document.RootElement;
