@@ -16,7 +16,7 @@ public sealed class ChunkedPayloadTests : IDisposable
     public void Dispose() => site.Dispose();
 
     private GatewayNode Node() => new(
-        Site.GatewayId, site.Key, Site.Policy(), site.Node().Data, site.Clock, Site.AggregatorKeyId, GatewayState.Open(site.StateDirectory))
+        Site.GatewayId, site.Key, Site.Policy(), site.Node().Trainer, site.Clock, Site.AggregatorKeyId, GatewayState.Open(site.StateDirectory))
     {
         PayloadChunkBytes = ChunkBytes,
     };

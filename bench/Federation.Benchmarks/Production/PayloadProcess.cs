@@ -164,7 +164,7 @@ public sealed class PayloadProcess : IBenchmark
             Encoding.UTF8.GetBytes(PolicyTemplate.ForModel("benchmark", ModelSpec.LogisticRegression(4, 3).Initialize(1), aggregatorKeyId, DateTimeOffset.UtcNow.AddDays(1))),
             "benchmark.yaml");
         var data = new Dataset(new float[4], [0], 4, 3);
-        var node = new GatewayNode(SampleContributions.GatewayId(0), key, policy, new LocalData(data, data), TimeProvider.System, aggregatorKeyId, state);
+        var node = new GatewayNode(SampleContributions.GatewayId(0), key, policy, new Federation.Gateway.Training.DatasetTrainer(new LocalData(data, data)), TimeProvider.System, aggregatorKeyId, state);
 
         TimedPublisher? timed = null;
         using var host = BusBenchmark.BuildHost(ProductionServers.RabbitGateways[0], _ => { }, services =>

@@ -169,7 +169,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         var entry = new OutboxEntry(
             Guid.NewGuid(), OutboxKinds.Contribution, JsonSerializer.Serialize(new { leaked = text }), "",
             [.. sites.Secrets.SelectMany(secret => secret.Bytes)], DateTimeOffset.UtcNow, 0);
-        await federation.Services.GetRequiredService<IOutboxPublisher>().PublishAsync(entry, CancellationToken.None);
+        await federation.Services.GetRequiredService<IOutboxPublisher>().PublishAsync(sites.Gateways[0], entry, CancellationToken.None);
         return entry.MessageId;
     }
 
