@@ -104,7 +104,7 @@ public static class PolicyEvaluator
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.ExampleClipping, true, Text(
-            $"every example's gradient was clipped to L2 norm {exampleNorm:G6} (at most {privacy.MaxExampleL2Norm:G6})")));
+            $"one record changes each noisy sum by at most L2 norm {exampleNorm:G6} (at most {privacy.MaxExampleL2Norm:G6}); the local-training check says how the trainer bounded it")));
 
         double z = request.NoiseMultiplier;
         if (!(z >= privacy.MinNoiseMultiplier) || !double.IsFinite(z))
@@ -114,7 +114,7 @@ public static class PolicyEvaluator
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.NoiseMultiplier, true, Text(
-            $"each step's clipped gradient sum got Gaussian noise with σ = {z * exampleNorm:G6} per value (noise multiplier {z:G6}, at least {privacy.MinNoiseMultiplier:G6})")));
+            $"each of the {request.LocalSteps} noisy steps got Gaussian noise with σ = {z * exampleNorm:G6} per value on a sum whose sensitivity to one record is {exampleNorm:G6} (noise multiplier {z:G6}, at least {privacy.MinNoiseMultiplier:G6})")));
 
         double samplingRate = DifferentialPrivacy.SamplingRate(request.SampleCount, request.BatchSize);
         var release = new PrivacyRelease(now, z, samplingRate, request.LocalSteps);

@@ -76,8 +76,8 @@ public class PolicyEvaluatorTests
     {
         var checks = Evaluate().Checks.ToDictionary(c => c.Name, c => c.Detail);
 
-        checks[PolicyChecks.ExampleClipping].ShouldBe("every example's gradient was clipped to L2 norm 2 (at most 2)");
-        checks[PolicyChecks.NoiseMultiplier].ShouldBe("each step's clipped gradient sum got Gaussian noise with σ = 2.2 per value (noise multiplier 1.1, at least 1.1)");
+        checks[PolicyChecks.ExampleClipping].ShouldStartWith("one record changes each noisy sum by at most L2 norm 2 (at most 2)");
+        checks[PolicyChecks.NoiseMultiplier].ShouldBe("each of the 100 noisy steps got Gaussian noise with σ = 2.2 per value on a sum whose sensitivity to one record is 2 (noise multiplier 1.1, at least 1.1)");
         checks[PolicyChecks.PrivacyBudget].ShouldStartWith("ε = ");
         checks[PolicyChecks.PrivacyBudget].ShouldEndWith(" of 8 at δ = 1E-05 over the last 30d, this release (100 steps at sampling rate 0.01) and 0 earlier ones included");
         checks[PolicyChecks.UpdateClipping].ShouldStartWith("update L2 norm 4.43");
