@@ -143,7 +143,25 @@ public sealed class ExternalTrainerTests : IDisposable
         Directory.EnumerateFileSystemEntries(Path.Combine(site.Folder, "work")).ShouldBeEmpty(); // the run's files are gone
     }
 
-    private ExternalTrainer Trainer(string script, TensorSet output, TimeSpan? timeout = null)
+    [Fact]
+    public void Entries_held_out_to_evaluate_published_models_are_not_given_to_the_external_trainer()
+    {
+        // Given an external trainer whose evaluations read half the photos as held out
+        var trainer = Trainer(CopyingTrainer, Shifted(Site.BaseModel, 3f), holdout: new VaultPhotoTrainer(vault.Store, holdoutFraction: 0.5));
+        var heldOut = vault.Store.Entries(VaultKind.Photos).Count(entry => VaultHoldout.IsHeldOut(entry.Sha256, 0.5));
+        heldOut.ShouldBeInRange(1, 23);
+        var node = site.Node(trainer, Site.BaseModel, minimumSamples: 1);
+
+        // When it trains for a round
+        var result = node.Contribute(Site.Round(1));
+
+        // Then the program was given, and the release charged for, only the others
+        result.Allowed.ShouldBeTrue(result.Reason);
+        Site.Manifest(result.Message!).SampleCount.ShouldBe(24 - heldOut);
+        node.State.Decisions().Single().Checks[0].Detail.ShouldContain($"stderr: trained on {24 - heldOut} entries");
+    }
+
+    private ExternalTrainer Trainer(string script, TensorSet output, TimeSpan? timeout = null, VaultTrainer? holdout = null)
     {
         var folder = Path.Combine(site.Folder, "programs");
         Directory.CreateDirectory(folder);
@@ -151,7 +169,7 @@ public sealed class ExternalTrainerTests : IDisposable
         File.WriteAllText(scriptPath, script);
         var fixture = Path.Combine(folder, $"output-{Guid.NewGuid():N}.safetensors");
         File.WriteAllBytes(fixture, SafeTensors.Write(output));
-        return new ExternalTrainer(vault.Store, VaultKind.Photos, "/bin/sh", [scriptPath, fixture], timeout ?? TimeSpan.FromSeconds(30), Path.Combine(site.Folder, "work"), null);
+        return new ExternalTrainer(vault.Store, VaultKind.Photos, "/bin/sh", [scriptPath, fixture], timeout ?? TimeSpan.FromSeconds(30), Path.Combine(site.Folder, "work"), holdout);
     }
 
     private static TensorSet Shifted(TensorSet model, float by) =>

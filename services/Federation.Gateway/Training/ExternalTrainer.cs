@@ -80,7 +80,9 @@ public sealed class ExternalTrainer : ILocalTrainer
     public LocalTrainingRun Prepare(LocalTrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new Run(this, context, Vault.Entries(Kind));
+        // Entries held out to evaluate published models are not trained on, or the site's evaluations would flatter them.
+        var training = Vault.Entries(Kind).Where(entry => holdout is null || !VaultHoldout.IsHeldOut(entry.Sha256, holdout.HoldoutFraction)).ToList();
+        return new Run(this, context, training);
     }
 
     /// <inheritdoc />
