@@ -26,6 +26,9 @@ public sealed class AggregatorOptions
     /// <summary>Limits on payloads that arrive in chunks (<c>Aggregator:Payloads</c>).</summary>
     public Payloads.PayloadOptions Payloads { get; set; } = new();
 
+    /// <summary>How rounds are announced to the gateways (<c>Aggregator:Announcements</c>).</summary>
+    public Announcements.AnnouncementOptions Announcements { get; set; } = new();
+
     /// <summary>The tamper-evident log's origin and signing key.</summary>
     public Transparency.TransparencyOptions Log { get; set; } = new();
 
@@ -65,6 +68,9 @@ public sealed class AggregatorOptions
         Require(Payloads.MaxIncomingBytes >= Payloads.MaxPayloadBytes, "Aggregator:Payloads:MaxIncomingBytes must be at least Aggregator:Payloads:MaxPayloadBytes.");
         Require(Payloads.MaxIncomingAgeMinutes > 0, "Aggregator:Payloads:MaxIncomingAgeMinutes must be positive.");
         Require(Payloads.WaitSeconds > 0, "Aggregator:Payloads:WaitSeconds must be positive.");
+        Require(
+            Announcements.RepeatSeconds >= 0 && double.IsFinite(Announcements.RepeatSeconds),
+            "Aggregator:Announcements:RepeatSeconds must be 0 (announce each round once) or a positive number of seconds.");
         Require(Rounds.Count >= 0, "Aggregator:Rounds:Count must not be negative.");
         Require(Rounds.MaxUpdateNorm is null or > 0, "Aggregator:Rounds:MaxUpdateNorm must be positive when set.");
         Require(Rounds.ProximalMu >= 0, "Aggregator:Rounds:ProximalMu must not be negative.");

@@ -42,6 +42,7 @@ public static class AggregatorRegistration
         // Loaded now, so a missing or broken key file stops the start with its name, not the first request.
         var signer = new NoteSigner(options.Log.Origin, LoadOrCreateKey(options));
         services.AddSingleton(provider => new TransparencyLog(provider.GetRequiredService<IEventStore>(), signer, options.Log.Origin));
+        services.AddSingleton(options.Announcements);
         services.AddSingleton(new AnnouncementCheckpoint(Path.Combine(options.DataDirectory, AnnouncementCheckpoint.FileName)));
         services.AddHostedService<AnnouncementPublisher>();
         services.AddHostedService<RoundScheduler>();

@@ -24,6 +24,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly RoundPlan Plan = new() { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) };
+    private static readonly TimeSpan RepeatInterval = TimeSpan.FromSeconds(new AnnouncementOptions().RepeatSeconds);
 
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-announcements-{Guid.NewGuid():N}");
     private readonly string gatewayDirectory = Path.Combine(Path.GetTempPath(), $"federation-announcements-gateway-{Guid.NewGuid():N}");
@@ -198,6 +199,98 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open_round_is_announced_again_under_the_same_id_after_the_interval_and_the_gateway_trains_once()
+    {
+        var run = await StartAggregatorAsync();
+        await run.StartPublisherAsync();
+        await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
+        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        (await run.WaitForPublishedAsync<ContributionSubmitted>(1)).ShouldHaveSingleItem("the gateway trains on the first announcement");
+
+        await AdvancePastRepeatAsync(RepeatInterval);
+
+        var announced = run.Rounds.Published;
+        announced.Count.ShouldBe(2);
+        announced.ShouldAllBe(announcement => announcement.MessageId == announced[0].MessageId && announcement.Round == 1);
+        announced[0].MessageId.ShouldBe((await RoundOpeningAsync(run, 1)).EventId);
+        await Eventually(() => Task.FromResult(run.Rounds.Consumed >= 2), "the gateway to consume the repeat");
+        run.Published<ContributionSubmitted>().Count.ShouldBe(1, "the gateway ignores the repeat of a round it decided on");
+    }
+
+    [Fact]
+    public async Task An_open_round_announced_before_a_restart_is_repeated_after_it()
+    {
+        Guid firstMessageId;
+        await using (var before = await StartAggregatorAsync())
+        {
+            await before.StartPublisherAsync();
+            await before.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
+            firstMessageId = (await before.WaitForPublishedAsync<RoundAnnounced>(1)).Single().Context.MessageId!.Value;
+            await WaitForCheckpointAsync((await RoundOpeningAsync(before, 1)).Position);
+        }
+
+        var after = await StartAggregatorAsync();
+        await after.StartPublisherAsync();
+        after.Published<RoundAnnounced>().ShouldBeEmpty("the checkpoint says round 1 was announced");
+
+        await AdvancePastRepeatAsync(RepeatInterval);
+
+        after.Rounds.Published.ShouldHaveSingleItem().MessageId.ShouldBe(firstMessageId);
+    }
+
+    [Fact]
+    public async Task A_closed_round_is_not_announced_again()
+    {
+        var run = await StartAggregatorAsync();
+        await run.StartPublisherAsync();
+        await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
+        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        await run.Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
+        await run.Coordinator.SubmitAsync(second.Contribute(TestGateway.Update()), CancellationToken.None);
+        await run.WaitForPublishedAsync<ModelPublished>(1);
+
+        await AdvancePastRepeatAsync(RepeatInterval);
+
+        run.Rounds.Published.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_round_past_its_deadline_is_not_announced_again()
+    {
+        var run = await StartAggregatorAsync();
+        await run.StartPublisherAsync();
+        await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
+        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+
+        await AdvancePastRepeatAsync(Plan.Duration + TimeSpan.FromSeconds(1));
+
+        run.Rounds.Published.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_repeat_interval_of_zero_announces_each_round_once()
+    {
+        var run = await StartAggregatorAsync(repeatSeconds: 0);
+        await run.StartPublisherAsync();
+        await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
+        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        await WaitForCheckpointAsync((await RoundOpeningAsync(run, 1)).Position);
+
+        clock.PendingTimers.ShouldBe(0, "nothing waits to repeat");
+        clock.Advance(RepeatInterval);
+
+        run.Rounds.Published.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public void A_negative_repeat_interval_is_refused_with_the_setting_named()
+    {
+        var options = new AggregatorOptions { Announcements = new AnnouncementOptions { RepeatSeconds = -1 } };
+
+        Should.Throw<InvalidOperationException>(options.Validate).Message.ShouldContain("Aggregator:Announcements:RepeatSeconds");
+    }
+
+    [Fact]
     public void Only_a_round_that_is_open_and_within_its_deadline_is_worth_announcing()
     {
         var opened = RoundDecisions.Open(
@@ -208,7 +301,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         AnnouncementPublisher.StaleReason(opened, closed: false, opened.Deadline.AddTicks(1)).ShouldNotBeNull();
     }
 
-    private async Task<AggregatorRun> StartAggregatorAsync()
+    private async Task<AggregatorRun> StartAggregatorAsync(double repeatSeconds = 60)
     {
         var collection = new ServiceCollection();
         collection.AddLogging();
@@ -220,6 +313,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             DataDirectory = dataDirectory,
             Model = new ModelOptions { Inputs = 4, Classes = 3 },
             Rounds = Plan,
+            Announcements = new AnnouncementOptions { RepeatSeconds = repeatSeconds },
             Gateways =
             [
                 new GatewayEnrolment { Id = first.Id, PublicKey = Convert.ToBase64String(first.Key.PublicKey.Span), AllowedPolicies = [TestGateway.PolicySha256, site.Policy.Hash] },
@@ -245,6 +339,17 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
 
     private static async Task<RecordedEvent> RoundOpeningAsync(AggregatorRun run, int round) =>
         await run.History.Store.ReadStreamAsync(EventStreams.Round(round)).FirstAsync();
+
+    /// <summary>
+    /// Moves the clock on by <paramref name="by"/> once the publisher waits to repeat, and returns when it waits again,
+    /// that is when it has done what the repeat does (the clock's only timer is the publisher's).
+    /// </summary>
+    private async Task AdvancePastRepeatAsync(TimeSpan by)
+    {
+        await Eventually(() => Task.FromResult(clock.PendingTimers == 1), "the publisher to wait for its next repeat");
+        clock.Advance(by);
+        await Eventually(() => Task.FromResult(clock.PendingTimers == 1), "the publisher to finish the repeat and wait again");
+    }
 
     private async Task WaitForCheckpointAsync(long position)
     {
@@ -280,6 +385,9 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         private bool disposed;
 
         public ITestHarness Harness { get; } = services.GetRequiredService<ITestHarness>();
+
+        /// <summary>Every round announcement, repeats included (the harness's lists keep one entry per message id).</summary>
+        public RoundAnnouncementRecorder Rounds { get; } = RoundAnnouncementRecorder.ConnectTo(services.GetRequiredService<IBus>());
 
         public RoundCoordinator Coordinator { get; } = services.GetRequiredService<RoundCoordinator>();
 
@@ -323,5 +431,58 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             await Harness.Stop();
             await services.DisposeAsync();
         }
+    }
+
+    /// <summary>Records each publish and consume of <see cref="RoundAnnounced"/> on a bus, however often a message id recurs.</summary>
+    private sealed class RoundAnnouncementRecorder : IPublishObserver, IConsumeObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(Guid? MessageId, int Round)> published = new();
+        private int consumed;
+
+        public IReadOnlyList<(Guid? MessageId, int Round)> Published => [.. published];
+
+        public int Consumed => Volatile.Read(ref consumed);
+
+        public static RoundAnnouncementRecorder ConnectTo(IBus bus)
+        {
+            var recorder = new RoundAnnouncementRecorder();
+            bus.ConnectPublishObserver(recorder);
+            bus.ConnectConsumeObserver(recorder);
+            return recorder;
+        }
+
+        public Task PostPublish<T>(PublishContext<T> context)
+            where T : class
+        {
+            if (context.Message is RoundAnnounced round)
+            {
+                published.Enqueue((context.MessageId, round.Round));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task PostConsume<T>(ConsumeContext<T> context)
+            where T : class
+        {
+            if (context.Message is RoundAnnounced)
+            {
+                Interlocked.Increment(ref consumed);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task PrePublish<T>(PublishContext<T> context)
+            where T : class => Task.CompletedTask;
+
+        public Task PublishFault<T>(PublishContext<T> context, Exception exception)
+            where T : class => Task.CompletedTask;
+
+        public Task PreConsume<T>(ConsumeContext<T> context)
+            where T : class => Task.CompletedTask;
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
+            where T : class => Task.CompletedTask;
     }
 }

@@ -43,7 +43,8 @@ public sealed class InProcessFederation : IAsyncDisposable
         Action<IServiceCollection>? addServices = null,
         string? aggregatorKeyFile = null,
         IReadOnlyDictionary<string, string?>? settings = null,
-        Federation.Aggregator.ModelOptions? model = null)
+        Federation.Aggregator.ModelOptions? model = null,
+        Federation.Aggregator.Announcements.AnnouncementOptions? announcements = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
         // The key the gateways' policies name, where the aggregator looks for its key.
@@ -55,6 +56,7 @@ public sealed class InProcessFederation : IAsyncDisposable
             Log = new Federation.Aggregator.Transparency.TransparencyOptions { KeyFile = aggregatorKeyFile ?? "" },
             Rounds = plan,
             Model = model ?? new Federation.Aggregator.ModelOptions(),
+            Announcements = announcements ?? new Federation.Aggregator.Announcements.AnnouncementOptions(),
             Gateways = gateways.Concat(alsoEnrolled)
                 .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] })
                 .ToList(),

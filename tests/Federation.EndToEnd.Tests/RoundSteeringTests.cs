@@ -1,11 +1,16 @@
+using Federation.Aggregator.Announcements;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Gateway;
 using Federation.Gateway.Data;
+using Federation.Gateway.Outbox;
+using Federation.Gateway.Training;
 using Federation.Learning.Models;
 using Federation.Learning.Training;
 using Federation.Trust;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Federation.EndToEnd.Tests;
@@ -85,6 +90,56 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
         var late = events.OfType<ContributionRejected>().Single();
         late.GatewayId.ShouldBe("factory-3");
         late.Reason.ShouldBe(RejectionReason.Late);
+    }
+
+    [Fact]
+    public async Task A_gateway_that_starts_after_its_round_was_announced_still_contributes_to_it()
+    {
+        var sites = SiteSplit.Split(FashionMnistSample.Training, 3, alpha: 0.5, seed: 3);
+        var gateways = sites.Take(2).Select((data, index) => TestGateways.Create($"factory-{index + 1}", data)).ToList();
+        // Enrolled and invited, but its queue and outbox sender start only once the round was announced to the others.
+        var late = TestGateways.Create("factory-3", sites[2]);
+        // The round waits for all three until its deadline; without factory-3 it would abort below quorum.
+        var plan = new RoundPlan { Count = 1, MinParticipants = 3, Duration = TimeSpan.FromSeconds(60), LearningRate = 0.05 };
+
+        await using var federation = await InProcessFederation.StartAsync(
+            gateways, [late], plan, announcements: new AnnouncementOptions { RepeatSeconds = 1 });
+        await WaitUntilAsync(async () => (await federation.EventsAsync()).OfType<ContributionAccepted>().Count() == 2, TimeSpan.FromSeconds(30));
+        (await federation.EventsAsync()).OfType<ContributionAccepted>().Count().ShouldBe(2, "the first announcement reached the other two");
+
+        await using (await StartLateSiteAsync(federation.Services, late))
+        {
+            await federation.CompletionAsync(TimeSpan.FromMinutes(1));
+        }
+
+        var events = await federation.EventsAsync();
+        events.OfType<RoundOpened>().ShouldHaveSingleItem();
+        events.OfType<ModelVersionPublished>().Last().Contributions.Select(used => used.GatewayId).Order().ShouldBe(["factory-1", "factory-2", "factory-3"]);
+        events.OfType<ContributionRejected>().ShouldBeEmpty("no gateway sent twice");
+        late.State.Decisions().Count.ShouldBe(1, "factory-3 decided once, however often round 1 was announced");
+    }
+
+    /// <summary>What a gateway process brings up when it starts: its own announcement queue and its outbox sender.</summary>
+    private static async Task<IAsyncDisposable> StartLateSiteAsync(IServiceProvider services, GatewayNode site)
+    {
+        var consumerLogger = services.GetRequiredService<ILogger<RoundAnnouncedConsumer>>();
+        var endpoint = services.GetRequiredService<IReceiveEndpointConnector>().ConnectReceiveEndpoint(
+            $"{site.Id}-rounds", (_, configurator) => configurator.Consumer(() => new RoundAnnouncedConsumer([site], consumerLogger)));
+        await endpoint.Ready;
+        var sender = new OutboxSender(
+            [site], services.GetRequiredService<IOutboxPublisher>(), services.GetRequiredService<OutboxRetryOptions>(), services.GetRequiredService<ILogger<OutboxSender>>());
+        await sender.StartAsync(CancellationToken.None);
+        return new LateSite(endpoint, sender);
+    }
+
+    private sealed class LateSite(HostReceiveEndpointHandle endpoint, OutboxSender sender) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await sender.StopAsync(CancellationToken.None);
+            sender.Dispose();
+            await endpoint.StopAsync(CancellationToken.None);
+        }
     }
 
     private static async Task<(double Accuracy, List<ModelVersionPublished> Published)> RunAsync(

@@ -30,6 +30,14 @@ namespace Federation.Aggregator.Announcements;
 /// announcements to progress. Version 0, the initial model, reaches the gateways as round 1's base model, as before.
 /// </para>
 /// <para>
+/// Repeats: while the latest round the publisher has reached is open and within its deadline, its announcement is
+/// published again every <see cref="AnnouncementOptions.RepeatInterval"/>, under the same MessageId. A gateway whose
+/// queue did not exist when the round opened (its first start) gets the round from the next repeat; the others ignore
+/// it as they ignore any repeat. The repeats follow the first announcement's decision rules (<see cref="StaleReason"/>),
+/// and stop for good once the round closes or its deadline passes. To know the open round after a restart, the
+/// publisher reads the history from its start, announcing only what lies past the checkpoint.
+/// </para>
+/// <para>
 /// A failure (broker down, payload missing) is logged and the same event is tried again with growing pauses:
 /// announcements keep the history's order, and skipping one would lose it for good.
 /// </para>
@@ -39,6 +47,7 @@ public sealed class AnnouncementPublisher(
     PayloadStore payloads,
     AnnouncementCheckpoint checkpoint,
     IBus bus,
+    AnnouncementOptions options,
     TimeProvider clock,
     ILogger<AnnouncementPublisher> logger)
     : BackgroundService
@@ -50,6 +59,9 @@ public sealed class AnnouncementPublisher(
     private static readonly string RoundOpenedType = EventTypes.NameOf(typeof(RoundOpened));
     private static readonly string RoundClosedType = EventTypes.NameOf(typeof(RoundClosed));
     private static readonly string ModelVersionPublishedType = EventTypes.NameOf(typeof(ModelVersionPublished));
+
+    /// <summary>The latest round opening the publisher has reached, to repeat while it is open; null when there is none to repeat.</summary>
+    private RoundOpening? latestOpening;
 
     /// <summary>
     /// Why a round's opening is no longer worth announcing at <paramref name="now"/>, or null when it is.
@@ -69,19 +81,35 @@ public sealed class AnnouncementPublisher(
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.RepeatInterval is { } interval
+            ? Task.WhenAll(FollowHistoryAsync(stoppingToken), RepeatAsync(interval, stoppingToken))
+            : FollowHistoryAsync(stoppingToken);
+
+    private async Task FollowHistoryAsync(CancellationToken stoppingToken)
     {
         var subscription = new CatchUpSubscription(history.Store, PollInterval, history.Appended);
-        long? handled = null;
+        long? resumedAt = null;
+        long handled = 0;
         var retryDelay = FirstRetryDelay;
         while (true)
         {
             try
             {
-                handled ??= await ResumePositionAsync(stoppingToken);
-                await foreach (var recorded in subscription.SubscribeAllAsync(handled.Value + 1, stoppingToken))
+                resumedAt ??= await ResumePositionAsync(stoppingToken);
+                await foreach (var recorded in subscription.SubscribeAllAsync(handled + 1, stoppingToken))
                 {
-                    await HandleAsync(recorded, stoppingToken);
+                    if (recorded.Type == RoundOpenedType)
+                    {
+                        // Remembered before the first announcement, so a repeat never misses a round already announced.
+                        Volatile.Write(ref latestOpening, new RoundOpening(recorded, (RoundOpened)EventHistory.Deserialize(recorded)));
+                    }
+
+                    if (recorded.Position > resumedAt)
+                    {
+                        await HandleAsync(recorded, stoppingToken);
+                    }
+
                     handled = recorded.Position;
                     retryDelay = FirstRetryDelay;
                 }
@@ -89,9 +117,36 @@ public sealed class AnnouncementPublisher(
             catch (Exception error) when (!stoppingToken.IsCancellationRequested)
             {
                 // The store or the broker may be back in a moment; the aggregator keeps serving meanwhile.
-                logger.LogError(error, "Announcing the event after position {Position} failed; trying again in {Delay}", handled ?? 0, retryDelay);
+                logger.LogError(error, "Announcing the event after position {Position} failed; trying again in {Delay}", handled, retryDelay);
                 await Task.Delay(retryDelay, stoppingToken);
                 retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, LongestRetryDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>Every <paramref name="interval"/>, announces the latest round again while it is open and within its deadline.</summary>
+    private async Task RepeatAsync(TimeSpan interval, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            await Task.Delay(interval, clock, stoppingToken);
+            if (Volatile.Read(ref latestOpening) is not { } opening)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (!await AnnounceRoundAsync(opening.Recorded, opening.Opened, stoppingToken))
+                {
+                    // Closed or past its deadline: that stays so, and a newer round replaces it when it opens.
+                    Interlocked.CompareExchange(ref latestOpening, null, opening);
+                }
+            }
+            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The next repeat tries again; the first announcement has its own retries.
+                logger.LogWarning(error, "Announcing round {Round} again failed; trying again in {Interval}", opening.Opened.Round, interval);
             }
         }
     }
@@ -149,7 +204,8 @@ public sealed class AnnouncementPublisher(
         await checkpoint.SaveAsync(new AnnouncedPosition(recorded.Position, recorded.EventId), CancellationToken.None);
     }
 
-    private async Task AnnounceRoundAsync(RecordedEvent recorded, RoundOpened opened, CancellationToken cancellationToken)
+    /// <summary>Publishes the round's announcement under its opening event's id; false when it is no longer worth it.</summary>
+    private async Task<bool> AnnounceRoundAsync(RecordedEvent recorded, RoundOpened opened, CancellationToken cancellationToken)
     {
         // A round that closes between this look and the publish is still announced; its contributions are then
         // rejected as late or for a closed round, which is what they would have been anyway.
@@ -158,7 +214,7 @@ public sealed class AnnouncementPublisher(
         if (StaleReason(opened, closed, clock.GetUtcNow()) is { } reason)
         {
             logger.LogInformation("Not announcing round {Round}: {Reason}", opened.Round, reason);
-            return;
+            return false;
         }
 
         var baseModel = await payloads.GetAsync(opened.BaseModelSha256, cancellationToken);
@@ -167,9 +223,13 @@ public sealed class AnnouncementPublisher(
             recorded,
             cancellationToken);
         logger.LogInformation("Announced round {Round} to {Invited} gateways", opened.Round, opened.Invited.Count);
+        return true;
     }
 
     private Task PublishAsync<T>(T message, RecordedEvent announced, CancellationToken cancellationToken)
         where T : class =>
         bus.Publish(message, context => context.MessageId = announced.EventId, cancellationToken);
+
+    /// <summary>A round's opening event, as recorded (its id is the announcement's MessageId) and as read.</summary>
+    private sealed record RoundOpening(RecordedEvent Recorded, RoundOpened Opened);
 }

@@ -20,7 +20,8 @@ public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, IL
         var claimed = invited.Where(gateway => gateway.Rounds.TryBegin(round.Round)).ToList();
         foreach (var gateway in invited.Except(claimed))
         {
-            logger.LogInformation("Gateway {Gateway} has already decided on round {Round}; ignoring the repeated announcement", gateway.Id, round.Round);
+            // Debug, not information: the aggregator repeats an open round's announcement every minute or so.
+            logger.LogDebug("Gateway {Gateway} has decided, or is deciding, on round {Round}; ignoring the repeated announcement", gateway.Id, round.Round);
         }
 
         try
