@@ -265,7 +265,7 @@ public static partial class PolicyLoader
             {
                 string itemPath = $"{path}[{i}]";
                 var item = list.Items[i];
-                if (item is not PolicyScalar scalar || !PolicyHash.LowercaseSha256Hex().IsMatch(scalar.Value))
+                if (item is not PolicyScalar scalar || !PolicyHash.IsWellFormed(scalar.Value))
                 {
                     throw Error(item, itemPath, $"must be a key id: the SHA-256 of the Ed25519 public key as 64 lowercase hex digits, got {item.Describe()}");
                 }

@@ -13,6 +13,17 @@ public static class Sha256Hex
         Convert.ToHexStringLower(SHA256.HashData(data));
 
     /// <summary>Lowercase hex SHA-256 of the rest of <paramref name="stream"/>, read to its end.</summary>
+    public static string Of(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Whether <paramref name="text"/> is a digest as written here: exactly 64 lowercase hex digits.</summary>
+    public static bool IsWellFormed(string? text) =>
+        text is { Length: 64 } && text.All(character => char.IsAsciiDigit(character) || character is >= 'a' and <= 'f');
+
+    /// <summary>Lowercase hex SHA-256 of the rest of <paramref name="stream"/>, read to its end.</summary>
     public static async Task<string> OfAsync(Stream stream, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(stream);

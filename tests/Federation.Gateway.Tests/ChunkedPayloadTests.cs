@@ -51,6 +51,8 @@ public sealed class ChunkedPayloadTests : IDisposable
         // and once sent, the payload file is gone
         await Site.Eventually(() => node.State.PendingOutbox().Count == 0, "the entry marked sent");
         Directory.EnumerateFiles(node.State.OutboxPayloadDirectory).ShouldBeEmpty();
+        // and the outbox history (fedctl gateway outbox) still tells its size, from the signed manifest
+        node.State.OutboxHistory().Single().PayloadBytes.ShouldBe(manifest.PayloadBytes);
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public static class ContributionChecks
     {
         summary = null;
         var claimed = manifest.PayloadSha256;
-        if (store is null || !PayloadStore.IsSha256(claimed))
+        if (store is null || !Sha256Hex.IsWellFormed(claimed))
         {
             return new Rejection(
                 RejectionReason.MalformedPayload,

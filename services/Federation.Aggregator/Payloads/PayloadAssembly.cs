@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
+using Federation.Trust;
 using Federation.Contracts.Messages;
 using Microsoft.Extensions.Logging;
 
@@ -116,7 +116,7 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, 
     private ChunkOutcome Add(ContributionPayloadChunk chunk)
     {
         var sha256 = chunk.PayloadSha256;
-        if (!PayloadStore.IsSha256(sha256))
+        if (!Sha256Hex.IsWellFormed(sha256))
         {
             logger.LogWarning("Dropped a payload chunk naming '{Sha256}', which is not a lowercase SHA-256", sha256);
             return ChunkOutcome.Refused;
@@ -128,7 +128,6 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, 
         }
 
         Directory.CreateDirectory(store.IncomingDirectory);
-        RemoveStale();
         if (CheckLayout(chunk, out long chunkSize) is { } malformed)
         {
             return Fail(sha256, $"Chunk {chunk.Index} of payload {sha256} was malformed ({malformed}); the transfer was dropped.");
@@ -139,6 +138,8 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, 
         var transfer = ReadTracking(tracking);
         if (transfer is null)
         {
+            // A new transfer is when space is claimed, so that is when abandoned ones are swept, not on every chunk.
+            RemoveStale();
             if (chunk.TotalBytes > options.MaxPayloadBytes)
             {
                 return Fail(sha256, $"Payload {sha256} announced {chunk.TotalBytes} bytes; at most {options.MaxPayloadBytes} are accepted (Aggregator:Payloads:MaxPayloadBytes).");
@@ -185,7 +186,7 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, 
         using (var file = new FileStream(partial, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
         {
             length = file.Length;
-            actual = Convert.ToHexStringLower(SHA256.HashData(file));
+            actual = Sha256Hex.Of(file);
         }
 
         if (actual != sha256 || length != transfer.TotalBytes)

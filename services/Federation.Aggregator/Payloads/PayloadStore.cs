@@ -102,9 +102,6 @@ public sealed class PayloadStore
             : throw new InvalidDataException($"Payload file {PathOf(sha256)} hashes to {actual}, not to its name: it was changed on disk.");
     }
 
-    /// <summary>Whether <paramref name="text"/> is a SHA-256 digest in lowercase hex, the form blobs are named by.</summary>
-    public static bool IsSha256(string? text) => text is { Length: 64 } && text.All(character => char.IsAsciiDigit(character) || character is >= 'a' and <= 'f');
-
     /// <summary>Why the last attempt to assemble this payload from chunks failed, or null (see <see cref="PayloadAssembly"/>).</summary>
     public string? AssemblyFailure(string sha256)
     {
@@ -114,7 +111,7 @@ public sealed class PayloadStore
 
     /// <summary>A file of the assembly of payload <paramref name="sha256"/> in <see cref="IncomingDirectory"/>.</summary>
     internal string IncomingPath(string sha256, string extension) =>
-        IsSha256(sha256)
+        Sha256Hex.IsWellFormed(sha256)
             ? Path.Combine(IncomingDirectory, sha256 + extension)
             : throw new ArgumentException($"'{sha256}' is not a lowercase SHA-256 hex digest.", nameof(sha256));
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using Federation.Trust;
 using Federation.Policies;
 using Microsoft.Data.Sqlite;
 using static Federation.Gateway.SqliteCommands;
@@ -164,7 +164,7 @@ public sealed class GatewayState
         using (var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
         {
             length = file.Length;
-            sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
+            sha256 = Sha256Hex.Of(file);
         }
 
         var path = Path.Combine(OutboxPayloadDirectory, sha256);
@@ -313,7 +313,7 @@ public sealed class GatewayState
     {
         using var connection = Connect();
         using var command = Command(connection, null,
-            "SELECT message_id, kind, decision_id, document, coalesce(length(payload), 0), created_at, attempts, last_error, sent_at FROM outbox ORDER BY rowid");
+            "SELECT message_id, kind, decision_id, document, coalesce(length(payload), json_extract(document, '$.payloadBytes'), 0), created_at, attempts, last_error, sent_at FROM outbox ORDER BY rowid");
         using var reader = command.ExecuteReader();
         var entries = new List<OutboxRecord>();
         while (reader.Read())

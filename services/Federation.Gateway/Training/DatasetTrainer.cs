@@ -8,8 +8,7 @@ namespace Federation.Gateway.Training;
 /// (<see cref="Data.SiteSplit"/>), which stands in for a factory's inspection photos.
 /// </summary>
 /// <param name="data">The site's training and held-out samples.</param>
-/// <param name="source">What the data is, for the decision record.</param>
-public sealed class DatasetTrainer(LocalData data, string source = DatasetTrainer.FashionMnistSplit) : ILocalTrainer
+public sealed class DatasetTrainer(LocalData data) : ILocalTrainer
 {
     /// <summary>The source name of the Fashion-MNIST site split.</summary>
     public const string FashionMnistSplit = "fashion-mnist-split";
@@ -18,7 +17,7 @@ public sealed class DatasetTrainer(LocalData data, string source = DatasetTraine
     public LocalData Data { get; } = data ?? throw new ArgumentNullException(nameof(data));
 
     /// <inheritdoc />
-    public string Source { get; } = source;
+    public string Source => FashionMnistSplit;
 
     /// <inheritdoc />
     public LocalTrainingRun Prepare(LocalTrainingContext context) =>

@@ -87,7 +87,7 @@ public sealed class ExternalTrainer : ILocalTrainer
 
     /// <inheritdoc />
     public Dataset Holdout(ModelSpec spec) =>
-        holdout?.Read(spec).Holdout ?? throw new LocalTrainingException($"the gateway has no built-in reader for {Kind.ToName()} to evaluate models on");
+        holdout?.Holdout(spec) ?? throw new LocalTrainingException($"the gateway has no built-in reader for {Kind.ToName()} to evaluate models on");
 
     private sealed class Run(ExternalTrainer trainer, LocalTrainingContext context, IReadOnlyList<VaultEntry> entries) : LocalTrainingRun
     {

@@ -27,9 +27,9 @@ public abstract class VaultTrainer : ILocalTrainer
     {
         ArgumentNullException.ThrowIfNull(vault);
         ArgumentNullException.ThrowIfNull(labels);
-        if (labels.Count < 2 || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
+        if (labels.Count < 2 || labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != labels.Count)
         {
-            throw new ArgumentException("at least two distinct labels are needed", nameof(labels));
+            throw new ArgumentException("at least two labels are needed, distinct ignoring case (entries' labels are matched ignoring case)", nameof(labels));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(holdoutFraction);
@@ -67,13 +67,17 @@ public abstract class VaultTrainer : ILocalTrainer
     }
 
     /// <inheritdoc />
-    public Dataset Holdout(ModelSpec spec) => Read(spec).Holdout;
+    public Dataset Holdout(ModelSpec spec) => Read(spec, heldOutOnly: true).Holdout;
 
     /// <summary>Reads the vault into training and held-out samples for <paramref name="spec"/>.</summary>
     /// <param name="spec">The model's architecture.</param>
+    /// <param name="heldOutOnly">
+    /// Read only the held-out entries (to evaluate a published model): the holdout is decided by content hash, so the
+    /// training entries' files need not be read at all.
+    /// </param>
     /// <returns>The samples and a summary of what was read and left out.</returns>
     /// <exception cref="LocalTrainingException">The model's inputs or classes do not fit this data.</exception>
-    public VaultTrainingData Read(ModelSpec spec)
+    public VaultTrainingData Read(ModelSpec spec, bool heldOutOnly = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Inputs != FeatureCount)
@@ -101,6 +105,12 @@ public abstract class VaultTrainer : ILocalTrainer
 
         foreach (var entry in Vault.Entries(Kind))
         {
+            bool heldOut = VaultHoldout.IsHeldOut(entry.Sha256, HoldoutFraction);
+            if (heldOutOnly && !heldOut)
+            {
+                continue;
+            }
+
             int label = entry.Label is null ? -1 : IndexOf(entry.Label);
             if (label < 0)
             {
@@ -126,7 +136,7 @@ public abstract class VaultTrainer : ILocalTrainer
                 continue;
             }
 
-            (VaultHoldout.IsHeldOut(entry.Sha256, HoldoutFraction) ? holdout : training).Add(features, (byte)label);
+            (heldOut ? holdout : training).Add(features, (byte)label);
         }
 
         var summary = string.Create(CultureInfo.InvariantCulture, $"{training.Count} vault entries of kind {Kind.ToName()} for training, {holdout.Count} held out");

@@ -54,11 +54,14 @@ public sealed class CanarySites
     /// <summary>Every canary and raw record of every site, none of which may reach the bus.</summary>
     public IReadOnlyList<Secret> Secrets { get; }
 
-    /// <summary>The model the aggregator starts from: a logistic regression over the trainer's features, two classes.</summary>
-    public ModelOptions Model => new()
+    /// <summary>The model the aggregator starts from.</summary>
+    public ModelOptions Model => ModelFor(Training);
+
+    /// <summary>A logistic regression over the trainer's features, two classes.</summary>
+    private static ModelOptions ModelFor(CanaryTraining training) => new()
     {
         Kind = ModelKind.LogisticRegression,
-        Inputs = Training == CanaryTraining.Photos ? CanaryFiles.PhotoSide * CanaryFiles.PhotoSide : PressFitFeatures.Count,
+        Inputs = training == CanaryTraining.Photos ? CanaryFiles.PhotoSide * CanaryFiles.PhotoSide : PressFitFeatures.Count,
         Classes = 2,
     };
 
@@ -88,10 +91,7 @@ public sealed class CanarySites
             ILocalTrainer trainer = training == CanaryTraining.Photos
                 ? new VaultPhotoTrainer(vault, labels: ["ok", "scratch"], holdoutFraction: HoldoutFraction)
                 : new VaultPressFitTrainer(vault, holdoutFraction: HoldoutFraction);
-            var spec = training == CanaryTraining.Photos
-                ? ModelSpec.LogisticRegression(CanaryFiles.PhotoSide * CanaryFiles.PhotoSide, 2)
-                : ModelSpec.LogisticRegression(PressFitFeatures.Count, 2);
-            gateways.Add(TestGateways.Create(id, trainer, spec, folder: folder));
+            gateways.Add(TestGateways.Create(id, trainer, ModelFor(training).ToSpec(), folder: folder));
             vaults.Add(vault);
         }
 
