@@ -110,6 +110,8 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
         await using (await StartLateSiteAsync(federation.Services, late))
         {
             await federation.CompletionAsync(TimeSpan.FromMinutes(1));
+            // The plan counts a round as done once its close is appended; its model version follows a moment later.
+            await WaitUntilAsync(async () => (await federation.EventsAsync()).OfType<ModelVersionPublished>().Any(published => published.Version == 1), TimeSpan.FromSeconds(30));
         }
 
         var events = await federation.EventsAsync();
