@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Site.Outbox;
+using Federation.Site.State;
+using Federation.Site.Training;
+using Federation.Learning.Models;
+using Federation.Learning.Privacy;
+using Federation.Learning.Tensors;
+using Federation.Policies;
+using Federation.Trust;
+
+namespace Federation.Site.Contributions;
+
+/// <summary>Turns a round announcement into this gateway's policy decision and, when allowed, its signed contribution.</summary>
+public static class LocalTraining
+{
+    /// <summary>
+    /// Has the gateway's <see cref="GatewayNode.Trainer"/> train the announced base model at the policy's DP limits
+    /// (clipping norm C = <c>privacy.maxExampleL2Norm</c>, noise multiplier z = <c>privacy.minNoiseMultiplier</c>, a
+    /// secret seed derived from the gateway's key and the release, <see cref="GatewayNode.NoiseSeed"/>), passes the
+    /// update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/> with the privacy charge the trainer states, and
+    /// only when allowed signs the released (clipped) update. The decision — allowed or refused, by the policy or because
+    /// training failed — is recorded in the gateway's state with what the trainer read, and an allowed contribution goes
+    /// to the outbox in the same transaction, with its sequence number and the privacy it spent; the outbox sender
+    /// publishes it. Nothing is signed or sent when the policy refuses or the trainer fails. An update larger than
+    /// <see cref="GatewayNode.PayloadChunkBytes"/> is streamed to a file for the outbox instead (<see cref="OutboxPayload"/>),
+    /// and the returned message carries an empty payload: it travels in chunks.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The announced model does not match its announced hash.</exception>
+    /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
+    public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnounced round)
+    {
+        var baseModel = AnnouncedModel.Read(round.BaseModel, round.BaseModelSha256, $"Round {round.Round}'s base model");
+        var spec = ModelSpec.FromParameters(baseModel);
+        var policy = gateway.Policy.Policy;
+        var subject = $"round {round.Round}";
+
+        // A policy without privacy rules allows no model update (the loader guarantees them whenever it does); the
+        // pre-flight below then refuses with the policy's own reason. z = 0 is never trained with: it would be refused.
+        double clippingNorm = policy.Privacy?.MaxExampleL2Norm ?? 1;
+        double noiseMultiplier = policy.Privacy?.MinNoiseMultiplier ?? 0;
+        var seed = gateway.NoiseSeed(round.Round, round.BaseModelSha256, gateway.State.LastSequence() + 1);
+        try
+        {
+            var context = new LocalTrainingContext(
+                round.Round, baseModel, spec, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed);
+            var training = new PolicyCheck(TrainingCheck, true, $"trainer {gateway.Trainer.Source}");
+            LocalTrainingRun run;
+            try
+            {
+                run = gateway.Trainer.Prepare(context);
+            }
+            catch (LocalTrainingException error)
+            {
+                return TrainingFailed(gateway, training, [], error.Message, subject, round.Round);
+            }
+
+            PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
+            var charge = run.Charge;
+            ModelUpdateRequest Request(TensorSet update) =>
+                new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId);
+
+            // Pre-flight on a zero update of the base model's layout: every check but the update's values decides as it
+            // will after training, so an expired policy, an unlisted aggregator, too few samples, a forbidden tensor or a
+            // spent budget is refused (and recorded) without spending a training run.
+            var preflight = PolicyEvaluator.EvaluateModelUpdate(
+                policy, gateway.Policy.Hash, Request(baseModel.Subtract(baseModel)), gateway.State.PrivacyLedger(), gateway.Now());
+            if (!preflight.IsAllowed)
+            {
+                return Deny(gateway, preflight, [Trained()], subject, round.Round);
+            }
+
+            TensorSet update;
+            try
+            {
+                update = run.Train();
+            }
+            catch (LocalTrainingException error)
+            {
+                return TrainingFailed(gateway, Trained(), preflight.Checks, error.Message, subject, round.Round);
+            }
+
+            lock (gateway.ReleaseGate)
+            {
+                var now = gateway.Now();
+                var decision = PolicyEvaluator.EvaluateModelUpdate(policy, gateway.Policy.Hash, Request(update), gateway.State.PrivacyLedger(), now);
+                if (!decision.IsAllowed)
+                {
+                    return Deny(gateway, decision, [Trained()], subject, round.Round);
+                }
+
+                var released = decision.Payload!;
+                var payload = OutboxPayload.Of(gateway, released.Update);
+                long sequence = gateway.State.LastSequence() + 1;
+                var manifest = new ContributionManifest(
+                    DocumentTypes.ContributionManifest,
+                    gateway.Id,
+                    gateway.KeyId,
+                    round.Round,
+                    round.BaseModelSha256,
+                    payload.Sha256,
+                    payload.Length,
+                    charge.SampleCount,
+                    sequence,
+                    gateway.Policy.Hash,
+                    now);
+                var (json, signature) = gateway.Sign(manifest);
+                var messageId = Guid.CreateVersion7(now);
+                var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload.Inline, now, 0, payload.File);
+                long id = gateway.State.RecordReleased(
+                    DecisionDraft.From(decision, subject, [Trained(), .. decision.Checks]), GatewayState.RoundsLedger, round.Round, entry,
+                    Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
+                return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload.Inline ?? []), messageId);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    /// <summary>The decision record's name for the gateway's own check that its trainer produced an update.</summary>
+    public const string TrainingCheck = "local-training";
+
+    private static ReleaseResult<ContributionSubmitted> TrainingFailed(
+        GatewayNode gateway, PolicyCheck training, IReadOnlyList<PolicyCheck> passed, string reason, string subject, int round)
+    {
+        var policy = gateway.Policy;
+        var draft = new DecisionDraft(
+            gateway.Now(), ReleaseKind.ModelUpdate.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, reason,
+            [.. passed, training with { Passed = false, Detail = $"trainer {gateway.Trainer.Source}: {reason}" }]);
+        long id = gateway.State.RecordDenied(draft, GatewayState.RoundsLedger, round);
+        return new ReleaseResult<ContributionSubmitted>(id, reason, null, null);
+    }
+
+    private static ReleaseResult<ContributionSubmitted> Deny(
+        GatewayNode gateway, PolicyDecision<ReleasedModelUpdate> decision, IReadOnlyList<PolicyCheck> before, string subject, int round)
+    {
+        long id = gateway.State.RecordDenied(DecisionDraft.From(decision, subject, [.. before, .. decision.Checks]), GatewayState.RoundsLedger, round);
+        return new ReleaseResult<ContributionSubmitted>(id, decision.Reason, null, null);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Signing;
+using Federation.Site.State;
+using Federation.Site.Training;
+using Federation.Learning.Data;
+using Federation.Learning.Models;
+using Federation.Learning.Tensors;
+using Federation.Learning.Training;
+using Federation.Policies;
+using Federation.Trust;
+
+namespace Federation.Site.Evaluation;
+
+/// <summary>Evaluates a published model on the gateway's held-out data and, when the policy allows, signs the aggregate result.</summary>
+public static class LocalEvaluation
+{
+    /// <summary>
+    /// Computes aggregate accuracy and loss, each with its sample count, over all held-out samples and per class (a
+    /// slice such as "class=3"); passes them through the policy (<see cref="MetricsRelease"/>); records the decision;
+    /// and when allowed signs a report of the released metrics and puts it in the outbox.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The published model does not match its announced hash.</exception>
+    /// <exception cref="SafeTensorsFormatException">The published model is not readable.</exception>
+    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model)
+    {
+        var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
+        var now = gateway.Now();
+        Dataset holdout;
+        try
+        {
+            holdout = gateway.Trainer.Holdout(ModelSpec.FromParameters(parameters));
+        }
+        catch (LocalTrainingException error)
+        {
+            // The published model does not fit this site's data (e.g. a press-fit model at a photo site): nothing to report.
+            var policy = gateway.Policy;
+            var refused = new DecisionDraft(
+                now, ReleaseKind.EvaluationMetrics.ToName(), $"model v{model.Version}", policy.Policy.Id, policy.Policy.Version, policy.Hash, false, error.Message,
+                [new PolicyCheck(HoldoutCheck, false, $"trainer {gateway.Trainer.Source}: {error.Message}")]);
+            long refusedId = gateway.State.RecordDenied(refused, GatewayState.ModelsLedger, model.Version);
+            return new ReleaseResult<EvaluationReported>(refusedId, error.Message, null, null);
+        }
+
+        var metrics = Metrics(parameters, holdout);
+        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}");
+        if (released is null)
+        {
+            long denied = gateway.State.RecordDenied(decision, GatewayState.ModelsLedger, model.Version);
+            return new ReleaseResult<EvaluationReported>(denied, decision.Reason, null, null);
+        }
+
+        var report = new EvaluationReport(DocumentTypes.EvaluationReport, gateway.Id, gateway.KeyId, model.Version, model.ModelSha256, released, now);
+        var (json, signature) = gateway.Sign(report);
+        var messageId = Guid.CreateVersion7(now);
+        var entry = new OutboxEntry(messageId, OutboxKinds.Evaluation, json, signature, null, now, 0);
+        long id = gateway.State.RecordReleased(decision, GatewayState.ModelsLedger, model.Version, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), null, null);
+        return new ReleaseResult<EvaluationReported>(id, null, new EvaluationReported(json, signature), messageId);
+    }
+
+    /// <summary>The decision record's name for the gateway's own check that its held-out data fits the published model.</summary>
+    public const string HoldoutCheck = "local-holdout";
+
+    private static List<MetricValue> Metrics(TensorSet parameters, Dataset holdout)
+    {
+        var spec = ModelSpec.FromParameters(parameters);
+        var overall = Evaluator.Evaluate(spec, parameters, holdout);
+        var metrics = new List<MetricValue>
+        {
+            new("accuracy", null, overall.Accuracy, overall.SampleCount),
+            new("loss", null, overall.Loss, overall.SampleCount),
+        };
+        foreach (var label in holdout.Labels.Distinct().Order())
+        {
+            var indices = Enumerable.Range(0, holdout.Count).Where(index => holdout.Labels[index] == label).ToArray();
+            var slice = Evaluator.Evaluate(spec, parameters, holdout.Subset(indices));
+            metrics.Add(new MetricValue("accuracy", $"class={label}", slice.Accuracy, slice.SampleCount));
+        }
+
+        return metrics;
+    }
+}

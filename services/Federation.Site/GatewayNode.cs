@@ -1,0 +1,123 @@
+using System.Text;
+using Federation.Contracts;
+using Federation.Site.State;
+using Federation.Learning.Data;
+using Federation.Policies;
+using Federation.Trust;
+
+namespace Federation.Site;
+
+/// <summary>
+/// One factory's gateway: its identity and signing key, and the data that stays on site.
+/// Everything it hands out (<see cref="Training.LocalTraining"/>, <see cref="Evaluation.LocalEvaluation"/>)
+/// is derived from that data by its <see cref="Trainer"/>, never the data itself.
+/// </summary>
+public sealed class GatewayNode
+{
+    private readonly Ed25519KeyPair key;
+
+    /// <summary>Creates a gateway.</summary>
+    /// <param name="id">Gateway id as enrolled with the aggregator.</param>
+    /// <param name="key">The gateway's signing key; it never leaves the node.</param>
+    /// <param name="policy">The factory's release policy; nothing leaves without one.</param>
+    /// <param name="trainer">What trains on the site's data and holds its held-out share (<see cref="Training.ILocalTrainer"/>).</param>
+    /// <param name="clock">Clock for signing and decision times.</param>
+    /// <param name="aggregatorKeyId">
+    /// Key id of the aggregator this gateway sends to (<c>Gateway:AggregatorKeyId</c>); the policy's
+    /// <c>aggregatorKeys</c> must list it, or nothing leaves.
+    /// </param>
+    /// <param name="state">The gateway's own persistent state (decision record, outbox, sequence, ledgers).</param>
+    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, Training.ILocalTrainer trainer, TimeProvider clock, string aggregatorKeyId, GatewayState state)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(aggregatorKeyId);
+        ArgumentNullException.ThrowIfNull(state);
+        Id = id;
+        this.key = key;
+        Policy = policy;
+        Trainer = trainer;
+        Clock = clock;
+        AggregatorKeyId = aggregatorKeyId;
+        State = state;
+        Rounds = new AnnouncementLedger(state.LastCompleted(GatewayState.RoundsLedger));
+        Models = new AnnouncementLedger(state.LastCompleted(GatewayState.ModelsLedger));
+    }
+
+    /// <summary>The default of <see cref="PayloadChunkBytes"/>: 4 MiB, far below the broker's message size limit.</summary>
+    public const int DefaultPayloadChunkBytes = 4 << 20;
+
+    /// <summary>Gateway id as enrolled with the aggregator.</summary>
+    public string Id { get; }
+
+    /// <summary>
+    /// The largest payload that travels inside its contribution message (<c>Gateway:PayloadChunkBytes</c>). A larger
+    /// one waits in a file and is sent as chunks of this size, followed by the contribution naming it by hash.
+    /// </summary>
+    public int PayloadChunkBytes { get; init; } = DefaultPayloadChunkBytes;
+
+    /// <summary>Id of the signing key (SHA-256 of the public key).</summary>
+    public string KeyId => key.KeyId;
+
+    /// <summary>The Ed25519 public key, for enrolment.</summary>
+    public ReadOnlyMemory<byte> PublicKey => key.PublicKey;
+
+    /// <summary>The factory's release policy and the SHA-256 of its file, which every manifest names.</summary>
+    public LoadedPolicy Policy { get; }
+
+    /// <summary>What trains on the site's data (and holds its held-out share for evaluation).</summary>
+    public Training.ILocalTrainer Trainer { get; }
+
+    /// <summary>Clock for signing and decision times.</summary>
+    public TimeProvider Clock { get; }
+
+    /// <summary>Key id of the aggregator this gateway sends to; checked against the policy's <c>aggregatorKeys</c>.</summary>
+    public string AggregatorKeyId { get; }
+
+    /// <summary>The gateway's persistent state: decision record, outbox, sequence counter, ledgers.</summary>
+    public GatewayState State { get; }
+
+    /// <summary>Rounds this gateway has contributed to or refused (or is training for).</summary>
+    internal AnnouncementLedger Rounds { get; }
+
+    /// <summary>Model versions this gateway has evaluated or refused to report on (or is evaluating).</summary>
+    internal AnnouncementLedger Models { get; }
+
+    /// <summary>
+    /// Held from the policy decision to the committed release, so that two releases of one node can neither spend
+    /// the same privacy budget nor take the same sequence number.
+    /// </summary>
+    internal Lock ReleaseGate { get; } = new();
+
+    /// <summary>Signing time, truncated to milliseconds so manifests stay short and readable.</summary>
+    internal DateTimeOffset Now()
+    {
+        var now = Clock.GetUtcNow();
+        return new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// The secret seed of the DP-SGD noise for one release: derived from the gateway's signing key
+    /// and what the release is (round, base model, sequence number), so nobody else can compute it,
+    /// a sequence number is never reused so neither is the noise, and the same gateway retraining
+    /// the same release gets the same bytes — which makes a federation reproducible end to end.
+    /// </summary>
+    internal byte[] NoiseSeed(int round, string baseModelSha256, long sequence) =>
+        key.DeriveSecret(Encoding.UTF8.GetBytes($"federation/dp-sgd-noise/v1\n{Id}\n{round}\n{baseModelSha256}\n{sequence}"));
+
+    /// <summary>
+    /// Signs a document: RFC 8785 canonical JSON of <paramref name="document"/>, then Ed25519
+    /// over its UTF-8 bytes. Returns the signed text and the base64 signature.
+    /// </summary>
+    internal (string Json, string Signature) Sign<T>(T document)
+    {
+        var canonical = JsonCanonicalizer.Serialize(document, FederationJson.Options);
+        return (Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)));
+    }
+}
+
+/// <summary>Data that stays on site: what the gateway trains on and what it evaluates on.</summary>
+/// <param name="Training">Local training samples.</param>
+/// <param name="Holdout">Local held-out samples for evaluating published models.</param>
+public sealed record LocalData(Dataset Training, Dataset Holdout);

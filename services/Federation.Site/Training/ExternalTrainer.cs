@@ -1,0 +1,283 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Federation.Vault;
+using Federation.Learning.Data;
+using Federation.Learning.Models;
+using Federation.Learning.Privacy;
+using Federation.Learning.Tensors;
+
+namespace Federation.Site.Training;
+
+/// <summary>
+/// A factory's own trainer, run as a child process that reads vault data and writes a trained model (the contract is in
+/// docs/PRIVACY.md, "External trainers"). The gateway treats it as untrusted: it checks the output strictly (names,
+/// shapes, F32, finite), then makes the release differentially private itself — the update is scaled to L2 norm at most
+/// C / 2, so adding or removing one vault entry moves it by at most C, and N(0, (z·C)²) is added to every value — and
+/// charges the accountant for one full-batch Gaussian release (q = 1, one step) with that z.
+/// </summary>
+public sealed class ExternalTrainer : ILocalTrainer
+{
+    /// <summary>The source name.</summary>
+    public const string Name = "external";
+
+    /// <summary>The most of the program's stderr kept for the log and the decision record.</summary>
+    public const int StderrLimit = 2000;
+
+    /// <summary>The only environment variables the program inherits from the gateway.</summary>
+    public static IReadOnlyList<string> InheritedVariables { get; } = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DOTNET_ROOT"];
+
+    private readonly VaultTrainer? holdout;
+
+    /// <summary>Creates an external trainer.</summary>
+    /// <param name="vault">The site's vault.</param>
+    /// <param name="kind">The vault kind whose entries the program is given.</param>
+    /// <param name="command">The program (<c>Gateway:Training:Command</c>).</param>
+    /// <param name="arguments">Arguments before the gateway's own (<c>Gateway:Training:Arguments</c>).</param>
+    /// <param name="timeout">How long the program may run before it is killed.</param>
+    /// <param name="workDirectory">Where each run's input and output files go (a new folder per run, deleted after).</param>
+    /// <param name="holdout">The built-in trainer whose held-out data evaluates published models; null when there is none for the kind.</param>
+    public ExternalTrainer(VaultStore vault, VaultKind kind, string command, IReadOnlyList<string> arguments, TimeSpan timeout, string workDirectory, VaultTrainer? holdout)
+    {
+        ArgumentNullException.ThrowIfNull(vault);
+        ArgumentException.ThrowIfNullOrWhiteSpace(command);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentException.ThrowIfNullOrWhiteSpace(workDirectory);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        Vault = vault;
+        Kind = kind;
+        Command = command;
+        Arguments = arguments;
+        Timeout = timeout;
+        WorkDirectory = workDirectory;
+        this.holdout = holdout;
+    }
+
+    /// <summary>The site's vault.</summary>
+    public VaultStore Vault { get; }
+
+    /// <summary>The vault kind whose entries the program is given.</summary>
+    public VaultKind Kind { get; }
+
+    /// <summary>The program.</summary>
+    public string Command { get; }
+
+    /// <summary>Arguments before the gateway's own.</summary>
+    public IReadOnlyList<string> Arguments { get; }
+
+    /// <summary>How long the program may run.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Where each run's files go.</summary>
+    public string WorkDirectory { get; }
+
+    /// <inheritdoc />
+    public string Source => Name;
+
+    /// <inheritdoc />
+    public LocalTrainingRun Prepare(LocalTrainingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        // Entries held out to evaluate published models are not trained on, or the site's evaluations would flatter them.
+        var training = Vault.Entries(Kind).Where(entry => holdout is null || !VaultHoldout.IsHeldOut(entry.Sha256, holdout.HoldoutFraction)).ToList();
+        return new Run(this, context, training);
+    }
+
+    /// <inheritdoc />
+    public Dataset Holdout(ModelSpec spec) =>
+        holdout?.Holdout(spec) ?? throw new LocalTrainingException($"the gateway has no built-in reader for {Kind.ToName()} to evaluate models on");
+
+    private sealed class Run(ExternalTrainer trainer, LocalTrainingContext context, IReadOnlyList<VaultEntry> entries) : LocalTrainingRun
+    {
+        // One full-batch release: every entry is "sampled" (q = 1), one step; the update is clipped to C / 2 so its
+        // sensitivity under adding or removing one entry is C, and the noise is z·C.
+        public override PrivacyCharge Charge { get; } = new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier);
+
+        public override string Summary => string.Create(CultureInfo.InvariantCulture,
+            $"{Path.GetFileName(trainer.Command)} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
+            + (Stderr.Length > 0 ? $"; stderr: {Stderr}" : "");
+
+        private string Stderr { get; set; } = "";
+
+        public override TensorSet Train()
+        {
+            var folder = Path.Combine(trainer.WorkDirectory, $"round-{context.Round}-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(folder);
+            try
+            {
+                var trained = RunProgram(folder);
+                var update = trained.Subtract(context.BaseModel);
+                var clipped = L2Clipping.Clip(update, context.ClippingNorm / 2).Clipped;
+                using var random = new CounterModeRandom(context.NoiseSeed.Span);
+                return GaussianNoise.Add(clipped, context.NoiseMultiplier * context.ClippingNorm, random);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        private TensorSet RunProgram(string folder)
+        {
+            var baseModel = Path.Combine(folder, "base-model.safetensors");
+            var data = Path.Combine(folder, "data.json");
+            var plan = Path.Combine(folder, "plan.json");
+            var output = Path.Combine(folder, "trained-model.safetensors");
+            File.WriteAllBytes(baseModel, SafeTensors.Write(context.BaseModel));
+            File.WriteAllBytes(data, JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                kind = trainer.Kind.ToName(),
+                entries = entries.Select(entry => new
+                {
+                    sha256 = entry.Sha256,
+                    path = trainer.Vault.ObjectPath(entry.Sha256),
+                    format = entry.Format,
+                    label = entry.Label,
+                    sampleRateHz = entry.SampleRateHz,
+                    records = entry.Records,
+                }),
+            }));
+            File.WriteAllBytes(plan, JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                round = context.Round,
+                epochs = context.Plan.Epochs,
+                batchSize = context.Plan.BatchSize,
+                learningRate = context.Plan.LearningRate,
+                seed = context.Plan.Seed,
+                proximalMu = context.Plan.ProximalMu,
+                updateClippingNorm = context.ClippingNorm / 2,
+            }));
+
+            var start = new ProcessStartInfo(trainer.Command)
+            {
+                WorkingDirectory = folder,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in trainer.Arguments.Concat(["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            // Not the gateway's environment: on a production host it holds the broker password (systemd env file).
+            start.Environment.Clear();
+            foreach (var name in InheritedVariables)
+            {
+                if (Environment.GetEnvironmentVariable(name) is { } value)
+                {
+                    start.Environment[name] = value;
+                }
+            }
+
+            using var process = new Process { StartInfo = start };
+            var stderr = new StringBuilder();
+            process.ErrorDataReceived += (_, line) => Append(stderr, line.Data);
+            process.OutputDataReceived += (_, _) => { }; // drained so a chatty program never blocks on a full pipe
+            try
+            {
+                process.Start();
+            }
+            catch (Win32Exception error)
+            {
+                throw new LocalTrainingException($"could not start {trainer.Command} (Gateway:Training:Command): {error.Message}", error);
+            }
+
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            if (!process.WaitForExit(trainer.Timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                Stderr = Tail(stderr);
+                throw new LocalTrainingException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Path.GetFileName(trainer.Command)} did not finish within {trainer.Timeout.TotalSeconds:G6} s (Gateway:Training:TimeoutSeconds) and was killed{StderrText()}"));
+            }
+
+            process.WaitForExit(); // flushes the asynchronous readers
+            Stderr = Tail(stderr);
+            if (process.ExitCode != 0)
+            {
+                throw new LocalTrainingException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Path.GetFileName(trainer.Command)} exited with code {process.ExitCode}{StderrText()}"));
+            }
+
+            return ReadOutput(output);
+        }
+
+        /// <summary>The trained model, only if it has exactly the base model's tensors, shapes and dtype F32, all finite.</summary>
+        private TensorSet ReadOutput(string output)
+        {
+            if (!File.Exists(output))
+            {
+                throw Refused("wrote no output file");
+            }
+
+            long limit = (2 * SafeTensors.Write(context.BaseModel).LongLength) + 65536;
+            if (new FileInfo(output).Length > limit)
+            {
+                throw Refused($"wrote {new FileInfo(output).Length} bytes, far more than a model of this layout ({limit} at most)");
+            }
+
+            var bytes = File.ReadAllBytes(output);
+            TensorSet trained;
+            try
+            {
+                if (SafeTensors.ReadDTypes(bytes).FirstOrDefault(pair => pair.Value != "F32") is { Key: not null } other)
+                {
+                    throw Refused($"wrote tensor '{other.Key}' as {other.Value}; the base model's dtype F32 is required");
+                }
+
+                trained = SafeTensors.Read(bytes);
+            }
+            catch (SafeTensorsFormatException error)
+            {
+                throw Refused($"wrote an invalid safetensors file: {error.Message}");
+            }
+
+            if (trained.DescribeLayoutDifference(context.BaseModel) is { } difference)
+            {
+                throw Refused($"wrote a model that differs from the base model: {difference}");
+            }
+
+            if (trained.FindNonFinite() is { } nonFinite)
+            {
+                throw Refused($"wrote non-finite values: {nonFinite}");
+            }
+
+            return trained;
+        }
+
+        private LocalTrainingException Refused(string what) => new($"{Path.GetFileName(trainer.Command)} {what}; not using it{StderrText()}");
+
+        private string StderrText() => Stderr.Length > 0 ? $"; stderr: {Stderr}" : "";
+
+        private static void Append(StringBuilder stderr, string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (stderr)
+            {
+                stderr.Append(line).Append(' ');
+                if (stderr.Length > 4 * StderrLimit)
+                {
+                    stderr.Remove(0, stderr.Length - StderrLimit);
+                }
+            }
+        }
+
+        private static string Tail(StringBuilder stderr)
+        {
+            lock (stderr)
+            {
+                var text = stderr.ToString().Trim();
+                return text.Length <= StderrLimit ? text : "…" + text[^StderrLimit..];
+            }
+        }
+    }
+}

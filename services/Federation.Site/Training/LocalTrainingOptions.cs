@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Federation.Vault;
+
+namespace Federation.Site.Training;
+
+/// <summary>What the gateway trains on and how, bound from <c>Gateway:Training</c>.</summary>
+public sealed partial class LocalTrainingOptions
+{
+    /// <summary>
+    /// The trainer: <c>fashion-mnist-split</c> (default: this site's share of Fashion-MNIST, from <c>Gateway:DataDirectory</c>,
+    /// <c>Sites</c>, <c>Site</c>, <c>Alpha</c>, <c>Seed</c>), <c>vault-photos</c>, <c>vault-press-fit</c> or <c>external</c>.
+    /// </summary>
+    public string Source { get; set; } = DatasetTrainer.FashionMnistSplit;
+
+    /// <summary>
+    /// The class names in class-index order: a vault entry labelled <c>Labels[i]</c> (case-insensitively) is class i.
+    /// Empty: Fashion-MNIST's class names with '-' for spaces for photos, <c>good</c>, <c>faulty</c> for force curves.
+    /// </summary>
+    public List<string> Labels { get; set; } = [];
+
+    /// <summary>The share of vault entries held out for evaluation, chosen by content hash; in [0, 1).</summary>
+    public double HoldoutFraction { get; set; } = 0.1;
+
+    /// <summary>The force column (newtons) the press-fit trainer reads.</summary>
+    public string ForceColumn { get; set; } = PressFit.PressFitGenerator.ForceColumn;
+
+    /// <summary>The external trainer's program (with <c>Source = external</c>).</summary>
+    public string Command { get; set; } = "";
+
+    /// <summary>Arguments given to <see cref="Command"/> before the gateway's own <c>--base-model … --output …</c>.</summary>
+    public List<string> Arguments { get; set; } = [];
+
+    /// <summary>The vault kind the external trainer is given: <c>photos</c> (default) or <c>force</c>.</summary>
+    public string Kind { get; set; } = "photos";
+
+    /// <summary>How long the external trainer may run before it is killed, in seconds.</summary>
+    public double TimeoutSeconds { get; set; } = 600;
+
+    /// <summary>The sources there are.</summary>
+    public static IReadOnlyList<string> Sources { get; } = [DatasetTrainer.FashionMnistSplit, VaultPhotoTrainer.Name, VaultPressFitTrainer.Name, ExternalTrainer.Name];
+
+    /// <summary>The external trainer's vault kind.</summary>
+    public VaultKind VaultKind => VaultKinds.TryParse(Kind, out var kind) ? kind : VaultKind.Photos;
+
+    /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
+    /// <exception cref="InvalidOperationException">A setting is unknown, missing or out of range.</exception>
+    public void Validate()
+    {
+        if (!Sources.Contains(Source, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException($"Gateway:Training:Source is '{Source}'; use one of {string.Join(", ", Sources)}.");
+        }
+
+        if (Labels.Count > 0)
+        {
+            if (Labels.FirstOrDefault(label => !VaultValidator.IsValidLabel(label)) is { } bad)
+            {
+                throw new InvalidOperationException($"Gateway:Training:Labels has '{bad}', which no vault entry can carry (1 to 64 letters, digits, '_', '.', '-').");
+            }
+
+            if (Labels.Count < 2 || Labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Labels.Count)
+            {
+                throw new InvalidOperationException("Gateway:Training:Labels must list at least two different labels (class 0, class 1, …), or none for the defaults.");
+            }
+        }
+
+        if (!(HoldoutFraction >= 0 && HoldoutFraction < 1))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Gateway:Training:HoldoutFraction is {HoldoutFraction}; it must be at least 0 and below 1."));
+        }
+
+        if (!ColumnPattern().IsMatch(ForceColumn))
+        {
+            throw new InvalidOperationException($"Gateway:Training:ForceColumn '{ForceColumn}' is not a force-file column name (letters, digits, '_').");
+        }
+
+        if (Source != ExternalTrainer.Name)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(Command))
+        {
+            throw new InvalidOperationException("Gateway:Training:Command is empty; Gateway:Training:Source=external needs the trainer program (docs/PRIVACY.md, External trainers).");
+        }
+
+        if (!VaultKinds.TryParse(Kind, out var kind) || kind is not (VaultKind.Photos or VaultKind.Force))
+        {
+            throw new InvalidOperationException($"Gateway:Training:Kind is '{Kind}'; the external trainer is given photos or force entries.");
+        }
+
+        if (!(TimeoutSeconds > 0) || !double.IsFinite(TimeoutSeconds))
+        {
+            throw new InvalidOperationException("Gateway:Training:TimeoutSeconds must be a positive number of seconds.");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex ColumnPattern();
+}
