@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using Federation.Gateway.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Training;
+using Federation.Vault.Datasets;
 
 namespace Federation.Benchmarks;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
-using Federation.Gateway.PressFit;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Training;
+using Federation.Vault.PressFit;
 
 namespace Federation.Benchmarks;
 

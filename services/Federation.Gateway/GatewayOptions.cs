@@ -1,3 +1,8 @@
+using Federation.Site;
+using Federation.Site.Training;
+using Federation.Vault;
+using Federation.Vault.Datasets;
+
 namespace Federation.Gateway;
 
 /// <summary>A gateway process's settings, bound from the <c>Gateway</c> configuration section.</summary>
@@ -29,16 +34,16 @@ public sealed class GatewayOptions
     public string StateDirectory { get; set; } = "data/gateway";
 
     /// <summary>The on-site vault's limits (<c>Gateway:Vault:MaxAgeDays</c>, <c>MaxBytes</c>, <c>MaxFileBytes</c>, <c>PollSeconds</c>); the vault lives in <c>STATE/vault</c>.</summary>
-    public Vault.VaultOptions Vault { get; set; } = new();
+    public VaultOptions Vault { get; set; } = new();
 
     /// <summary>
     /// What the gateway trains on (<c>Gateway:Training:Source</c>: <c>fashion-mnist-split</c>, <c>vault-photos</c>,
     /// <c>vault-press-fit</c>, <c>external</c>) and the trainer's settings.
     /// </summary>
-    public Training.LocalTrainingOptions Training { get; set; } = new();
+    public LocalTrainingOptions Training { get; set; } = new();
 
     /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos (<c>Gateway:Training:Source=fashion-mnist-split</c>).</summary>
-    public string DataDirectory { get; set; } = Data.FashionMnist.DefaultDirectory;
+    public string DataDirectory { get; set; } = FashionMnist.DefaultDirectory;
 
     /// <summary>How many sites the data set is dealt out to.</summary>
     public int Sites { get; set; } = 3;
@@ -57,6 +62,11 @@ public sealed class GatewayOptions
     /// bytes (docs/FORMATS.md). Default 4 MiB; keep it well below the broker's max_message_size.
     /// </summary>
     public int PayloadChunkBytes { get; set; } = GatewayNode.DefaultPayloadChunkBytes;
+
+    /// <summary>The trainer <see cref="Training"/> names, reading <paramref name="vault"/> or this site's share of Fashion-MNIST.</summary>
+    /// <param name="vault">The gateway's vault.</param>
+    public ILocalTrainer CreateTrainer(VaultStore vault) =>
+        LocalTrainers.Create(Training, vault, StateDirectory, () => SiteSplit.Split(FashionMnist.LoadTraining(DataDirectory), Sites, Alpha, Seed)[Site]);
 
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
     /// <exception cref="InvalidOperationException">A setting is missing or out of range.</exception>

@@ -1,10 +1,12 @@
 using Federation.Gateway;
-using Federation.Gateway.State;
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
 using Federation.Messaging;
-using Microsoft.Extensions.Configuration;
+using Federation.Site;
+using Federation.Site.Hosting;
+using Federation.Site.State;
 using Federation.Trust;
+using Federation.Vault;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Hosting;
 
 // One factory's gateway as its own process, configured the .NET way: appsettings.json, then
@@ -12,7 +14,7 @@ using Microsoft.Extensions.Hosting;
 var builder = Host.CreateApplicationBuilder(args);
 // A gateway's defaults, below every other source: keep retrying an unreachable broker for a day
 // (a network cut or a broker still booting), with the outbox safe on disk meanwhile.
-builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
 {
     InitialData = [new("Bus:RabbitMQ:WaitForBroker", "1.00:00:00")],
 });
@@ -22,7 +24,7 @@ options.Validate();
 // The trainer reads the vault (Gateway:Training:Source), so both share one store.
 var vault = VaultStore.Open(options.StateDirectory, options.Vault);
 var gateway = new GatewayNode(
-    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), LocalTrainers.Create(options, vault), TimeProvider.System,
+    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), options.CreateTrainer(vault), TimeProvider.System,
     options.AggregatorKeyId, GatewayState.Open(options.StateDirectory))
 {
     PayloadChunkBytes = options.PayloadChunkBytes,

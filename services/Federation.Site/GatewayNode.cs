@@ -1,16 +1,15 @@
 using System.Text;
 using Federation.Contracts;
-using Federation.Site.State;
-using Federation.Learning.Data;
 using Federation.Policies;
+using Federation.Site.State;
 using Federation.Trust;
 
 namespace Federation.Site;
 
 /// <summary>
 /// One factory's gateway: its identity and signing key, and the data that stays on site.
-/// Everything it hands out (<see cref="Training.LocalTraining"/>, <see cref="Evaluation.LocalEvaluation"/>)
-/// is derived from that data by its <see cref="Trainer"/>, never the data itself.
+/// Everything it hands out (a round's update, <c>Contributions.LocalTraining</c>; an evaluation report,
+/// <c>Evaluation.LocalEvaluation</c>) is derived from that data by its <see cref="Trainer"/>, never the data itself.
 /// </summary>
 public sealed class GatewayNode
 {
@@ -116,8 +115,3 @@ public sealed class GatewayNode
         return (Encoding.UTF8.GetString(canonical), Convert.ToBase64String(key.Sign(canonical)));
     }
 }
-
-/// <summary>Data that stays on site: what the gateway trains on and what it evaluates on.</summary>
-/// <param name="Training">Local training samples.</param>
-/// <param name="Holdout">Local held-out samples for evaluating published models.</param>
-public sealed record LocalData(Dataset Training, Dataset Holdout);

@@ -1,13 +1,15 @@
-using Federation.Policies;
 using Federation.Aggregator.Announcements;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.EventStore;
-using Federation.Gateway;
 using Federation.Learning.Data;
+using Federation.Policies;
+using Federation.Site;
+using Federation.Site.Hosting;
 using Federation.Trust;
+using Federation.Vault.Datasets;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +43,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             System.Text.Encoding.UTF8.GetBytes(PolicyTemplate.ForModel("site-test", TestGateway.BaseModel, new string('0', 64), TestGateway.SignedAt.AddYears(1))), "site-test.yaml");
         // Enough samples for the template policy's minimums (100 to train, 50 per reported metric).
         site = new GatewayNode(
-            first.Id, first.Key, policy, new Federation.Gateway.Training.DatasetTrainer(new LocalData(TinyData(120), TinyData(60))), clock, new string('0', 64), Gateway.State.GatewayState.Open(gatewayDirectory));
+            first.Id, first.Key, policy, new Federation.Site.Training.DatasetTrainer(new LocalData(TinyData(120), TinyData(60))), clock, new string('0', 64), Federation.Site.State.GatewayState.Open(gatewayDirectory));
     }
 
     private string CheckpointPath => Path.Combine(dataDirectory, AnnouncementCheckpoint.FileName);

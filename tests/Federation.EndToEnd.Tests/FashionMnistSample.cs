@@ -1,5 +1,5 @@
-using Federation.Gateway.Data;
 using Federation.Learning.Data;
+using Federation.Vault.Datasets;
 
 namespace Federation.EndToEnd.Tests;
 

@@ -1,7 +1,7 @@
 using Federation.Cli;
 using Federation.Cli.Gateway;
-using Federation.Gateway.State;
 using Federation.Policies;
+using Federation.Site.State;
 using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;

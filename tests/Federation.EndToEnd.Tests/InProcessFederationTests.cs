@@ -1,11 +1,10 @@
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
-using Federation.Gateway;
-using Federation.Gateway.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
 using Federation.Trust;
+using Federation.Vault.Datasets;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

@@ -3,9 +3,10 @@ using System.Text.Json;
 using Federation.Contracts;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Gateway;
-using Federation.Gateway.Training;
 using Federation.Learning.Tensors;
+using Federation.Site;
+using Federation.Site.Contributions;
+using Federation.Site.Training;
 using Federation.Trust;
 using MassTransit;
 

@@ -1,8 +1,9 @@
 using Federation.Cli.Demo;
-using Federation.Gateway;
-using Federation.Gateway.State;
 using Federation.Learning.Models;
+using Federation.Site;
+using Federation.Site.State;
 using Federation.Trust;
+using Federation.Vault.Datasets;
 
 namespace Federation.EndToEnd.Tests;
 
@@ -25,10 +26,10 @@ public static class TestGateways
     /// policy and its state (in <c>state/</c>) in <paramref name="folder"/> (a new one when null).
     /// </summary>
     public static GatewayNode Create(string id, LocalData data, Ed25519KeyPair? key = null, string? folder = null) =>
-        Create(id, new Federation.Gateway.Training.DatasetTrainer(data), ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount), key, folder);
+        Create(id, new Federation.Site.Training.DatasetTrainer(data), ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount), key, folder);
 
     /// <summary>A gateway that trains <paramref name="spec"/> with <paramref name="trainer"/>, under the demo's policy for that model.</summary>
-    public static GatewayNode Create(string id, Federation.Gateway.Training.ILocalTrainer trainer, ModelSpec spec, Ed25519KeyPair? key = null, string? folder = null)
+    public static GatewayNode Create(string id, Federation.Site.Training.ILocalTrainer trainer, ModelSpec spec, Ed25519KeyPair? key = null, string? folder = null)
     {
         folder ??= NewFolder(id);
         var policy = DemoPolicy.Write(

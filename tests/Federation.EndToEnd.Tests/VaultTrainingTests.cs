@@ -1,12 +1,12 @@
 using Federation.Aggregator;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
-using Federation.Gateway.PressFit;
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Training;
+using Federation.Site.Training;
+using Federation.Vault;
+using Federation.Vault.PressFit;
 using Xunit.Abstractions;
 
 namespace Federation.EndToEnd.Tests;

@@ -1,7 +1,9 @@
 using Federation.Contracts.Messages;
-using Federation.Gateway.State;
-using Federation.Gateway.Training;
 using Federation.Learning.Tensors;
+using Federation.Site;
+using Federation.Site.Contributions;
+using Federation.Site.State;
+using Federation.Site.Training;
 using Federation.Trust;
 
 namespace Federation.Gateway.Tests;

@@ -1,8 +1,10 @@
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Policies;
+using Federation.Site;
+using Federation.Site.Contributions;
+using Federation.Site.Training;
+using Federation.Vault;
 
 namespace Federation.Gateway.Tests;
 

@@ -1,9 +1,11 @@
-using Federation.Gateway.Evaluation;
-using Federation.Gateway.Photos;
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
 using Federation.Learning.Models;
 using Federation.Policies;
+using Federation.Site.Contributions;
+using Federation.Site.Evaluation;
+using Federation.Site.Training;
+using Federation.Vault;
+using Federation.Vault.Photos;
+using Federation.Vault.PressFit;
 
 namespace Federation.Gateway.Tests;
 
@@ -145,7 +147,7 @@ public sealed class PhotoTrainingTests : IDisposable
         var trainer = new VaultPhotoTrainer(vault.Store, ["top", "left"]);
         var node = site.Node(trainer, ModelSpec.LogisticRegression(784, 2).Initialize(1));
         var photoModel = Learning.Tensors.SafeTensors.Write(ModelSpec.LogisticRegression(784, 2).Initialize(1));
-        var pressFitModel = Learning.Tensors.SafeTensors.Write(PressFit.PressFitModel.Spec.Initialize(1));
+        var pressFitModel = Learning.Tensors.SafeTensors.Write(PressFitModel.Spec.Initialize(1));
 
         var fits = node.Evaluate(new Contracts.Messages.ModelPublished(1, Trust.Sha256Hex.Of(photoModel), 1, photoModel));
         var misfit = node.Evaluate(new Contracts.Messages.ModelPublished(2, Trust.Sha256Hex.Of(pressFitModel), 2, pressFitModel));

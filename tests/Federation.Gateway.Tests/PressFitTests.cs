@@ -1,6 +1,7 @@
-using Federation.Gateway.PressFit;
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
+using Federation.Site.Contributions;
+using Federation.Site.Training;
+using Federation.Vault;
+using Federation.Vault.PressFit;
 
 namespace Federation.Gateway.Tests;
 

@@ -1,11 +1,13 @@
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Gateway.Evaluation;
-using Federation.Gateway.Outbox;
-using Federation.Gateway.State;
-using Federation.Gateway.Training;
 using Federation.Learning.Training;
 using Federation.Policies;
+using Federation.Site;
+using Federation.Site.Contributions;
+using Federation.Site.Evaluation;
+using Federation.Site.Outbox;
+using Federation.Site.State;
+using Federation.Site.Training;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,7 +34,7 @@ public sealed class ReleaseTests : IDisposable
         // Then the decision allowed it after every check, and the bus carries the recorded message
         decision.Allowed.ShouldBeTrue();
         decision.Checks.Select(check => check.Name).ShouldBe([
-            Training.LocalTraining.TrainingCheck, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
+            LocalTraining.TrainingCheck, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
             PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
             PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping]);
         var published = run.Published<ContributionSubmitted>().Single();
@@ -232,8 +234,8 @@ public sealed class ReleaseTests : IDisposable
         // The default path must stay byte-identical through the trainer interface: the same seeds give the same bytes.
         var node = site.Node();
         var round = Site.Round(1);
-        var data = ((Training.DatasetTrainer)node.Trainer).Data.Training;
-        var options = new Learning.Training.TrainingOptions(1, 32, 0.1f, Training.StableSeed.For(7, 1, Site.GatewayId))
+        var data = ((DatasetTrainer)node.Trainer).Data.Training;
+        var options = new Learning.Training.TrainingOptions(1, 32, 0.1f, StableSeed.For(7, 1, Site.GatewayId))
         {
             DifferentialPrivacy = new Learning.Training.DifferentialPrivacy(1.0, 1.0, node.NoiseSeed(1, round.BaseModelSha256, 1)),
         };

@@ -3,13 +3,17 @@ using System.Text.Json;
 using Federation.Contracts;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Gateway.Outbox;
-using Federation.Gateway.State;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Policies;
+using Federation.Site;
+using Federation.Site.Hosting;
+using Federation.Site.Outbox;
+using Federation.Site.State;
+using Federation.Site.Training;
 using Federation.Trust;
+using Federation.Vault.Datasets;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,10 +64,10 @@ internal sealed class Site : IDisposable
 
     /// <summary>A node over this site's state: 150 training samples, 90 held out (30 per class).</summary>
     public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
-        new(GatewayId, Key, policy ?? Policy(), new Training.DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
+        new(GatewayId, Key, policy ?? Policy(), new DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
 
     /// <summary>A node over this site's state that trains <paramref name="model"/>'s layout with <paramref name="trainer"/>.</summary>
-    public GatewayNode Node(Training.ILocalTrainer trainer, TensorSet model, long minimumSamples = 20)
+    public GatewayNode Node(ILocalTrainer trainer, TensorSet model, long minimumSamples = 20)
     {
         var text = PolicyTemplate.ForModel("site-test", model, AggregatorKeyId, Start.AddYears(1), minimumSamples);
         var policy = PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(text), "site-test.yaml");

@@ -1,5 +1,5 @@
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
+using Federation.Site.Training;
+using Federation.Vault;
 using Microsoft.Extensions.Configuration;
 
 namespace Federation.Gateway.Tests;
@@ -58,7 +58,7 @@ public sealed class TrainingOptionsTests : IDisposable
     {
         var options = Bind(settings);
         options.Validate();
-        return LocalTrainers.Create(options, vault.Store);
+        return options.CreateTrainer(vault.Store);
     }
 
     private static GatewayOptions Bind(Dictionary<string, string?> settings)

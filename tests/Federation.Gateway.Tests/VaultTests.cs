@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Federation.Gateway.Vault;
+using Federation.Vault;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Payloads;
 using Federation.Contracts.Messages;
-using Federation.Gateway;
+using Federation.Site.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Federation.Gateway.Outbox;
+using Federation.Site.Outbox;
 
 namespace Federation.Messaging.Tests;
 

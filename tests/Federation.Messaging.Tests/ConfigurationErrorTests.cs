@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Federation.Gateway;
+using Federation.Site.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Federation.Aggregator;
 using Federation.Contracts.Messages;
-using Federation.Gateway;
+using Federation.Site.Hosting;
 using MassTransit;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

@@ -60,7 +60,7 @@ public sealed class PayloadBenchmark : ProductionPart
             return 1;
         }
 
-        Console.WriteLine(Invariant($"payload: MLP 784-{hidden}-10, {parameters:N0} parameters; update ≈ {parameters * 4:N0} bytes of F32 safetensors; chunks of {Gateway.GatewayNode.DefaultPayloadChunkBytes:N0} bytes"));
+        Console.WriteLine(Invariant($"payload: MLP 784-{hidden}-10, {parameters:N0} parameters; update ≈ {parameters * 4:N0} bytes of F32 safetensors; chunks of {Federation.Site.GatewayNode.DefaultPayloadChunkBytes:N0} bytes"));
         // A cap far below the payload's size shows that neither measured process holds it: the GC would fail first.
         var measured = heapLimitMib > 0
             ? new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x" + ((long)heapLimitMib << 20).ToString("x", CultureInfo.InvariantCulture) }

@@ -8,14 +8,16 @@ using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Contracts.Events;
-using Federation.Gateway;
-using Federation.Gateway.Outbox;
-using Federation.Gateway.State;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Policies;
+using Federation.Site;
+using Federation.Site.Hosting;
+using Federation.Site.Outbox;
+using Federation.Site.State;
 using Federation.Trust;
+using Federation.Vault.Datasets;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -164,7 +166,7 @@ public sealed class PayloadProcess : IBenchmark
             Encoding.UTF8.GetBytes(PolicyTemplate.ForModel("benchmark", ModelSpec.LogisticRegression(4, 3).Initialize(1), aggregatorKeyId, DateTimeOffset.UtcNow.AddDays(1))),
             "benchmark.yaml");
         var data = new Dataset(new float[4], [0], 4, 3);
-        var node = new GatewayNode(SampleContributions.GatewayId(0), key, policy, new Federation.Gateway.Training.DatasetTrainer(new LocalData(data, data)), TimeProvider.System, aggregatorKeyId, state);
+        var node = new GatewayNode(SampleContributions.GatewayId(0), key, policy, new Federation.Site.Training.DatasetTrainer(new LocalData(data, data)), TimeProvider.System, aggregatorKeyId, state);
 
         TimedPublisher? timed = null;
         using var host = BusBenchmark.BuildHost(ProductionServers.RabbitGateways[0], _ => { }, services =>

@@ -11,7 +11,7 @@ using Federation.Trust;
 namespace Federation.Benchmarks.Production;
 
 /// <summary>
-/// Contributions as a gateway makes them (<c>Federation.Gateway.Training.LocalTraining</c>): an update
+/// Contributions as a gateway makes them (<c>Federation.Site.Contributions.LocalTraining</c>): an update
 /// in safetensors, a <see cref="ContributionManifest"/> over its hash in RFC 8785 JSON, signed with the
 /// gateway's Ed25519 key. Only the training is left out: the update's values are seeded random numbers
 /// of the model's layout, so every gateway's payload is distinct and passes every check.

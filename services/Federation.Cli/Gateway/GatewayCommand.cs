@@ -1,4 +1,4 @@
-using Federation.Gateway.State;
+using Federation.Site.State;
 using Spectre.Console;
 
 namespace Federation.Cli.Gateway;

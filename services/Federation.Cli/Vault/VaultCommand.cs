@@ -1,6 +1,6 @@
 using System.Globalization;
-using Federation.Gateway.PressFit;
-using Federation.Gateway.Vault;
+using Federation.Vault;
+using Federation.Vault.PressFit;
 using Spectre.Console;
 
 namespace Federation.Cli.Vault;

@@ -2,13 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Site.Outbox;
-using Federation.Site.State;
-using Federation.Site.Training;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
 using Federation.Policies;
+using Federation.Site.Outbox;
+using Federation.Site.State;
+using Federation.Site.Training;
 using Federation.Trust;
 
 namespace Federation.Site.Contributions;

@@ -1,13 +1,13 @@
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Site.State;
-using Federation.Site.Training;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
 using Federation.Policies;
+using Federation.Site.State;
+using Federation.Site.Training;
 using Federation.Trust;
 
 namespace Federation.Site.Evaluation;

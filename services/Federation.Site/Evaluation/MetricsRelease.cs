@@ -1,7 +1,7 @@
 using System.Globalization;
 using Federation.Contracts.Signing;
-using Federation.Site.State;
 using Federation.Policies;
+using Federation.Site.State;
 
 namespace Federation.Site.Evaluation;
 

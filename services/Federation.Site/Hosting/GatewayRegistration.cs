@@ -1,6 +1,6 @@
+using Federation.Site.Contributions;
 using Federation.Site.Evaluation;
 using Federation.Site.Outbox;
-using Federation.Site.Contributions;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

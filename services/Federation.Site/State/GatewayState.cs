@@ -1,6 +1,6 @@
 using System.Globalization;
-using Federation.Trust;
 using Federation.Policies;
+using Federation.Trust;
 using Microsoft.Data.Sqlite;
 using static Federation.Vault.Sqlite.SqliteCommands;
 

@@ -1,12 +1,12 @@
-using Federation.Vault.Datasets;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
+using Federation.Vault.Datasets;
 
 namespace Federation.Site.Training;
 
 /// <summary>
 /// Trains on data already in memory: the demo's and the default gateway's Fashion-MNIST site split
-/// (<see cref="Data.SiteSplit"/>), which stands in for a factory's inspection photos.
+/// (<see cref="SiteSplit"/>), which stands in for a factory's inspection photos.
 /// </summary>
 /// <param name="data">The site's training and held-out samples.</param>
 public sealed class DatasetTrainer(LocalData data) : ILocalTrainer

@@ -7,7 +7,7 @@ namespace Federation.Site.Training;
 
 /// <summary>
 /// Trains the announced model on the site's data, whatever that data is (an in-memory split, vault photos, vault force
-/// curves, or a factory's own program). <see cref="LocalTraining.Contribute"/> runs the policy pre-flight, the
+/// curves, or a factory's own program). <c>Contributions.LocalTraining.Contribute</c> runs the policy pre-flight, the
 /// decision, signing and the outbox the same way for every trainer; a trainer only turns the base model into an update
 /// and states what the privacy accountant must be charged for it.
 /// </summary>

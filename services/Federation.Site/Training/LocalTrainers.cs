@@ -1,20 +1,26 @@
-using Federation.Vault.Datasets;
 using Federation.Vault;
+using Federation.Vault.Datasets;
 
 namespace Federation.Site.Training;
 
 /// <summary>Builds the trainer <c>Gateway:Training:Source</c> names.</summary>
 public static class LocalTrainers
 {
-    /// <summary>The trainer for a gateway process's options.</summary>
-    /// <param name="options">The validated gateway options.</param>
+    /// <summary>The trainer that <paramref name="training"/> names.</summary>
+    /// <param name="training">The validated training options (<c>Gateway:Training</c>).</param>
     /// <param name="vault">The gateway's vault.</param>
+    /// <param name="stateDirectory">The gateway's state directory; the external trainer works in its <c>training</c> folder.</param>
+    /// <param name="siteShare">
+    /// This site's share of Fashion-MNIST, for the <c>fashion-mnist-split</c> source; called only when that source is chosen,
+    /// so the other sources never read the data set.
+    /// </param>
     /// <returns>The trainer.</returns>
-    public static ILocalTrainer Create(GatewayOptions options, VaultStore vault)
+    public static ILocalTrainer Create(LocalTrainingOptions training, VaultStore vault, string stateDirectory, Func<LocalData> siteShare)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(vault);
-        var training = options.Training;
+        ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
+        ArgumentNullException.ThrowIfNull(siteShare);
         IReadOnlyList<string>? labels = training.Labels.Count > 0 ? training.Labels : null;
         VaultPhotoTrainer Photos() => new(vault, labels, training.HoldoutFraction);
         VaultPressFitTrainer PressFit() => new(vault, labels, training.ForceColumn, training.HoldoutFraction);
@@ -24,8 +30,8 @@ public static class LocalTrainers
             VaultPressFitTrainer.Name => PressFit(),
             ExternalTrainer.Name => new ExternalTrainer(
                 vault, training.VaultKind, training.Command, training.Arguments, TimeSpan.FromSeconds(training.TimeoutSeconds),
-                Path.Combine(options.StateDirectory, "training"), training.VaultKind == VaultKind.Force ? PressFit() : Photos()),
-            _ => new DatasetTrainer(SiteSplit.Split(FashionMnist.LoadTraining(options.DataDirectory), options.Sites, options.Alpha, options.Seed)[options.Site]),
+                Path.Combine(stateDirectory, "training"), training.VaultKind == VaultKind.Force ? PressFit() : Photos()),
+            _ => new DatasetTrainer(siteShare()),
         };
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Federation.Vault;
+using Federation.Vault.PressFit;
 
 namespace Federation.Site.Training;
 
@@ -23,7 +24,7 @@ public sealed partial class LocalTrainingOptions
     public double HoldoutFraction { get; set; } = 0.1;
 
     /// <summary>The force column (newtons) the press-fit trainer reads.</summary>
-    public string ForceColumn { get; set; } = PressFit.PressFitGenerator.ForceColumn;
+    public string ForceColumn { get; set; } = PressFitGenerator.ForceColumn;
 
     /// <summary>The external trainer's program (with <c>Source = external</c>).</summary>
     public string Command { get; set; } = "";

@@ -20,7 +20,7 @@ public sealed class VaultPhotoTrainer(VaultStore vault, IReadOnlyList<string>? l
     public const string Name = "vault-photos";
 
     /// <summary>Fashion-MNIST's class names as vault labels (spaces become '-'): <c>T-shirt</c>, <c>Trouser</c>, …, <c>Ankle-boot</c>.</summary>
-    public static IReadOnlyList<string> DefaultLabels { get; } = [.. Data.FashionMnist.ClassNames.Select(name => name.Replace(' ', '-'))];
+    public static IReadOnlyList<string> DefaultLabels { get; } = [.. FashionMnist.ClassNames.Select(name => name.Replace(' ', '-'))];
 
     /// <inheritdoc />
     public override string Source => Name;

@@ -2,8 +2,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Federation.Vault.Sqlite;
 
-/// <summary>Parameterized SQLite commands, shared by the gateway's state and its vault index.</summary>
-internal static class SqliteCommands
+/// <summary>Parameterized SQLite commands, shared by the vault index and the gateway's state (Federation.Site).</summary>
+public static class SqliteCommands
 {
     /// <summary>A command with <paramref name="parameters"/> bound by name, in <paramref name="transaction"/> when given.</summary>
     public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)

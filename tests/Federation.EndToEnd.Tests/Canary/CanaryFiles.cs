@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using Federation.Gateway.Vault;
+using Federation.Vault;
 
 namespace Federation.EndToEnd.Tests.Canary;
 

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using Federation.Aggregator;
 using Federation.Aggregator.Rounds;
-using Federation.Gateway;
-using Federation.Gateway.PressFit;
-using Federation.Gateway.Training;
-using Federation.Gateway.Vault;
 using Federation.Learning.Models;
+using Federation.Site;
+using Federation.Site.Training;
+using Federation.Vault;
+using Federation.Vault.PressFit;
 
 namespace Federation.EndToEnd.Tests.Canary;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using Federation.Gateway.Vault;
+using Federation.Vault;
 
 namespace Federation.EndToEnd.Tests.Canary;
 

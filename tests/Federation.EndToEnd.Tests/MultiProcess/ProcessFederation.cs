@@ -2,12 +2,12 @@ using System.Globalization;
 using Federation.Aggregator.History;
 using Federation.Contracts.Events;
 using Federation.EventStore.Postgres;
-using Federation.Gateway;
-using Federation.Gateway.Data;
-using Federation.Gateway.State;
 using Federation.Learning.Models;
 using Federation.Policies;
+using Federation.Site;
+using Federation.Site.State;
 using Federation.Trust;
+using Federation.Vault.Datasets;
 using Microsoft.Extensions.Configuration;
 
 namespace Federation.EndToEnd.Tests.MultiProcess;
@@ -173,7 +173,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
         {
             var id = GatewayId(site);
             return new GatewayNode(
-                id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), new Federation.Gateway.Training.DatasetTrainer(sites[site]), TimeProvider.System, AggregatorKeyId,
+                id, Ed25519KeyFile.Load(KeyFile(id)), PolicyLoader.Load(PolicyFile(id)), new Federation.Site.Training.DatasetTrainer(sites[site]), TimeProvider.System, AggregatorKeyId,
                 GatewayState.Open(Path.Combine(directory, "embedded", id)));
         }).ToList();
         // Bound from the very settings the aggregator process gets, so both runs follow one plan.
