@@ -1,18 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Transparency;
-using Federation.Cli.Audit;
-using Federation.Contracts;
+using Federation.Audit.Bundles;
+using Federation.Audit.History;
+using Federation.Audit.Transparency;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts;
 using Federation.EventStore;
-using Federation.Trust;
 using Federation.Trust.Transparency;
+using Federation.Trust;
 
 namespace Federation.Benchmarks;
 

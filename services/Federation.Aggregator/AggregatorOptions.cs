@@ -1,4 +1,6 @@
 using Federation.Aggregator.Rounds;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 
 namespace Federation.Aggregator;
 

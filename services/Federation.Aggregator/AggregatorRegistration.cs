@@ -6,13 +6,20 @@ using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
 using Federation.Aggregator.Transparency;
-using Federation.EventStore;
+using Federation.Audit.Contributions;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Audit.Registry;
+using Federation.Audit.Transparency;
+using Federation.Audit;
+using Federation.Contracts.Api;
 using Federation.EventStore.Postgres;
-using Federation.Trust;
+using Federation.EventStore;
 using Federation.Trust.Transparency;
+using Federation.Trust;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Federation.Aggregator;
 

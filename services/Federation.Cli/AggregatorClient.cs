@@ -1,20 +1,14 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Federation.Contracts.Api;
 
 namespace Federation.Cli;
 
 /// <summary>Talks to the aggregator's HTTP API with a bearer token; turns its errors into messages a person can act on.</summary>
 public sealed class AggregatorClient(HttpClient http)
 {
-    /// <summary>JSON as the API writes it: camelCase, enums as kebab-case strings.</summary>
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     /// <summary>
     /// A client for the aggregator named by <c>--aggregator</c> or <c>FEDERATION_AGGREGATOR</c>
     /// (default http://127.0.0.1:5080), authenticated by <c>--token</c> or <c>FEDERATION_TOKEN</c>.
@@ -39,11 +33,11 @@ public sealed class AggregatorClient(HttpClient http)
 
     /// <summary>POSTs JSON and reads JSON.</summary>
     public async Task<T> PostAsync<T>(string path, object? body) =>
-        (await ReadAsync<T>(await SendAsync(() => http.PostAsJsonAsync(path, body ?? new { }, Json))))!;
+        (await ReadAsync<T>(await SendAsync(() => http.PostAsJsonAsync(path, body ?? new { }, ApiJson.Options))))!;
 
     /// <summary>PUTs JSON and reads JSON.</summary>
     public async Task<T> PutAsync<T>(string path, object body) =>
-        (await ReadAsync<T>(await SendAsync(() => http.PutAsJsonAsync(path, body, Json))))!;
+        (await ReadAsync<T>(await SendAsync(() => http.PutAsJsonAsync(path, body, ApiJson.Options))))!;
 
     /// <summary>GETs raw bytes with the response headers.</summary>
     public async Task<(byte[] Bytes, HttpResponseHeaders Headers)> GetBytesAsync(string path)
@@ -86,7 +80,7 @@ public sealed class AggregatorClient(HttpClient http)
     {
         try
         {
-            return await response.Content.ReadFromJsonAsync<T>(Json);
+            return await response.Content.ReadFromJsonAsync<T>(ApiJson.Options);
         }
         catch (JsonException error)
         {

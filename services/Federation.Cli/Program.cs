@@ -1,4 +1,5 @@
-using Federation.Cli;
+using Federation.Audit;
+using Federation.Audit.Bundles;
 using Federation.Cli.Audit;
 using Federation.Cli.Demo;
 using Federation.Cli.Events;
@@ -9,6 +10,7 @@ using Federation.Cli.Models;
 using Federation.Cli.Policy;
 using Federation.Cli.Rounds;
 using Federation.Cli.Vault;
+using Federation.Cli;
 using Spectre.Console;
 
 // fedctl: the command line for the model team, operators and auditors.
@@ -41,7 +43,8 @@ catch (CommandLineException error)
 {
     return Usage(2, error.Message);
 }
-catch (CommandFailedException error)
+// The audit library reports a bundle or version it cannot use as AuditException; to the user both are a failed command.
+catch (Exception error) when (error is CommandFailedException or AuditException)
 {
     AnsiConsole.MarkupLineInterpolated($"[red]{error.Message}[/]");
     return 1;

@@ -1,17 +1,20 @@
 using Federation.Aggregator.Announcements;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Rounds;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.EventStore;
 using Federation.Learning.Data;
 using Federation.Policies;
-using Federation.Site;
 using Federation.Site.Hosting;
+using Federation.Site;
 using Federation.Trust;
 using Federation.Vault.Datasets;
-using MassTransit;
 using MassTransit.Testing;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

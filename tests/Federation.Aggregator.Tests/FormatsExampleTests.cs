@@ -1,10 +1,13 @@
 using System.Text;
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Enrolment;
-using Federation.Contracts;
+using Federation.Audit.Contributions;
+using Federation.Audit.Registry;
+using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts;
 using Federation.Learning.Tensors;
 using Federation.Trust;
 
@@ -69,7 +72,7 @@ public sealed class FormatsExampleTests
     {
         using var key = Ed25519KeyPair.FromSeed(Seed);
 
-        var stored = Federation.Aggregator.History.EventHistory.ToEventData(ExampleEnrolment(key));
+        var stored = Federation.Audit.History.EventHistory.ToEventData(ExampleEnrolment(key));
 
         stored.Type.ShouldBe("federation.gateway-key-enrolled.v1");
         stored.Data.ShouldBe("""

@@ -1,5 +1,7 @@
 using Federation.Aggregator.Enrolment;
 using Federation.Aggregator.History;
+using Federation.Audit.History;
+using Federation.Audit.Registry;
 using Federation.Contracts.Events;
 using Federation.Learning.Tensors;
 using Federation.Trust;

@@ -1,13 +1,16 @@
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
-using MassTransit;
 using MassTransit.Testing;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Federation.Aggregator.Tests;

@@ -1,5 +1,9 @@
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Rounds;
+using Federation.Audit.Contributions;
+using Federation.Audit.ReadModels;
+using Federation.Audit;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 using Federation.Learning.Tensors;

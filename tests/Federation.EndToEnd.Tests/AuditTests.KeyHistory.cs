@@ -1,16 +1,19 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Federation.Aggregator.History;
-using Federation.Aggregator.Tests;
 using Federation.Aggregator.Tests.Api;
+using Federation.Aggregator.Tests;
 using Federation.Aggregator.Transparency;
+using Federation.Audit.Bundles;
+using Federation.Audit.History;
+using Federation.Audit.Transparency;
 using Federation.Cli.Audit;
 using Federation.Contracts.Events;
 using Federation.EventStore;
 using Federation.Learning.Tensors;
-using Federation.Trust;
 using Federation.Trust.Transparency;
+using Federation.Trust;
 
 namespace Federation.EndToEnd.Tests;
 

@@ -1,3 +1,4 @@
+using Federation.Audit.Bundles;
 using Federation.Cli.Audit;
 using Federation.Trust.Transparency;
 

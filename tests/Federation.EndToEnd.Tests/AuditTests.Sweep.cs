@@ -1,4 +1,5 @@
 using System.Text;
+using Federation.Audit.Bundles;
 using Federation.Cli.Audit;
 
 namespace Federation.EndToEnd.Tests;

@@ -1,12 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json;
-using Federation.Aggregator.Tests;
+using System.Text;
 using Federation.Aggregator.Tests.Api;
+using Federation.Aggregator.Tests;
+using Federation.Audit.Bundles;
 using Federation.Cli.Audit;
-using Federation.Trust;
 using Federation.Trust.Transparency;
+using Federation.Trust;
 
 namespace Federation.EndToEnd.Tests;
 

@@ -1,11 +1,12 @@
 using System.Net.Http.Json;
 using System.Runtime.Versioning;
 using Federation.Aggregator.Api;
-using Federation.Aggregator.Tests;
 using Federation.Aggregator.Tests.Api;
-using Federation.Cli;
+using Federation.Aggregator.Tests;
 using Federation.Cli.Gateways;
 using Federation.Cli.Keys;
+using Federation.Cli;
+using Federation.Contracts.Api;
 using Federation.Policies;
 using Federation.Trust;
 using Spectre.Console;
@@ -121,7 +122,7 @@ public sealed class FedctlGatewaysTests : IClassFixture<AggregatorApiFactory>, I
         output.GetStringBuilder().Clear();
         (await Gateways(AggregatorApiFactory.AuditorToken, "ls")).ShouldBe(0);
 
-        var keys = (await factory.ClientWith(operatorToken).GetFromJsonAsync<List<GatewayKey>>("/api/gateways", AggregatorClient.Json))!
+        var keys = (await factory.ClientWith(operatorToken).GetFromJsonAsync<List<GatewayKey>>("/api/gateways", ApiJson.Options))!
             .Where(key => key.Id == "factory-7").ToList();
         keys.Select(key => key.KeyId).ShouldBe(new[] { first.KeyId, second.KeyId });
         keys[0].RevokedAt.ShouldNotBeNull();

@@ -1,12 +1,15 @@
-using Federation.Aggregator;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
+using Federation.Aggregator;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Learning.Tensors;
 using Federation.Messaging;
-using Federation.Site;
 using Federation.Site.Hosting;
+using Federation.Site;
 using Federation.Trust;
 using MassTransit;
 using Microsoft.Extensions.Configuration;

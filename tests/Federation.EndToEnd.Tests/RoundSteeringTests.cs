@@ -1,12 +1,14 @@
 using Federation.Aggregator.Announcements;
 using Federation.Aggregator.Rounds;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Learning.Models;
 using Federation.Learning.Training;
-using Federation.Site;
 using Federation.Site.Contributions;
 using Federation.Site.Outbox;
 using Federation.Site.Training;
+using Federation.Site;
 using Federation.Trust;
 using Federation.Vault.Datasets;
 using MassTransit;

@@ -1,12 +1,14 @@
-using Federation.Aggregator;
 using Federation.Aggregator.Rounds;
+using Federation.Aggregator;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Training;
 using Federation.Site.Training;
-using Federation.Vault;
 using Federation.Vault.PressFit;
+using Federation.Vault;
 using Xunit.Abstractions;
 
 namespace Federation.EndToEnd.Tests;

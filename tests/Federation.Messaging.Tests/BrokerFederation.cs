@@ -1,5 +1,7 @@
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Payloads;
+using Federation.Audit.Contributions;
+using Federation.Audit;
 using Federation.Contracts.Messages;
 using Federation.Site.Hosting;
 using MassTransit;

@@ -1,11 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using Federation.Aggregator;
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
+using Federation.Aggregator;
+using Federation.Audit.Contributions;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Audit;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Learning.Models;
@@ -16,8 +21,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client;
 
 namespace Federation.Benchmarks.Production;
 

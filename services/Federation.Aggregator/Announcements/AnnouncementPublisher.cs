@@ -1,5 +1,6 @@
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
+using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.EventStore;

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Federation.Aggregator.Enrolment;
+using Federation.Audit.Registry;
+using Federation.Contracts.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,7 +20,7 @@ public static class GatewaysEndpoints
     {
         var gateways = api.MapGroup("/gateways");
         gateways.MapGet("/", async (GatewayKeys keys, CancellationToken cancellationToken) =>
-            Results.Ok((await keys.RegistryAsync(cancellationToken)).Gateways.Values.SelectMany(GatewayKey.Of).ToList()))
+            Results.Ok((await keys.RegistryAsync(cancellationToken)).Gateways.Values.SelectMany(gateway => gateway.ListedKeys()).ToList()))
             .RequireAuthorization(ApiPolicies.Read);
 
         gateways.MapGet("/{id}/policies", async (string id, GatewayKeys keys, CancellationToken cancellationToken) =>
@@ -63,36 +65,3 @@ public static class GatewaysEndpoints
         }
     }
 }
-
-/// <summary>One enrolled key as the API shows it (docs/FORMATS.md sections 1 and 10): every key a gateway ever had is listed.</summary>
-/// <param name="Id">The gateway id that its manifests name.</param>
-/// <param name="PublicKey">Its raw 32-byte Ed25519 public key, base64.</param>
-/// <param name="KeyId">SHA-256 of the raw public key, lowercase hex: the <c>keyId</c> its manifests name.</param>
-/// <param name="EnrolledAt">Valid from.</param>
-/// <param name="ValidUntil">End of the overlap after a rotation; null while current.</param>
-/// <param name="RevokedAt">When it was revoked; null if never.</param>
-public sealed record GatewayKey(string Id, string PublicKey, string KeyId, DateTimeOffset EnrolledAt, DateTimeOffset? ValidUntil, DateTimeOffset? RevokedAt)
-{
-    /// <summary>Every key of <paramref name="gateway"/>, in enrolment order.</summary>
-    public static IEnumerable<GatewayKey> Of(RegisteredGateway gateway) =>
-        gateway.Keys.Select(key => new GatewayKey(gateway.GatewayId, Convert.ToBase64String(key.PublicKey), key.KeyId, key.EnrolledAt, key.ValidUntil, key.RevokedAt));
-}
-
-/// <summary>Enrol a gateway with its first key.</summary>
-/// <param name="Id">The gateway id its manifests will name.</param>
-/// <param name="PublicKey">Its Ed25519 public key, base64 (from <c>fedctl keys init</c>).</param>
-/// <param name="AllowedPolicies">SHA-256 of each policy file it may release under.</param>
-public sealed record EnrolRequest(string Id, string PublicKey, List<string>? AllowedPolicies);
-
-/// <summary>Replace a gateway's key.</summary>
-/// <param name="PublicKey">The new Ed25519 public key, base64.</param>
-/// <param name="OverlapHours">How long the old key stays valid; 24 hours when left out.</param>
-public sealed record RotateRequest(string PublicKey, double? OverlapHours);
-
-/// <summary>Revoke a key.</summary>
-/// <param name="Reason">Why; auditors read it.</param>
-public sealed record RevokeRequest(string Reason);
-
-/// <summary>Replace a gateway's allowed policies.</summary>
-/// <param name="AllowedPolicies">SHA-256 of each policy file it may release under.</param>
-public sealed record AllowPoliciesRequest(List<string>? AllowedPolicies);

@@ -1,4 +1,5 @@
 using Federation.Aggregator.Transparency;
+using Federation.Audit.Transparency;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,6 +1,9 @@
 using Federation.Aggregator.Evaluations;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -37,7 +40,7 @@ public static class ModelsEndpoints
         models.MapGet("/{version:int}/metrics", async (int version, EventHistory history, CancellationToken cancellationToken) =>
             await FindAsync(history, version, cancellationToken) is null
                 ? NotFound(version)
-                : Results.Ok(await ModelMetrics.ReadAsync(history, version, cancellationToken)));
+                : Results.Ok(await ModelMetricsQuery.ReadAsync(history, version, cancellationToken)));
         return api;
     }
 

@@ -1,6 +1,10 @@
 using Federation.Aggregator.Enrolment;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Rounds;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Audit.Registry;
+using Federation.Contracts.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,7 +23,7 @@ public static class RoundsEndpoints
             .RequireAuthorization(ApiPolicies.Read);
 
         rounds.MapGet("/{round:int}", async (int round, EventHistory history, CancellationToken cancellationToken) =>
-            await RoundDetails.ReadAsync(history, round, cancellationToken) is { } details
+            await RoundDetailsQuery.ReadAsync(history, round, cancellationToken) is { } details
                 ? Results.Ok(details)
                 : Results.Problem($"Round {round} does not exist.", statusCode: StatusCodes.Status404NotFound))
             .RequireAuthorization(ApiPolicies.Read);

@@ -1,4 +1,6 @@
 using Federation.Aggregator.History;
+using Federation.Audit.History;
+using Federation.Audit.Registry;
 using Federation.Contracts.Events;
 using Federation.EventStore;
 using Federation.Policies;

@@ -1,6 +1,10 @@
 using Federation.Aggregator.Contributions;
 using Federation.Aggregator.Enrolment;
 using Federation.Aggregator.History;
+using Federation.Audit.Contributions;
+using Federation.Audit.History;
+using Federation.Audit.Registry;
+using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;

@@ -1,3 +1,4 @@
+using Federation.Audit.Contributions;
 using Federation.Trust;
 
 namespace Federation.Aggregator.Payloads;
@@ -7,7 +8,7 @@ namespace Federation.Aggregator.Payloads;
 /// file named by its SHA-256, so events refer to payloads by hash and a blob can never be
 /// swapped without the hash showing it.
 /// </summary>
-public sealed class PayloadStore
+public sealed class PayloadStore : IAssembledPayloads
 {
     private readonly string directory;
 

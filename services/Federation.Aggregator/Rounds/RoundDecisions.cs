@@ -1,4 +1,6 @@
 using Federation.Aggregator.Contributions;
+using Federation.Audit.Contributions;
+using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;

@@ -6,6 +6,9 @@ namespace Federation.Aggregator.Rounds;
 /// </summary>
 public sealed class RoundPlan
 {
+    /// <summary>The longest a round may stay open.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(30);
+
     /// <summary>
     /// Rounds the aggregator opens on its own, counted over the federation's whole history;
     /// 0 means rounds open only when the model team asks.

@@ -13,9 +13,9 @@ public static class RoundPlanValidation
             return $"minParticipants must be between 1 and the {enrolledGateways} gateways invited.";
         }
 
-        if (plan.Duration > Api.OpenRoundRequest.MaxDuration)
+        if (plan.Duration > RoundPlan.MaxDuration)
         {
-            return $"durationSeconds must be at most {Api.OpenRoundRequest.MaxDuration.TotalSeconds:0} (30 days).";
+            return $"durationSeconds must be at most {RoundPlan.MaxDuration.TotalSeconds:0} (30 days).";
         }
 
         if (plan.Duration <= TimeSpan.Zero || plan.Epochs < 1 || plan.BatchSize < 1 || !(plan.LearningRate > 0) || plan.ProximalMu < 0)

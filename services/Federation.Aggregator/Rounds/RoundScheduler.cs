@@ -1,4 +1,5 @@
 using Federation.Aggregator.Enrolment;
+using Federation.Audit.Registry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Federation.Aggregator.Api;
+using Federation.Audit.Bundles;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Trust;
 using Spectre.Console;
@@ -50,7 +51,7 @@ public static class AuditCommand
         arguments.OptionalNumber("model-version") ?? throw new CommandLineException("This audit command needs --model-version N.");
 
     private static AuditSource Source(CommandArguments arguments, Func<AggregatorClient> client) =>
-        arguments.OptionalText("bundle") is { } bundle ? AuditSource.FromBundle(bundle) : AuditSource.FromApi(client());
+        arguments.OptionalText("bundle") is { } bundle ? AuditSource.FromBundle(bundle) : ApiAuditSource.Create(client());
 
     private static async Task<int> ExportAsync(string directory, bool withPayloads, AggregatorClient client, IAnsiConsole console)
     {

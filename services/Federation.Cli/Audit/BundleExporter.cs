@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Transparency;
+using System.Text;
+using Federation.Audit.History;
+using Federation.Audit.Bundles;
+using Federation.Audit.Transparency;
 using Federation.Contracts.Events;
-using Federation.Trust;
 using Federation.Trust.Transparency;
+using Federation.Trust;
 using Spectre.Console;
 
 namespace Federation.Cli.Audit;

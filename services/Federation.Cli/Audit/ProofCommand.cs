@@ -1,7 +1,9 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using Federation.Aggregator.Transparency;
+using System.Text;
+using Federation.Audit.Bundles;
+using Federation.Contracts.Api;
+using Federation.Audit.Transparency;
 using Federation.EventStore;
 using Federation.Trust.Transparency;
 using Spectre.Console;

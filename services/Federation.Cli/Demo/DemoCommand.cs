@@ -1,17 +1,20 @@
-using Federation.Aggregator;
 using Federation.Aggregator.Evaluations;
 using Federation.Aggregator.History;
 using Federation.Aggregator.Payloads;
 using Federation.Aggregator.Rounds;
+using Federation.Aggregator;
+using Federation.Audit.History;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
 using Federation.Messaging;
-using Federation.Site;
 using Federation.Site.Hosting;
 using Federation.Site.State;
 using Federation.Site.Training;
+using Federation.Site;
 using Federation.Trust;
 using Federation.Vault.Datasets;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,7 +66,7 @@ public static class DemoCommand
         var summaries = await RoundSummaries.ReadAsync(history);
         var testAccuracies = await TestAccuraciesAsync(summaries, host.Services.GetRequiredService<PayloadStore>(), test);
         var finalModel = host.Services.GetRequiredService<RoundCoordinator>().CurrentModel;
-        var finalMetrics = await ModelMetrics.ReadAsync(history, finalModel.Version);
+        var finalMetrics = await ModelMetricsQuery.ReadAsync(history, finalModel.Version);
         var eventCount = await history.Store.GetLastPositionAsync();
         await host.StopAsync();
 

@@ -1,4 +1,5 @@
 using Federation.Aggregator.History;
+using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.EventStore;
 using Spectre.Console;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Federation.Aggregator.Api;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Policies;
-using Spectre.Console;
 using Spectre.Console.Rendering;
+using Spectre.Console;
 
 namespace Federation.Cli.Gateways;
 

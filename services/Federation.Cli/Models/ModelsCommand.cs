@@ -1,5 +1,7 @@
 using System.Globalization;
 using Federation.Aggregator.Evaluations;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Trust;
 using Spectre.Console;

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Federation.Aggregator.Rounds;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Spectre.Console;
 

@@ -1,4 +1,5 @@
 using Federation.Aggregator.Api;
+using Federation.Contracts.Api;
 
 namespace Federation.Aggregator.Tests.Api;
 

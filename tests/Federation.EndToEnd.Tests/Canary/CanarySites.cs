@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
-using Federation.Aggregator;
 using Federation.Aggregator.Rounds;
+using Federation.Aggregator;
+using Federation.Audit.ReadModels;
+using Federation.Contracts.Api;
 using Federation.Learning.Models;
-using Federation.Site;
 using Federation.Site.Training;
-using Federation.Vault;
+using Federation.Site;
 using Federation.Vault.PressFit;
+using Federation.Vault;
 
 namespace Federation.EndToEnd.Tests.Canary;
 

@@ -1,11 +1,12 @@
 using System.Globalization;
 using Federation.Aggregator.History;
+using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.EventStore.Postgres;
 using Federation.Learning.Models;
 using Federation.Policies;
-using Federation.Site;
 using Federation.Site.State;
+using Federation.Site;
 using Federation.Trust;
 using Federation.Vault.Datasets;
 using Microsoft.Extensions.Configuration;

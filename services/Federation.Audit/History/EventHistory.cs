@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
-using Federation.Contracts;
+using System.Text;
 using Federation.Contracts.Events;
+using Federation.Contracts;
 using Federation.EventStore;
 using Federation.Trust;
 
-namespace Federation.Aggregator.History;
+namespace Federation.Audit.History;
 
 /// <summary>
 /// The aggregator's append-only history as typed federation events. Event data is stored as

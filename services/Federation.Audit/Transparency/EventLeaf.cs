@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Federation.EventStore;
 using Federation.Trust;
 
-namespace Federation.Aggregator.Transparency;
+namespace Federation.Audit.Transparency;
 
 /// <summary>
 /// The bytes of one event as a leaf of the history's Merkle tree: the RFC 8785 canonical JSON of

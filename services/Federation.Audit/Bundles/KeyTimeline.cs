@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
-using Federation.Aggregator.Enrolment;
-using Federation.Aggregator.History;
+using Federation.Audit.History;
+using Federation.Audit.Registry;
 using Federation.Contracts.Events;
 using Federation.Trust;
 
-namespace Federation.Cli.Audit;
+namespace Federation.Audit.Bundles;
 
 /// <summary>
 /// The gateway keys as the history's key events made them, folded in log order, for answering

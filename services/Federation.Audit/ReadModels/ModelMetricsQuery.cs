@@ -1,13 +1,11 @@
-using Federation.Aggregator.History;
+using Federation.Audit.History;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 
-namespace Federation.Aggregator.Evaluations;
+namespace Federation.Audit.ReadModels;
 
-/// <summary>How a model version performed on the gateways' local held-out data.</summary>
-/// <param name="ModelVersion">The version.</param>
-/// <param name="Global">Each metric (and slice) over all reporting gateways, weighted by sample count.</param>
-/// <param name="PerGateway">Each gateway's recorded report.</param>
-public sealed record ModelMetrics(int ModelVersion, IReadOnlyList<WeightedMetric> Global, IReadOnlyList<EvaluationRecorded> PerGateway)
+/// <summary>Reads <see cref="ModelMetrics"/> from the history.</summary>
+public static class ModelMetricsQuery
 {
     /// <summary>Reads the recorded evaluations of <paramref name="modelVersion"/>.</summary>
     public static async Task<ModelMetrics> ReadAsync(EventHistory history, int modelVersion, CancellationToken cancellationToken = default)
@@ -29,11 +27,3 @@ public sealed record ModelMetrics(int ModelVersion, IReadOnlyList<WeightedMetric
         return new ModelMetrics(modelVersion, global, reports);
     }
 }
-
-/// <summary>A metric combined over gateways.</summary>
-/// <param name="Name">Metric name.</param>
-/// <param name="Slice">Slice, or null for all data.</param>
-/// <param name="Value">Sample-weighted mean over the gateways.</param>
-/// <param name="SampleCount">Samples behind it in total.</param>
-/// <param name="Gateways">How many gateways reported it.</param>
-public sealed record WeightedMetric(string Name, string? Slice, double Value, long SampleCount, int Gateways);

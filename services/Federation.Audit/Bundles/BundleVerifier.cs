@@ -1,20 +1,21 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Federation.Aggregator.Api;
-using Federation.Aggregator.Contributions;
-using Federation.Aggregator.Enrolment;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Transparency;
+using System.Text;
+using Federation.Audit.Contributions;
+using Federation.Audit.History;
+using Federation.Audit.Registry;
+using Federation.Audit.Transparency;
+using Federation.Audit;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 using Federation.EventStore;
 using Federation.Policies;
-using Federation.Trust;
 using Federation.Trust.Transparency;
+using Federation.Trust;
 
-namespace Federation.Cli.Audit;
+namespace Federation.Audit.Bundles;
 
 /// <summary>
 /// Verifies an audit bundle completely offline (docs/FORMATS.md section 10) and says where each
@@ -185,7 +186,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             List<GatewayKey>? listed;
             try
             {
-                listed = JsonSerializer.Deserialize<List<GatewayKey>>(File.ReadAllBytes(path), AggregatorClient.Json);
+                listed = JsonSerializer.Deserialize<List<GatewayKey>>(File.ReadAllBytes(path), ApiJson.Options);
             }
             catch (JsonException error)
             {
@@ -193,7 +194,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
                 return;
             }
 
-            var expected = registry.Gateways.Values.SelectMany(GatewayKey.Of).ToList();
+            var expected = registry.Gateways.Values.SelectMany(gateway => gateway.ListedKeys()).ToList();
             listed ??= [];
             for (var index = 0; index < Math.Max(listed.Count, expected.Count); index++)
             {

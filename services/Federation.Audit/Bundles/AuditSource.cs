@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using Federation.Aggregator.History;
+using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Trust;
 
-namespace Federation.Cli.Audit;
+namespace Federation.Audit.Bundles;
 
 /// <summary>
 /// Where an audit command reads the history (gateway key events included) and the payloads: an exported
@@ -19,7 +19,12 @@ public sealed class AuditSource
     private IReadOnlyList<HistoryEntry>? history;
     private KeyTimeline? keys;
 
-    private AuditSource(
+    /// <summary>A source that reads with the given functions (fedctl builds one over the aggregator's API).</summary>
+    /// <param name="description">What the source is, for messages.</param>
+    /// <param name="readHistory">Reads every event in order.</param>
+    /// <param name="readPayload">Reads a payload by SHA-256; null when absent.</param>
+    /// <param name="namePayload">Where a payload is found, for messages.</param>
+    public AuditSource(
         string description,
         Func<Task<IReadOnlyList<HistoryEntry>>> readHistory,
         Func<string, Task<byte[]?>> readPayload,
@@ -45,42 +50,6 @@ public sealed class AuditSource
             sha256 => $"{AuditBundle.PayloadsFolder}/{sha256}");
     }
 
-    /// <summary>Reads from a running aggregator through its API (an auditor or operator token).</summary>
-    public static AuditSource FromApi(AggregatorClient client) => new(
-        "the aggregator's API",
-        async () =>
-        {
-            var entries = new List<HistoryEntry>();
-            const int page = 1000;
-            while (true)
-            {
-                var (bytes, _) = await client.GetBytesAsync($"/api/events?from={(entries.Count + 1).ToString(CultureInfo.InvariantCulture)}&limit={page}");
-                using var document = JsonDocument.Parse(bytes);
-                foreach (var element in document.RootElement.EnumerateArray())
-                {
-                    var recorded = AuditBundle.ParseEvent(element.GetRawText());
-                    entries.Add(new HistoryEntry(recorded, EventHistory.Deserialize(recorded)));
-                }
-
-                if (document.RootElement.GetArrayLength() < page)
-                {
-                    return entries;
-                }
-            }
-        },
-        async sha256 =>
-        {
-            try
-            {
-                return (await client.GetBytesAsync($"/api/payloads/{sha256}")).Bytes;
-            }
-            catch (CommandFailedException)
-            {
-                return null;
-            }
-        },
-        sha256 => $"/api/payloads/{sha256}");
-
     /// <summary>Every event, with its position, in order (read once, then kept).</summary>
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync() => history ??= await readHistory();
 
@@ -88,10 +57,10 @@ public sealed class AuditSource
     public async Task<KeyTimeline> KeysAsync() => keys ??= KeyTimeline.Of(await HistoryAsync());
 
     /// <summary>The published event of model version <paramref name="version"/> and where it sits.</summary>
-    /// <exception cref="CommandFailedException">The version has not been published.</exception>
+    /// <exception cref="AuditException">The version has not been published.</exception>
     public async Task<HistoryEntry> VersionAsync(int version) =>
         (await HistoryAsync()).FindVersion(version)
-        ?? throw new CommandFailedException($"Model version {version} has not been published ({Description}).");
+        ?? throw new AuditException($"Model version {version} has not been published ({Description}).");
 
     /// <summary>A payload's bytes, checked against its name; a problem when it is missing or does not match.</summary>
     public async Task<(byte[]? Bytes, string? Problem)> PayloadAsync(string sha256)

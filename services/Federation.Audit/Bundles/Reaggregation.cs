@@ -3,7 +3,7 @@ using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 using Federation.Trust;
 
-namespace Federation.Cli.Audit;
+namespace Federation.Audit.Bundles;
 
 /// <summary>
 /// Recomputes a model version from what the history records, as docs/FORMATS.md section 5
@@ -14,13 +14,13 @@ namespace Federation.Cli.Audit;
 public static class Reaggregation
 {
     /// <summary>Recomputes version <paramref name="version"/> from <paramref name="source"/>.</summary>
-    /// <exception cref="CommandFailedException">The version is not published or is version 0.</exception>
+    /// <exception cref="AuditException">The version is not published or is version 0.</exception>
     public static async Task<ReaggregationResult> RunAsync(AuditSource source, int version)
     {
         var published = (ModelVersionPublished)(await source.VersionAsync(version)).Event;
         if (published.BaseModelVersion is not { } baseNumber)
         {
-            throw new CommandFailedException($"Version {version} is the initial model ({published.Strategy}); it was not aggregated from contributions.");
+            throw new AuditException($"Version {version} is the initial model ({published.Strategy}); it was not aggregated from contributions.");
         }
 
         var basePublished = (ModelVersionPublished)(await source.VersionAsync(baseNumber)).Event;

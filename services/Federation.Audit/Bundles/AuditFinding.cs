@@ -1,4 +1,4 @@
-namespace Federation.Cli.Audit;
+namespace Federation.Audit.Bundles;
 
 /// <summary>One thing an audit found wrong, and exactly where.</summary>
 /// <param name="Check">Which check found it: 1 checkpoint, 2 events and root, 3 key events, 4 signatures, 5 model versions, 6 payloads.</param>

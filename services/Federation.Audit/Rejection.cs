@@ -1,6 +1,6 @@
 using Federation.Contracts.Events;
 
-namespace Federation.Aggregator.Contributions;
+namespace Federation.Audit;
 
 /// <summary>A failed check: the machine-readable reason and what a person should know.</summary>
 /// <param name="Reason">The reason code recorded in the history.</param>

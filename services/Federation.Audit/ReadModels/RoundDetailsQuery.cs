@@ -1,20 +1,11 @@
-using Federation.Aggregator.History;
+using Federation.Audit.History;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 
-namespace Federation.Aggregator.Rounds;
+namespace Federation.Audit.ReadModels;
 
-/// <summary>Everything recorded about one round: how it opened, every contribution, how it closed, what it produced.</summary>
-/// <param name="Opened">The opening event.</param>
-/// <param name="Accepted">Accepted contributions, in order.</param>
-/// <param name="Rejected">Rejected contributions with their reasons, in order.</param>
-/// <param name="Closed">The closing event, or null while open.</param>
-/// <param name="Model">The model version the round produced, if any.</param>
-public sealed record RoundDetails(
-    RoundOpened Opened,
-    IReadOnlyList<ContributionAccepted> Accepted,
-    IReadOnlyList<ContributionRejected> Rejected,
-    RoundClosed? Closed,
-    ModelVersionPublished? Model)
+/// <summary>Reads <see cref="RoundDetails"/> from the history.</summary>
+public static class RoundDetailsQuery
 {
     /// <summary>Reads round <paramref name="round"/> from the history; null when it does not exist.</summary>
     public static async Task<RoundDetails?> ReadAsync(EventHistory history, int round, CancellationToken cancellationToken = default)

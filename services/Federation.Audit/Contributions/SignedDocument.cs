@@ -1,11 +1,11 @@
-using System.Text;
 using System.Text.Json;
-using Federation.Aggregator.Enrolment;
-using Federation.Contracts;
+using System.Text;
+using Federation.Audit.Registry;
 using Federation.Contracts.Events;
+using Federation.Contracts;
 using Federation.Trust;
 
-namespace Federation.Aggregator.Contributions;
+namespace Federation.Audit.Contributions;
 
 /// <summary>
 /// Reads and authenticates a signed document (a contribution manifest or an evaluation report):

@@ -1,11 +1,10 @@
-using Federation.Aggregator.Enrolment;
+using Federation.Audit.Registry;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Aggregator.Payloads;
 using Federation.Trust;
 
-namespace Federation.Aggregator.Contributions;
+namespace Federation.Audit.Contributions;
 
 /// <summary>
 /// The checks a contribution must pass on its own, before any round state is consulted, in a
@@ -37,7 +36,7 @@ public static class ContributionChecks
     /// </param>
     /// <exception cref="PayloadNotYetAssembledException">The payload is sent in chunks and is still being assembled.</exception>
     public static CheckedContribution Check(
-        ContributionSubmitted message, GatewayRegistry registry, DateTimeOffset receivedAt, PayloadStore? store = null, bool waitOver = false)
+        ContributionSubmitted message, GatewayRegistry registry, DateTimeOffset receivedAt, IAssembledPayloads? store = null, bool waitOver = false)
     {
         // A message off the bus may carry nulls whatever the contract says; they are simply wrong input.
         message = message with { Manifest = message.Manifest ?? "", Signature = message.Signature ?? "", Payload = message.Payload ?? [] };
@@ -108,7 +107,7 @@ public static class ContributionChecks
     }
 
     private static Rejection? CheckStoredPayload(
-        ContributionManifest manifest, PayloadStore? store, bool waitOver, ref string payloadSha256, out PayloadSummary? summary)
+        ContributionManifest manifest, IAssembledPayloads? store, bool waitOver, ref string payloadSha256, out PayloadSummary? summary)
     {
         summary = null;
         var claimed = manifest.PayloadSha256;

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
-using Federation.Aggregator.Contributions;
+using Federation.Audit.Contributions;
+using Federation.Audit;
+using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 
-namespace Federation.Aggregator.Enrolment;
+namespace Federation.Audit.Registry;
 
 /// <summary>
 /// Who may sign for which gateway, folded from the key events of the history
@@ -86,6 +88,10 @@ public sealed record RegisteredGateway(string GatewayId, ImmutableArray<Enrolled
 {
     /// <summary>The key enrolled most recently that is valid at <paramref name="at"/>, or null.</summary>
     public EnrolledKey? CurrentKey(DateTimeOffset at) => Keys.LastOrDefault(key => key.IsValidAt(at));
+
+    /// <summary>Every key, in enrolment order, as the API lists them (<c>GET /api/gateways</c>).</summary>
+    public IEnumerable<GatewayKey> ListedKeys() =>
+        Keys.Select(key => new GatewayKey(GatewayId, Convert.ToBase64String(key.PublicKey), key.KeyId, key.EnrolledAt, key.ValidUntil, key.RevokedAt));
 
     internal RegisteredGateway AddKey(EnrolledKey key) =>
         Keys.Any(existing => existing.KeyId == key.KeyId)

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Federation.Contracts.Events;
 using Federation.Learning.Tensors;
 
-namespace Federation.Aggregator.Contributions;
+namespace Federation.Audit.Contributions;
 
 /// <summary>What the checks learned about an update without keeping its values: its layout and its L2 norm.</summary>
 /// <param name="Layout">The update's safetensors header.</param>

@@ -1,12 +1,12 @@
-using Federation.Contracts;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Federation.Aggregator.History;
+using System.Text.Json;
+using System.Text;
+using Federation.Audit.History;
 using Federation.Contracts.Events;
+using Federation.Contracts;
 using Federation.EventStore;
 
-namespace Federation.Cli.Audit;
+namespace Federation.Audit.Bundles;
 
 /// <summary>
 /// The files of an audit bundle (docs/FORMATS.md section 10) and how they are read. A bundle is a
@@ -58,13 +58,13 @@ public static class AuditBundle
     /// commands that look things up (reaggregate, provenance). It does not verify anything: that is
     /// <see cref="BundleVerifier"/>'s job.
     /// </summary>
-    /// <exception cref="CommandFailedException">The bundle has no events file or a line cannot be read.</exception>
+    /// <exception cref="AuditException">The bundle has no events file or a line cannot be read.</exception>
     public static IReadOnlyList<HistoryEntry> ReadHistory(string directory)
     {
         var path = Path.Combine(directory, EventsFile);
         if (!File.Exists(path))
         {
-            throw new CommandFailedException($"{path} does not exist: is {directory} an audit bundle (fedctl audit export)?");
+            throw new AuditException($"{path} does not exist: is {directory} an audit bundle (fedctl audit export)?");
         }
 
         var entries = new List<HistoryEntry>();
@@ -79,7 +79,7 @@ public static class AuditBundle
             }
             catch (Exception error) when (error is JsonException or InvalidDataException)
             {
-                throw new CommandFailedException($"{EventsFile} line {number} cannot be read ({error.Message}); run `fedctl audit verify` on the bundle.");
+                throw new AuditException($"{EventsFile} line {number} cannot be read ({error.Message}); run `fedctl audit verify` on the bundle.");
             }
         }
 
