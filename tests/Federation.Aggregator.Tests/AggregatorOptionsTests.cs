@@ -1,3 +1,5 @@
+using Federation.Coordination;
+
 namespace Federation.Aggregator.Tests;
 
 public sealed class AggregatorOptionsTests

@@ -1,11 +1,12 @@
-using Federation.Aggregator.Announcements;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Rounds;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Coordination.Announcements;
+using Federation.Coordination.History;
+using Federation.Coordination.Rounds;
+using Federation.Coordination;
 using Federation.EventStore;
 using Federation.Learning.Data;
 using Federation.Policies;

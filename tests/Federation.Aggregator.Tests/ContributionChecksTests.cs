@@ -1,7 +1,7 @@
-using Federation.Aggregator.Contributions;
 using Federation.Audit.Contributions;
 using Federation.Audit;
 using Federation.Contracts.Events;
+using Federation.Coordination.Contributions;
 using Federation.Learning.Tensors;
 using Federation.Trust;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using Federation.Aggregator.Transparency;
 using Federation.Audit.Transparency;
+using Federation.Coordination.Transparency;
 using Federation.EventStore;
 using Federation.Trust.Transparency;
 

@@ -1,6 +1,4 @@
 using System.Text;
-using Federation.Aggregator.Contributions;
-using Federation.Aggregator.Enrolment;
 using Federation.Audit.Contributions;
 using Federation.Audit.Registry;
 using Federation.Audit;
@@ -8,6 +6,8 @@ using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Contracts;
+using Federation.Coordination.Contributions;
+using Federation.Coordination.Enrolment;
 using Federation.Learning.Tensors;
 using Federation.Trust;
 

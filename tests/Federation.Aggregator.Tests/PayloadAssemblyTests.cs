@@ -1,5 +1,5 @@
-using Federation.Aggregator.Payloads;
 using Federation.Contracts.Messages;
+using Federation.Coordination.Payloads;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Federation.Aggregator.Tests;

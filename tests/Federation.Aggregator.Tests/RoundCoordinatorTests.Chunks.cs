@@ -1,6 +1,7 @@
-using Federation.Aggregator.Payloads;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Coordination.Payloads;
+using Federation.Coordination;
 using Federation.Learning.Tensors;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,8 +1,9 @@
-using Federation.Aggregator.Enrolment;
-using Federation.Aggregator.History;
 using Federation.Audit.History;
 using Federation.Audit.Registry;
 using Federation.Contracts.Events;
+using Federation.Coordination.Enrolment;
+using Federation.Coordination.History;
+using Federation.Coordination.Rounds;
 using Federation.Learning.Tensors;
 using Federation.Trust;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ public sealed partial class RoundCoordinatorTests
 
     private Task OpenRoundForAsync(params TestGateway[] invited) =>
         Coordinator.OpenRoundAsync(
-            new Rounds.RoundPlan { MinParticipants = invited.Length, Duration = TimeSpan.FromHours(1) }, [.. invited.Select(gateway => gateway.Id)], CancellationToken.None);
+            new RoundPlan { MinParticipants = invited.Length, Duration = TimeSpan.FromHours(1) }, [.. invited.Select(gateway => gateway.Id)], CancellationToken.None);
 
     private async Task<IReadOnlyList<RejectionReason>> RejectionsAsync() =>
         [.. (await HistoryAsync()).OfType<ContributionRejected>().Select(rejected => rejected.Reason)];

@@ -1,12 +1,13 @@
-using Federation.Aggregator.History;
-using Federation.Aggregator.Payloads;
-using Federation.Aggregator.Rounds;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Coordination.History;
+using Federation.Coordination.Payloads;
+using Federation.Coordination.Rounds;
+using Federation.Coordination;
 using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 using MassTransit.Testing;
@@ -217,7 +218,7 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
     [Fact]
     public async Task Evaluation_reports_are_bounded_and_count_once_per_gateway_and_version()
     {
-        var recorder = services.GetRequiredService<Federation.Aggregator.Evaluations.EvaluationRecorder>();
+        var recorder = services.GetRequiredService<Federation.Coordination.Evaluations.EvaluationRecorder>();
         var sha = Coordinator.CurrentModel.Sha256;
 
         await recorder.RecordAsync(first.Report(0, sha, new MetricValue("accuracy", null, 0.8, 100)), CancellationToken.None);

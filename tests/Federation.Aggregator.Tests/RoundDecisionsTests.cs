@@ -1,11 +1,12 @@
-using Federation.Aggregator.Contributions;
-using Federation.Aggregator.Rounds;
 using Federation.Audit.Contributions;
 using Federation.Audit.ReadModels;
 using Federation.Audit;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
+using Federation.Coordination.Contributions;
+using Federation.Coordination.Rounds;
+using Federation.Coordination;
 using Federation.Learning.Tensors;
 
 namespace Federation.Aggregator.Tests;

@@ -1,10 +1,10 @@
 using System.Text;
-using Federation.Aggregator.Enrolment;
 using Federation.Audit.Registry;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Contracts;
+using Federation.Coordination.Enrolment;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Trust;

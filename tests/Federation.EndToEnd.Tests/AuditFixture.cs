@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text;
-using Federation.Aggregator.Evaluations;
-using Federation.Aggregator.Rounds;
 using Federation.Aggregator.Tests.Api;
 using Federation.Aggregator.Tests;
 using Federation.Audit.Bundles;
@@ -13,6 +11,8 @@ using Federation.Contracts.Api;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Contracts;
+using Federation.Coordination.Evaluations;
+using Federation.Coordination.Rounds;
 using Federation.Learning.Tensors;
 using Federation.Trust;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,15 +1,15 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text;
-using Federation.Aggregator.History;
 using Federation.Aggregator.Tests.Api;
 using Federation.Aggregator.Tests;
-using Federation.Aggregator.Transparency;
 using Federation.Audit.Bundles;
 using Federation.Audit.History;
 using Federation.Audit.Transparency;
 using Federation.Cli.Audit;
 using Federation.Contracts.Events;
+using Federation.Coordination.History;
+using Federation.Coordination.Transparency;
 using Federation.EventStore;
 using Federation.Learning.Tensors;
 using Federation.Trust.Transparency;

@@ -1,11 +1,11 @@
-using Federation.Aggregator.History;
-using Federation.Aggregator.Payloads;
-using Federation.Aggregator.Rounds;
-using Federation.Aggregator;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.History;
+using Federation.Coordination.Payloads;
+using Federation.Coordination.Rounds;
+using Federation.Coordination;
 using Federation.Learning.Tensors;
 using Federation.Messaging;
 using Federation.Site.Hosting;
@@ -47,8 +47,8 @@ public sealed class InProcessFederation : IAsyncDisposable
         Action<IServiceCollection>? addServices = null,
         string? aggregatorKeyFile = null,
         IReadOnlyDictionary<string, string?>? settings = null,
-        Federation.Aggregator.ModelOptions? model = null,
-        Federation.Aggregator.Announcements.AnnouncementOptions? announcements = null)
+        Federation.Coordination.ModelOptions? model = null,
+        Federation.Coordination.Announcements.AnnouncementOptions? announcements = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
         // The key the gateways' policies name, where the aggregator looks for its key.
@@ -57,10 +57,10 @@ public sealed class InProcessFederation : IAsyncDisposable
         var options = new AggregatorOptions
         {
             DataDirectory = dataDirectory,
-            Log = new Federation.Aggregator.Transparency.TransparencyOptions { KeyFile = aggregatorKeyFile ?? "" },
+            Log = new Federation.Coordination.Transparency.TransparencyOptions { KeyFile = aggregatorKeyFile ?? "" },
             Rounds = plan,
-            Model = model ?? new Federation.Aggregator.ModelOptions(),
-            Announcements = announcements ?? new Federation.Aggregator.Announcements.AnnouncementOptions(),
+            Model = model ?? new Federation.Coordination.ModelOptions(),
+            Announcements = announcements ?? new Federation.Coordination.Announcements.AnnouncementOptions(),
             Gateways = gateways.Concat(alsoEnrolled)
                 .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] })
                 .ToList(),

@@ -1,7 +1,7 @@
-using Federation.Aggregator.Rounds;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Rounds;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;

@@ -1,8 +1,8 @@
-using Federation.Aggregator.Announcements;
-using Federation.Aggregator.Rounds;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Announcements;
+using Federation.Coordination.Rounds;
 using Federation.Learning.Models;
 using Federation.Learning.Training;
 using Federation.Site.Contributions;

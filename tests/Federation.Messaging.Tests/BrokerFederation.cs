@@ -1,8 +1,8 @@
-using Federation.Aggregator.Contributions;
-using Federation.Aggregator.Payloads;
 using Federation.Audit.Contributions;
 using Federation.Audit;
 using Federation.Contracts.Messages;
+using Federation.Coordination.Contributions;
+using Federation.Coordination.Payloads;
 using Federation.Site.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,10 +1,10 @@
 using System.Reflection;
-using Federation.Aggregator;
 using Federation.Contracts.Messages;
+using Federation.Coordination;
 using Federation.Site.Hosting;
 using MassTransit;
-using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using RabbitMQ.Client;
 
 namespace Federation.Messaging.Tests;
 

@@ -1,10 +1,10 @@
 using System.Text;
-using Federation.Aggregator.History;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Contracts;
+using Federation.Coordination.History;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Trust;

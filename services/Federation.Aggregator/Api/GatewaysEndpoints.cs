@@ -1,7 +1,7 @@
 using System.Security.Claims;
-using Federation.Aggregator.Enrolment;
 using Federation.Audit.Registry;
 using Federation.Contracts.Api;
+using Federation.Coordination.Enrolment;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

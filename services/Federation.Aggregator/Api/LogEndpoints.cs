@@ -1,5 +1,5 @@
-using Federation.Aggregator.Transparency;
 using Federation.Audit.Transparency;
+using Federation.Coordination.Transparency;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

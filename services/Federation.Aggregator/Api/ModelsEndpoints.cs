@@ -1,10 +1,10 @@
-using Federation.Aggregator.Evaluations;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Payloads;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Evaluations;
+using Federation.Coordination.History;
+using Federation.Coordination.Payloads;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,5 +1,5 @@
-using Federation.Aggregator.Rounds;
 using Federation.Contracts.Api;
+using Federation.Coordination.Rounds;
 
 namespace Federation.Aggregator.Api;
 

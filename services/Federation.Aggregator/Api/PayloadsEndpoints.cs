@@ -1,4 +1,4 @@
-using Federation.Aggregator.Payloads;
+using Federation.Coordination.Payloads;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,10 +1,11 @@
-using Federation.Aggregator.Enrolment;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Rounds;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Audit.Registry;
 using Federation.Contracts.Api;
+using Federation.Coordination.Enrolment;
+using Federation.Coordination.History;
+using Federation.Coordination.Rounds;
+using Federation.Coordination;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,11 +1,11 @@
-using Federation.Aggregator.Evaluations;
-using Federation.Aggregator.History;
-using Federation.Aggregator.Payloads;
-using Federation.Aggregator.Rounds;
-using Federation.Aggregator;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
+using Federation.Coordination.Evaluations;
+using Federation.Coordination.History;
+using Federation.Coordination.Payloads;
+using Federation.Coordination.Rounds;
+using Federation.Coordination;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;

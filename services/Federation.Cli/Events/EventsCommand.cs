@@ -1,6 +1,6 @@
-using Federation.Aggregator.History;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
+using Federation.Coordination.History;
 using Federation.EventStore;
 using Spectre.Console;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Federation.Aggregator.Api;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Policies;

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Federation.Aggregator.Evaluations;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Evaluations;
 using Federation.Trust;
 using Spectre.Console;
 

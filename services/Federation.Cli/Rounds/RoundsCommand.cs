@@ -1,8 +1,8 @@
 using System.Globalization;
-using Federation.Aggregator.Rounds;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Rounds;
 using Spectre.Console;
 
 namespace Federation.Cli.Rounds;

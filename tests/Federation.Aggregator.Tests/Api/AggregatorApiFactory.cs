@@ -1,13 +1,16 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Federation.Aggregator.Api;
+using Federation.Coordination;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Federation.Aggregator.Tests.Api;
 
 /// <summary>The real aggregator host (in-memory bus, SQLite in a temp folder) with an operator and an auditor token.</summary>
-public class AggregatorApiFactory : WebApplicationFactory<AggregatorOptions>
+// The type argument only names the host's assembly, whose Program the factory starts.
+public class AggregatorApiFactory : WebApplicationFactory<ApiOptions>
 {
     public const string OperatorToken = "operator-secret-token";
     public const string AuditorToken = "auditor-secret-token";

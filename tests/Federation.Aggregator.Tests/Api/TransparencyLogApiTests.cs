@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Net;
-using Federation.Aggregator.Transparency;
 using Federation.Audit.Transparency;
 using Federation.Contracts.Api;
+using Federation.Coordination.Transparency;
 using Federation.EventStore;
 using Federation.Trust.Transparency;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Federation.Aggregator.History;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
+using Federation.Coordination.History;
 using Federation.EventStore.Postgres;
 using Federation.Learning.Models;
 using Federation.Policies;
@@ -178,7 +178,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
                 GatewayState.Open(Path.Combine(directory, "embedded", id)));
         }).ToList();
         // Bound from the very settings the aggregator process gets, so both runs follow one plan.
-        var plan = new ConfigurationBuilder().AddInMemoryCollection(PlanSettings()!).Build().Get<Federation.Aggregator.Rounds.RoundPlan>()!;
+        var plan = new ConfigurationBuilder().AddInMemoryCollection(PlanSettings()!).Build().Get<Federation.Coordination.Rounds.RoundPlan>()!;
         await using var federation = await InProcessFederation.StartAsync(nodes, [], plan, aggregatorKeyFile: AggregatorKeyFile);
         await federation.CompletionAsync(TimeSpan.FromMinutes(5));
         return (await federation.EventsAsync()).OfType<ModelVersionPublished>().Single(published => published.Version == Rounds).ModelSha256;
