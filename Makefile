@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIGURATION ?= Release
-# What the code needs from Debian: libsodium for Ed25519, Fashion-MNIST as stand-in inspection photos.
-DEBIAN_PACKAGES := libsodium23 dataset-fashion-mnist
+# What the code needs from Debian: Fashion-MNIST as stand-in inspection photos. (Ed25519's
+# libsodium comes inside the NSec.Cryptography NuGet package, not from the system.)
+DEBIAN_PACKAGES := dataset-fashion-mnist
 TEST_LOG := TestResults/test.log
 
 .PHONY: deps build test demo clean infra-up infra-down

@@ -1,18 +1,27 @@
+using NSec.Cryptography;
+
 namespace Federation.Trust;
 
 /// <summary>
 /// Ed25519 (RFC 8032) signature checks against a raw 32-byte public key.
 /// </summary>
+/// <remarks>
+/// The arithmetic is libsodium's, reached through NSec.Cryptography, which ships the
+/// native library in its package: nothing has to be installed on the host.
+/// </remarks>
 public static class Ed25519
 {
     /// <summary>Length in bytes of a seed, the RFC 8032 "secret key".</summary>
-    public const int SeedLength = Sodium.SeedBytes;
+    public const int SeedLength = 32;
 
     /// <summary>Length in bytes of a raw public key.</summary>
-    public const int PublicKeyLength = Sodium.PublicKeyBytes;
+    public const int PublicKeyLength = 32;
 
     /// <summary>Length in bytes of a detached signature.</summary>
-    public const int SignatureLength = Sodium.SignatureBytes;
+    public const int SignatureLength = 64;
+
+    /// <summary>NSec's Ed25519; one instance serves every caller and thread.</summary>
+    internal static SignatureAlgorithm Algorithm => SignatureAlgorithm.Ed25519;
 
     /// <summary>
     /// Checks that <paramref name="signature"/> was made over <paramref name="message"/>
@@ -33,6 +42,7 @@ public static class Ed25519
             return false;
         }
 
-        return Sodium.VerifyDetached(signature, message, publicKey);
+        return PublicKey.TryImport(Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key)
+            && Algorithm.Verify(key!, message, signature);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using NSec.Cryptography;
 
 namespace Federation.Trust;
 
@@ -6,22 +7,23 @@ namespace Federation.Trust;
 /// An Ed25519 signing key and its public key.
 /// </summary>
 /// <remarks>
-/// The private part lives in one pinned array that <see cref="Dispose"/> zeroes.
-/// Pinning keeps the garbage collector from moving it, which would leave copies of
-/// the key behind in memory that nothing could wipe.
+/// The private part is an NSec <see cref="Key"/>: libsodium keeps it in its own guarded,
+/// locked memory outside the managed heap, so the garbage collector never copies it, and
+/// <see cref="Dispose"/> wipes and frees it. The seed leaves that memory only when
+/// <see cref="ExportSeed"/> or <see cref="DeriveSecret"/> needs it, and those copies are
+/// the caller's to zero (or are zeroed here).
 /// </remarks>
 public sealed class Ed25519KeyPair : IDisposable
 {
-    // libsodium's layout: the 32-byte seed followed by the 32-byte public key.
-    private readonly byte[] _secretKey;
+    private readonly Key _key;
     private readonly byte[] _publicKey;
     private bool _disposed;
 
-    private Ed25519KeyPair(byte[] secretKey, byte[] publicKey)
+    private Ed25519KeyPair(Key key)
     {
-        _secretKey = secretKey;
-        _publicKey = publicKey;
-        KeyId = Trust.KeyId.Of(publicKey);
+        _key = key;
+        _publicKey = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+        KeyId = Trust.KeyId.Of(_publicKey);
     }
 
     /// <summary>The raw 32-byte public key.</summary>
@@ -31,19 +33,7 @@ public sealed class Ed25519KeyPair : IDisposable
     public string KeyId { get; }
 
     /// <summary>Creates a new key pair from a fresh random seed.</summary>
-    public static Ed25519KeyPair Generate()
-    {
-        Span<byte> seed = stackalloc byte[Ed25519.SeedLength];
-        try
-        {
-            Sodium.RandomBytes(seed);
-            return FromSeed(seed);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-        }
-    }
+    public static Ed25519KeyPair Generate() => Own(Key.Create(Ed25519.Algorithm, Exportable()));
 
     /// <summary>Recreates the key pair belonging to a 32-byte seed.</summary>
     /// <param name="seed32">The seed (RFC 8032 "secret key"); it is copied, not kept.</param>
@@ -56,10 +46,7 @@ public sealed class Ed25519KeyPair : IDisposable
                 $"An Ed25519 seed is {Ed25519.SeedLength} bytes, not {seed32.Length}.", nameof(seed32));
         }
 
-        var secretKey = GC.AllocateArray<byte>(Sodium.SecretKeyBytes, pinned: true);
-        var publicKey = new byte[Ed25519.PublicKeyLength];
-        Sodium.SeedKeyPair(publicKey, secretKey, seed32);
-        return new Ed25519KeyPair(secretKey, publicKey);
+        return Own(Key.Import(Ed25519.Algorithm, seed32, KeyBlobFormat.RawPrivateKey, Exportable()));
     }
 
     /// <summary>
@@ -69,7 +56,7 @@ public sealed class Ed25519KeyPair : IDisposable
     public byte[] ExportSeed()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _secretKey.AsSpan(0, Ed25519.SeedLength).ToArray();
+        return _key.Export(KeyBlobFormat.RawPrivateKey);
     }
 
     /// <summary>
@@ -81,7 +68,20 @@ public sealed class Ed25519KeyPair : IDisposable
     public byte[] DeriveSecret(ReadOnlySpan<byte> context)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return System.Security.Cryptography.HMACSHA256.HashData(_secretKey.AsSpan(0, Ed25519.SeedLength), context);
+        Span<byte> seed = stackalloc byte[Ed25519.SeedLength];
+        try
+        {
+            if (!_key.TryExport(KeyBlobFormat.RawPrivateKey, seed, out var written) || written != seed.Length)
+            {
+                throw new CryptographicException("The Ed25519 seed could not be exported.");
+            }
+
+            return HMACSHA256.HashData(seed, context);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
     }
 
     /// <summary>Signs <paramref name="message"/>.</summary>
@@ -89,15 +89,34 @@ public sealed class Ed25519KeyPair : IDisposable
     public byte[] Sign(ReadOnlySpan<byte> message)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var signature = new byte[Ed25519.SignatureLength];
-        Sodium.SignDetached(signature, message, _secretKey);
-        return signature;
+        return Ed25519.Algorithm.Sign(_key, message);
     }
 
-    /// <summary>Zeroes the private key; the public key and key id stay readable.</summary>
+    /// <summary>Wipes and frees the private key; the public key and key id stay readable.</summary>
     public void Dispose()
     {
-        CryptographicOperations.ZeroMemory(_secretKey);
+        _key.Dispose();
         _disposed = true;
+    }
+
+    // Plaintext export is what lets the key file hold the seed (ExportSeed) and lets
+    // DeriveSecret key an HMAC with it; NSec refuses both without this policy.
+    // (A method, not a field: KeyCreationParameters is a ref struct.)
+    private static KeyCreationParameters Exportable() =>
+        new() { ExportPolicy = KeyExportPolicies.AllowPlaintextExport };
+
+    // Takes ownership of a freshly made key, and disposes it should reading its public
+    // key fail, so that no private key is left behind unowned.
+    private static Ed25519KeyPair Own(Key key)
+    {
+        try
+        {
+            return new Ed25519KeyPair(key);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
     }
 }

@@ -105,7 +105,7 @@ public class Ed25519KeyPairTests
     [Fact]
     public void Keys_can_be_made_and_used_from_many_threads_at_once()
     {
-        // The first use initialises libsodium; racing threads must all see it ready.
+        // The first use initialises NSec and libsodium; racing threads must all see them ready.
         var results = new bool[64];
         Parallel.For(0, results.Length, i =>
         {
