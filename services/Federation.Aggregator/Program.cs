@@ -1,6 +1,6 @@
 using Federation.Aggregator.Api;
 using Federation.Contracts.Api;
-using Federation.Coordination;
+using Federation.Coordination.Hosting;
 using Federation.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,5 @@
-using Federation.Coordination;
+using Federation.Coordination.Hosting;
+
 
 namespace Federation.Aggregator.Tests;
 

@@ -1,7 +1,7 @@
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Coordination.Hosting;
 using Federation.Coordination.Payloads;
-using Federation.Coordination;
 using Federation.Learning.Tensors;
 using Microsoft.Extensions.DependencyInjection;
 

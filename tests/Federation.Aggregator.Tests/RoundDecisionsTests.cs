@@ -5,8 +5,8 @@ using Federation.Contracts.Api;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 using Federation.Coordination.Contributions;
+using Federation.Coordination.Models;
 using Federation.Coordination.Rounds;
-using Federation.Coordination;
 using Federation.Learning.Tensors;
 
 namespace Federation.Aggregator.Tests;

@@ -2,10 +2,11 @@ using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Enrolment;
 using Federation.Coordination.History;
+using Federation.Coordination.Hosting;
 using Federation.Coordination.Payloads;
 using Federation.Coordination.Rounds;
-using Federation.Coordination;
 using Federation.Learning.Tensors;
 using Federation.Messaging;
 using Federation.Site.Hosting;
@@ -47,7 +48,7 @@ public sealed class InProcessFederation : IAsyncDisposable
         Action<IServiceCollection>? addServices = null,
         string? aggregatorKeyFile = null,
         IReadOnlyDictionary<string, string?>? settings = null,
-        Federation.Coordination.ModelOptions? model = null,
+        Federation.Coordination.Models.ModelOptions? model = null,
         Federation.Coordination.Announcements.AnnouncementOptions? announcements = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-e2e-{Guid.NewGuid():N}");
@@ -59,7 +60,7 @@ public sealed class InProcessFederation : IAsyncDisposable
             DataDirectory = dataDirectory,
             Log = new Federation.Coordination.Transparency.TransparencyOptions { KeyFile = aggregatorKeyFile ?? "" },
             Rounds = plan,
-            Model = model ?? new Federation.Coordination.ModelOptions(),
+            Model = model ?? new Federation.Coordination.Models.ModelOptions(),
             Announcements = announcements ?? new Federation.Coordination.Announcements.AnnouncementOptions(),
             Gateways = gateways.Concat(alsoEnrolled)
                 .Select(gateway => new GatewayEnrolment { Id = gateway.Id, PublicKey = Convert.ToBase64String(gateway.PublicKey.Span), AllowedPolicies = [gateway.Policy.Hash] })

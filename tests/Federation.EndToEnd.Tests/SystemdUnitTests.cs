@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Federation.Aggregator.Api;
 using Federation.Contracts.Api;
-using Federation.Coordination;
+using Federation.Coordination.Hosting;
 using Federation.Gateway;
 using Federation.Messaging;
 using Microsoft.Extensions.Configuration;

@@ -1,8 +1,8 @@
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Coordination.Models;
 using Federation.Coordination.Rounds;
-using Federation.Coordination;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Training;

@@ -2,6 +2,7 @@ using Federation.Audit.Contributions;
 using Federation.Audit;
 using Federation.Contracts.Messages;
 using Federation.Coordination.Contributions;
+using Federation.Coordination.Hosting;
 using Federation.Coordination.Payloads;
 using Federation.Site.Hosting;
 using MassTransit;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Federation.Contracts.Messages;
-using Federation.Coordination;
+using Federation.Coordination.Hosting;
 using Federation.Site.Hosting;
 using MassTransit;
 using RabbitMQ.Client.Exceptions;

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Federation.Audit.Contributions;
 using Federation.Audit;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;

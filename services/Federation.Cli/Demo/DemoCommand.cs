@@ -1,11 +1,13 @@
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
+using Federation.Coordination.Enrolment;
 using Federation.Coordination.Evaluations;
 using Federation.Coordination.History;
+using Federation.Coordination.Hosting;
+using Federation.Coordination.Models;
 using Federation.Coordination.Payloads;
 using Federation.Coordination.Rounds;
-using Federation.Coordination;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;

@@ -25,7 +25,7 @@ namespace Federation.Coordination.Announcements;
 /// <param name="path">The checkpoint file.</param>
 public sealed class AnnouncementCheckpoint(string path)
 {
-    /// <summary>The file's name inside <see cref="AggregatorOptions.DataDirectory"/>.</summary>
+    /// <summary>The file's name inside the aggregator's data directory (<c>Aggregator:DataDirectory</c>).</summary>
     public const string FileName = "announcements.checkpoint.json";
 
     /// <summary>The checkpoint file.</summary>

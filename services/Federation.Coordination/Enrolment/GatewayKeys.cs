@@ -14,7 +14,7 @@ namespace Federation.Coordination.Enrolment;
 /// under. Every change is an event in the gateway's stream first; <see cref="Registry"/> is
 /// the fold of those events, the one source every signature check reads.
 /// </summary>
-public sealed class GatewayKeys(EventHistory history, AggregatorOptions options, TimeProvider clock, ILogger<GatewayKeys> logger)
+public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrolment> configuredGateways, TimeProvider clock, ILogger<GatewayKeys> logger)
 {
     /// <summary>Who stands behind enrolments taken from the aggregator's settings.</summary>
     public const string ConfigurationEnroller = "configuration";
@@ -45,7 +45,7 @@ public sealed class GatewayKeys(EventHistory history, AggregatorOptions options,
         try
         {
             await RebuildAsync(cancellationToken);
-            foreach (var configured in options.Gateways)
+            foreach (var configured in configuredGateways)
             {
                 var publicKey = configured.PublicKeyBytes()!;
                 if (registry.Find(configured.Id) is { } known)

@@ -1,6 +1,6 @@
 using Federation.Learning.Models;
 
-namespace Federation.Coordination;
+namespace Federation.Coordination.Models;
 
 /// <summary>The initial model. Configured under <c>Aggregator:Model</c>.</summary>
 public sealed class ModelOptions

@@ -1,6 +1,6 @@
 using Federation.Learning.Tensors;
 
-namespace Federation.Coordination;
+namespace Federation.Coordination.Models;
 
 /// <summary>
 /// A published model version, as the coordinator keeps it between rounds: what checking a contribution needs (the

@@ -5,8 +5,8 @@ using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Coordination.Models;
 using Federation.Coordination.Aggregation;
-using Federation.Coordination.Contributions;
 using Federation.Coordination.Enrolment;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
@@ -30,7 +30,8 @@ public sealed class RoundCoordinator(
     EventHistory history,
     PayloadStore payloads,
     GatewayKeys keys,
-    AggregatorOptions options,
+    PayloadOptions payloadLimits,
+    ModelOptions model,
     TimeProvider clock,
     ILogger<RoundCoordinator> logger)
 {
@@ -185,7 +186,7 @@ public sealed class RoundCoordinator(
         {
             try
             {
-                return ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow(), payloads, waitOver: waited.Elapsed >= options.Payloads.Wait);
+                return ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow(), payloads, waitOver: waited.Elapsed >= payloadLimits.Wait);
             }
             catch (PayloadNotYetAssembledException pending)
             {
@@ -430,9 +431,9 @@ public sealed class RoundCoordinator(
 
     private Task<ModelVersion> PublishInitialModelAsync(CancellationToken cancellationToken)
     {
-        var spec = options.Model.ToSpec();
+        var spec = model.ToSpec();
         logger.LogInformation("New history: publishing the initial {Kind} model as version 0", spec.Kind);
-        return StoreAndAppendModelAsync(0, spec.Initialize(options.Model.Seed), null, null, "initial", new Dictionary<string, double>(), null, [], cancellationToken);
+        return StoreAndAppendModelAsync(0, spec.Initialize(model.Seed), null, null, "initial", new Dictionary<string, double>(), null, [], cancellationToken);
     }
 
     private async Task<ModelVersion> StoreAndAppendModelAsync(

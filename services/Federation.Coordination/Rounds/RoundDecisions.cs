@@ -3,7 +3,7 @@ using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Coordination.Contributions;
+using Federation.Coordination.Models;
 using Federation.Learning.Strategies;
 using Federation.Learning.Tensors;
 

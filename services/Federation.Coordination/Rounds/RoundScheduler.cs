@@ -11,7 +11,7 @@ namespace Federation.Coordination.Rounds;
 /// next one whenever none is open (after that, rounds open when the model team asks). A failing step is logged and retried on the next tick; the aggregator keeps serving.
 /// </summary>
 public sealed class RoundScheduler(
-    RoundCoordinator coordinator, GatewayKeys keys, AggregatorOptions options, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
+    RoundCoordinator coordinator, GatewayKeys keys, RoundPlan defaults, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
@@ -42,24 +42,24 @@ public sealed class RoundScheduler(
         {
             await coordinator.CheckDeadlineAsync(cancellationToken);
         }
-        else if (coordinator.RoundsClosed >= options.Rounds.Count)
+        else if (coordinator.RoundsClosed >= defaults.Count)
         {
             progress.MarkPlanCompleted();
         }
-        else if (keys.Registry.ActiveIds(clock.GetUtcNow()).Count is var active && active < options.Rounds.MinParticipants)
+        else if (keys.Registry.ActiveIds(clock.GetUtcNow()).Count is var active && active < defaults.MinParticipants)
         {
             // A round opened now could only abort below quorum: wait for enrolments instead.
             if (waitingFor != active)
             {
                 logger.LogWarning(
                     "Waiting to open the next round: {Active} gateways have a valid key, Aggregator:Rounds:MinParticipants is {Minimum} (enrol more with fedctl gateways enrol)",
-                    active, options.Rounds.MinParticipants);
+                    active, defaults.MinParticipants);
                 waitingFor = active;
             }
         }
         else
         {
-            await coordinator.OpenRoundAsync(options.Rounds, null, cancellationToken);
+            await coordinator.OpenRoundAsync(defaults, null, cancellationToken);
         }
     }
 }

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
+using Federation.Coordination.Models;
 using Federation.Coordination.Rounds;
-using Federation.Coordination;
 using Federation.Learning.Models;
 using Federation.Site.Training;
 using Federation.Site;

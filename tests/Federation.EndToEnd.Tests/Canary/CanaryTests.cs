@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text;
 using Federation.Contracts.Events;
 using Federation.EndToEnd.Tests.MultiProcess;
 using Federation.Site.Contributions;

@@ -21,7 +21,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Federation.Coordination;
+namespace Federation.Coordination.Hosting;
 
 /// <summary>Adds the aggregator to a host.</summary>
 public static class AggregatorRegistration
@@ -41,8 +41,12 @@ public static class AggregatorRegistration
         services.AddSingleton<EventHistory>();
         services.AddSingleton(new PayloadStore(Path.Combine(options.DataDirectory, "payloads")));
         services.AddSingleton(options.Payloads);
+        services.AddSingleton(options.Model);
+        // The configured default plan: what the scheduler opens rounds with.
+        services.AddSingleton(options.Rounds);
         services.AddSingleton<PayloadAssembly>();
-        services.AddSingleton<GatewayKeys>();
+        // The settings' gateways are only a bootstrap for the history; see GatewayKeys.InitializeAsync.
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GatewayKeys>(provider, (IReadOnlyList<GatewayEnrolment>)options.Gateways));
         services.AddSingleton<RoundCoordinator>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
