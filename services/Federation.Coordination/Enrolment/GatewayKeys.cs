@@ -185,7 +185,10 @@ public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrol
         var result = await history.AppendAsync(EventStreams.Gateway(gatewayId), expected, change, cancellationToken);
         streamVersions[gatewayId] = result.StreamVersion;
         registry = registry.Apply(change);
-        logger.LogInformation("Gateway {Gateway}: {Change}", gatewayId, change);
+        // The event as it is stored (type and JSON): a record's ToString would print its lists as
+        // their .NET type names instead of the policies and keys an operator wants to see.
+        var stored = EventHistory.ToEventData(change);
+        logger.LogInformation("Gateway {Gateway}: {EventType} {EventJson}", gatewayId, stored.Type, stored.Data);
     }
 
     private async Task RebuildAsync(CancellationToken cancellationToken)
