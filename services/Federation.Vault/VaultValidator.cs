@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Federation.Vault.Csv;
+using Federation.Vault.Photos;
 
 namespace Federation.Vault;
 
@@ -143,56 +145,52 @@ public static partial class VaultValidator
             return null;
         }
 
-        if (Csv(lines[0], 1, out problem) is not { } header)
+        if (ReadCsv(content, 0, out problem) is not { } records)
         {
             return null;
         }
 
+        var header = records[0].Fields;
         var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int column = 0; column < header.Count; column++)
         {
             if (!positions.TryAdd(header[column].Trim(), column))
             {
-                problem = new VaultProblem(1, $"column \"{header[column].Trim()}\" appears twice in the header");
+                problem = new VaultProblem(records[0].Line, $"column \"{header[column].Trim()}\" appears twice in the header");
                 return null;
             }
         }
 
         if (OverrideFields.FirstOrDefault(field => !positions.ContainsKey(field)) is { } missing)
         {
-            problem = new VaultProblem(1, $"the header lacks column \"{missing}\"; it must name {string.Join(", ", OverrideFields)}");
+            problem = new VaultProblem(records[0].Line, $"the header lacks column \"{missing}\"; it must name {string.Join(", ", OverrideFields)}");
             return null;
         }
 
-        if (lines.Count < 2)
+        if (records.Count < 2)
         {
             problem = new VaultProblem(null, "the file has a header but no records");
             return null;
         }
 
-        for (int index = 1; index < lines.Count; index++)
+        foreach (var row in records.Skip(1))
         {
-            if (Csv(lines[index], index + 1, out problem) is not { } row)
+            if (row.Fields.Count != header.Count)
             {
-                return null;
-            }
-
-            if (row.Count != header.Count)
-            {
-                problem = new VaultProblem(index + 1, $"{row.Count} fields where the header has {header.Count}");
+                problem = new VaultProblem(row.Line, $"{row.Fields.Count} fields where the header has {header.Count}");
                 return null;
             }
 
             foreach (var field in OverrideFields)
             {
-                if (!OverrideField(field, row[positions[field]], index + 1, out problem))
+                if (!OverrideField(field, row.Fields[positions[field]], row.Line, out problem))
                 {
                     return null;
                 }
             }
         }
 
-        return new VaultContent("csv", lines.Count - 1, null, null);
+        return new VaultContent("csv", records.Count - 1, null, null);
     }
 
     private static bool OverrideField(string field, string value, int line, out VaultProblem? problem)
@@ -223,45 +221,15 @@ public static partial class VaultValidator
     {
         problem = null;
         string format;
-        if (content.AsSpan().StartsWith(PngSignature))
+        try
         {
-            // IHDR must come first with a non-zero size, and the file must end with the IEND chunk: a truncated
-            // upload (the usual way a photo goes wrong on the way to the gateway) lacks it.
-            if (content.Length < 8 + 25 + 12 || !content.AsSpan(12, 4).SequenceEqual("IHDR"u8))
-            {
-                problem = new VaultProblem(null, "PNG without an IHDR chunk first");
-                return null;
-            }
-
-            var width = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(content.AsSpan(16, 4));
-            var height = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(content.AsSpan(20, 4));
-            if (width == 0 || height == 0)
-            {
-                problem = new VaultProblem(null, $"PNG of {width}x{height} pixels");
-                return null;
-            }
-
-            if (!content.AsSpan().EndsWith(PngEnd))
-            {
-                problem = new VaultProblem(null, "PNG does not end with an IEND chunk (truncated?)");
-                return null;
-            }
-
-            format = "png";
+            // Decoded whole, by the decoder and limits training uses: a photo stored here is a photo training reads.
+            PhotoDecoder.Decode(content, out var info);
+            format = info.Format;
         }
-        else if (content.Length >= 4 && content[0] == 0xFF && content[1] == 0xD8 && content[2] == 0xFF)
+        catch (PhotoFormatException error)
         {
-            if (content[^2] != 0xFF || content[^1] != 0xD9)
-            {
-                problem = new VaultProblem(null, "JPEG does not end with the end-of-image marker FF D9 (truncated?)");
-                return null;
-            }
-
-            format = "jpeg";
-        }
-        else
-        {
-            problem = new VaultProblem(null, "not a PNG or JPEG image (checked by its first bytes, not its name)");
+            problem = new VaultProblem(null, error.Message);
             return null;
         }
 
@@ -297,31 +265,33 @@ public static partial class VaultValidator
             return null;
         }
 
-        if (lines.Count < 2 || Csv(lines[1], 2, out problem) is not { } header)
+        // The header and samples are read by the reader training uses (CsvRecords), after the sample-rate line.
+        if (lines.Count < 2 || ReadCsv(content, 1, out problem) is not { } records)
         {
             problem ??= new VaultProblem(null, "no header line after the sample rate");
             return null;
         }
 
+        var header = records[0].Fields;
         if (header.Count < 2 || header[0] != TimeColumn)
         {
-            problem = new VaultProblem(2, $"the header must start with \"{TimeColumn}\" (time in seconds) and name at least one measured channel");
+            problem = new VaultProblem(records[0].Line, $"the header must start with \"{TimeColumn}\" (time in seconds) and name at least one measured channel");
             return null;
         }
 
         if (header.FirstOrDefault(name => !ColumnPattern().IsMatch(name)) is { } badName)
         {
-            problem = new VaultProblem(2, $"column name \"{badName}\" is not letters, digits and '_'");
+            problem = new VaultProblem(records[0].Line, $"column name \"{badName}\" is not letters, digits and '_'");
             return null;
         }
 
         if (header.GroupBy(name => name, StringComparer.Ordinal).FirstOrDefault(group => group.Count() > 1) is { } twice)
         {
-            problem = new VaultProblem(2, $"column \"{twice.Key}\" appears twice in the header");
+            problem = new VaultProblem(records[0].Line, $"column \"{twice.Key}\" appears twice in the header");
             return null;
         }
 
-        if (lines.Count < 4)
+        if (records.Count < 3)
         {
             problem = new VaultProblem(null, "fewer than two samples");
             return null;
@@ -329,20 +299,20 @@ public static partial class VaultValidator
 
         var interval = 1 / rate;
         var previous = double.NaN;
-        for (int index = 2; index < lines.Count; index++)
+        foreach (var row in records.Skip(1))
         {
-            var fields = lines[index].Split(',');
-            if (fields.Length != header.Count)
+            var fields = row.Fields;
+            if (fields.Count != header.Count)
             {
-                problem = new VaultProblem(index + 1, $"{fields.Length} fields where the header has {header.Count}");
+                problem = new VaultProblem(row.Line, $"{fields.Count} fields where the header has {header.Count}");
                 return null;
             }
 
-            for (int column = 0; column < fields.Length; column++)
+            for (int column = 0; column < fields.Count; column++)
             {
                 if (!double.TryParse(fields[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
                 {
-                    problem = new VaultProblem(index + 1, $"column \"{header[column]}\" is \"{fields[column]}\", not a finite number");
+                    problem = new VaultProblem(row.Line, $"column \"{header[column]}\" is \"{fields[column]}\", not a finite number");
                     return null;
                 }
 
@@ -353,13 +323,13 @@ public static partial class VaultValidator
                         var step = value - previous;
                         if (step <= 0)
                         {
-                            problem = new VaultProblem(index + 1, $"time {fields[column]} s does not increase (previous {previous.ToString("R", CultureInfo.InvariantCulture)} s)");
+                            problem = new VaultProblem(row.Line, $"time {fields[column]} s does not increase (previous {previous.ToString("R", CultureInfo.InvariantCulture)} s)");
                             return null;
                         }
 
                         if (Math.Abs(step - interval) > SampleIntervalTolerance * interval)
                         {
-                            problem = new VaultProblem(index + 1, $"time step {step.ToString("G6", CultureInfo.InvariantCulture)} s is not 1/{rate.ToString(CultureInfo.InvariantCulture)} Hz = {interval.ToString("G6", CultureInfo.InvariantCulture)} s within {SampleIntervalTolerance:P0} (a gap or a wrong sample rate)");
+                            problem = new VaultProblem(row.Line, $"time step {step.ToString("G6", CultureInfo.InvariantCulture)} s is not 1/{rate.ToString(CultureInfo.InvariantCulture)} Hz = {interval.ToString("G6", CultureInfo.InvariantCulture)} s within {SampleIntervalTolerance:P0} (a gap or a wrong sample rate)");
                             return null;
                         }
                     }
@@ -369,7 +339,7 @@ public static partial class VaultValidator
             }
         }
 
-        return new VaultContent("csv", lines.Count - 2, label, rate);
+        return new VaultContent("csv", records.Count - 1, label, rate);
     }
 
     /// <summary>The file's lines, strictly UTF-8, without a leading byte-order mark, line ends or a final empty line.</summary>
@@ -442,76 +412,21 @@ public static partial class VaultValidator
         return document;
     }
 
-    /// <summary>One CSV record on one line (RFC 4180 quoting; a quoted field may not span lines).</summary>
-    private static List<string>? Csv(string line, int number, out VaultProblem? problem)
+    /// <summary>The file's CSV records by the shared reader (<see cref="CsvRecords"/>), at least a header.</summary>
+    private static IReadOnlyList<CsvRecord>? ReadCsv(byte[] content, int skipLines, out VaultProblem? problem)
     {
         problem = null;
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        int index = 0;
-        while (true)
+        try
         {
-            if (index < line.Length && line[index] == '"')
-            {
-                index++;
-                while (true)
-                {
-                    if (index >= line.Length)
-                    {
-                        problem = new VaultProblem(number, "a quoted field is not closed on its line");
-                        return null;
-                    }
-
-                    if (line[index] == '"')
-                    {
-                        if (index + 1 < line.Length && line[index + 1] == '"')
-                        {
-                            field.Append('"');
-                            index += 2;
-                            continue;
-                        }
-
-                        index++;
-                        break;
-                    }
-
-                    field.Append(line[index++]);
-                }
-
-                if (index < line.Length && line[index] != ',')
-                {
-                    problem = new VaultProblem(number, "text after a closing quote");
-                    return null;
-                }
-            }
-            else
-            {
-                while (index < line.Length && line[index] != ',')
-                {
-                    if (line[index] == '"')
-                    {
-                        problem = new VaultProblem(number, "a quote inside an unquoted field");
-                        return null;
-                    }
-
-                    field.Append(line[index++]);
-                }
-            }
-
-            fields.Add(field.ToString());
-            field.Clear();
-            if (index >= line.Length)
-            {
-                return fields;
-            }
-
-            index++; // the comma
+            var records = CsvRecords.Read(content, skipLines);
+            return records.Count > 0 ? records : null;
+        }
+        catch (CsvFormatException error)
+        {
+            problem = new VaultProblem(error.Line, error.Message);
+            return null;
         }
     }
-
-    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-
-    private static ReadOnlySpan<byte> PngEnd => [0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82];
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex TimestampPattern();

@@ -9,7 +9,7 @@ using Federation.Vault.PressFit;
 
 namespace Federation.Gateway.Tests;
 
-/// <summary>Inspection photos in the vault train the image model: strict PNG decoding, 28 × 28 features, a stable holdout.</summary>
+/// <summary>Inspection photos in the vault train the image model: PNG and JPEG decoded by the decoder the vault validates with, 28 × 28 features, a stable holdout.</summary>
 public sealed class PhotoTrainingTests : IDisposable
 {
     private readonly VaultSite vault = new();
@@ -31,7 +31,7 @@ public sealed class PhotoTrainingTests : IDisposable
     {
         var pixels = RandomBytes(28 * 28, seed: filter);
 
-        var image = PngDecoder.Decode(TestPng.Encode(28, 28, 0, pixels, _ => filter));
+        var image = PhotoDecoder.Decode(TestPng.Encode(28, 28, 0, pixels, _ => filter));
 
         image.Width.ShouldBe(28);
         image.Luminance.ShouldBe(pixels.Select(value => value / 255f).ToArray());
@@ -43,25 +43,27 @@ public sealed class PhotoTrainingTests : IDisposable
         // One pixel each: RGB (200, 100, 50); RGBA with half alpha; grey 200 with alpha 51; palette entry 1.
         float luma = (float)((0.299 * 200 + 0.587 * 100 + 0.114 * 50) / 255);
 
-        PngDecoder.Decode(TestPng.Encode(1, 1, 2, [200, 100, 50])).Luminance[0].ShouldBe(luma, 1e-6f);
-        PngDecoder.Decode(TestPng.Encode(1, 1, 6, [200, 100, 50, 255])).Luminance[0].ShouldBe(luma, 1e-6f);
-        PngDecoder.Decode(TestPng.Encode(1, 1, 6, [200, 100, 50, 0])).Luminance[0].ShouldBe(0f);
-        PngDecoder.Decode(TestPng.Encode(1, 1, 4, [200, 51])).Luminance[0].ShouldBe(200 / 255f * 0.2f, 1e-6f);
-        PngDecoder.Decode(TestPng.Encode(1, 1, 3, [1], palette: [0, 0, 0, 200, 100, 50])).Luminance[0].ShouldBe(luma, 1e-6f);
+        PhotoDecoder.Decode(TestPng.Encode(1, 1, 2, [200, 100, 50])).Luminance[0].ShouldBe(luma, 1e-6f);
+        PhotoDecoder.Decode(TestPng.Encode(1, 1, 6, [200, 100, 50, 255])).Luminance[0].ShouldBe(luma, 1e-6f);
+        PhotoDecoder.Decode(TestPng.Encode(1, 1, 6, [200, 100, 50, 0])).Luminance[0].ShouldBe(0f);
+        PhotoDecoder.Decode(TestPng.Encode(1, 1, 4, [200, 51])).Luminance[0].ShouldBe(200 / 255f * 0.2f, 1e-6f);
+        PhotoDecoder.Decode(TestPng.Encode(1, 1, 3, [1], palette: [0, 0, 0, 200, 100, 50])).Luminance[0].ShouldBe(luma, 1e-6f);
     }
 
     [Fact]
-    public void Malformed_or_unsupported_pngs_are_refused_with_the_reason()
+    public void Malformed_pngs_and_jpegs_are_refused_with_the_reason()
     {
         var good = TestPng.Encode(2, 2, 0, [1, 2, 3, 4]);
         var corrupted = good.ToArray();
         corrupted[^20] ^= 0xFF; // inside IDAT, so its CRC fails
 
-        Should.Throw<PngFormatException>(() => PngDecoder.Decode(corrupted)).Message.ShouldContain("CRC");
-        Should.Throw<PngFormatException>(() => PngDecoder.Decode(good[..^12])).Message.ShouldContain("IEND");
-        Should.Throw<PngFormatException>(() => PngDecoder.Decode(TestPng.Encode(2, 2, 0, [1, 2, 3, 4], interlace: 1))).Message.ShouldContain("interlaced");
-        Should.Throw<PngFormatException>(() => PngDecoder.Decode(TestPng.Encode(2, 2, 3, [0, 0, 0, 0]))).Message.ShouldContain("palette");
-        Should.Throw<PngFormatException>(() => PngDecoder.Decode(TestPng.Encode(1, 1, 0, [7], _ => 5))).Message.ShouldContain("filter type 5");
+        Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode(corrupted)).Message.ShouldContain("CRC");
+        Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode(good[..^12])).Message.ShouldContain("IEND");
+        // Flagged interlaced, but holding the rows of a plain image: fewer bytes than Adam7 needs.
+        Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode(TestPng.Encode(2, 2, 0, [1, 2, 3, 4], interlace: 1))).Message.ShouldBe("PNG not decodable: not enough pixels");
+        Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode(TestPng.Encode(2, 2, 3, [0, 0, 0, 0]))).Message.ShouldBe("PNG not decodable: no PLTE");
+        Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode(TestPng.Encode(1, 1, 0, [7], _ => 5))).Message.ShouldBe("PNG not decodable: invalid filter");
+        Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode([.. VaultSamples.Jpeg()[..40], 0xFF, 0xD9])).Message.ShouldStartWith("JPEG header not readable");
     }
 
     [Fact]
@@ -97,12 +99,45 @@ public sealed class PhotoTrainingTests : IDisposable
     }
 
     [Fact]
-    public void Vault_photos_train_the_image_model_and_the_record_says_what_was_left_out_and_why()
+    public void A_greyscale_jpeg_decodes_close_to_its_pixels_and_a_colour_one_by_bt601()
     {
-        // Given 60 labelled PNG photos of two kinds, two JPEGs and one photo with an unknown label
+        var pixels = new byte[28 * 28];
+        for (int p = 0; p < pixels.Length; p++)
+        {
+            pixels[p] = (byte)(p / 28 < 14 ? 200 : 30);
+        }
+
+        var grey = PhotoDecoder.Decode(TestJpeg.Gray(28, 28, pixels, quality: 100), out var info);
+        var colour = PhotoDecoder.Decode(TestJpeg.Rgb(8, 8, [.. Enumerable.Repeat<byte[]>([200, 100, 50], 64).SelectMany(rgb => rgb)], quality: 100));
+
+        info.ShouldBe(new PhotoInfo("jpeg", 28, 28));
+        grey.Luminance.Select((value, p) => Math.Abs(value - pixels[p] / 255f)).Max().ShouldBeLessThan(6 / 255f);
+        colour.Luminance.ShouldAllBe(value => Math.Abs(value - (float)((0.299 * 200 + 0.587 * 100 + 0.114 * 50) / 255)) < 4 / 255f);
+    }
+
+    [Fact]
+    public void A_png_claiming_100000_by_100000_pixels_is_quarantined_at_import_with_the_reason_training_would_give()
+    {
+        // Given a well-formed PNG whose IHDR claims 10¹⁰ pixels (every CRC right)
+        var huge = VaultSamples.PngClaiming(100_000, 100_000);
+
+        // When it is imported
+        var result = vault.Import(VaultKind.Photos, vault.Write(Path.Combine("top", "huge.png"), huge));
+
+        // Then it is quarantined, from its header alone, with the decoder's own reason, and nothing is stored
+        result.Outcome.ShouldBe(VaultImportOutcome.Quarantined);
+        var reason = Should.Throw<PhotoFormatException>(() => PhotoDecoder.Decode(huge)).Message;
+        reason.ShouldBe($"PNG of 100000x100000 pixels; at most {PhotoDecoder.MaxSide} on a side and {PhotoDecoder.MaxPixels} pixels in all are read");
+        result.Problem!.Message.ShouldBe(reason);
+        vault.Store.Entries(VaultKind.Photos).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Vault_photos_in_png_and_jpeg_train_the_image_model_and_the_record_says_how_many_of_each_and_what_was_left_out()
+    {
+        // Given 60 labelled PNG photos of two kinds, 8 JPEG inspection photos of the same kinds, and one photo with an unknown label
         ImportPhotos(vault, 60);
-        vault.Import(VaultKind.Photos, vault.Write(Path.Combine("top", "cam-1.jpg"), VaultSamples.Jpeg()));
-        vault.Import(VaultKind.Photos, vault.Write(Path.Combine("left", "cam-2.jpg"), [.. VaultSamples.Jpeg()[..^2], 0x00, 0xFF, 0xD9]));
+        ImportPhotos(vault, 8, jpeg: true);
         vault.Import(VaultKind.Photos, vault.Write(Path.Combine("smudge", "odd.png"), TestPng.Gray28(RandomBytes(784, 99))));
         var trainer = new VaultPhotoTrainer(vault.Store, ["top", "left"]);
         var model = ModelSpec.LogisticRegression(784, 2).Initialize(1);
@@ -111,16 +146,18 @@ public sealed class PhotoTrainingTests : IDisposable
         // When a round is announced
         var result = node.Contribute(Site.Round(1, model));
 
-        // Then the update leaves, trained on the PNGs outside the holdout, and the record names what was left out
+        // Then the update leaves, trained on the PNGs and JPEGs outside the holdout, and the record counts each format
         result.Allowed.ShouldBeTrue(result.Reason);
         var read = trainer.Read(ModelSpec.FromParameters(model));
-        (read.Training.Count + read.Holdout.Count).ShouldBe(60);
+        (read.Training.Count + read.Holdout.Count).ShouldBe(68);
         read.Holdout.Count.ShouldBeGreaterThan(0);
         Site.Manifest(result.Message!).SampleCount.ShouldBe(read.Training.Count);
+        var trained = vault.Store.Entries(VaultKind.Photos).Where(entry => entry.Label is "top" or "left" && !VaultHoldout.IsHeldOut(entry.Sha256, 0.1)).ToList();
+        int trainedJpegs = trained.Count(entry => entry.Format == "jpeg");
+        trainedJpegs.ShouldBeGreaterThan(0);
         var training = node.State.Decisions().Single().Checks[0];
         training.Name.ShouldBe(LocalTraining.TrainingCheck);
-        training.Detail.ShouldContain($"{read.Training.Count} vault entries of kind photos for training, {read.Holdout.Count} held out");
-        training.Detail.ShouldContain("2 with JPEG format (the built-in trainer decodes PNG only; an external trainer can read it)");
+        training.Detail.ShouldContain($"{read.Training.Count} vault entries of kind photos for training, {read.Holdout.Count} held out; for training {trainedJpegs} JPEG, {trained.Count - trainedJpegs} PNG");
         training.Detail.ShouldContain("1 with a label not in Gateway:Training:Labels");
         read.Training.Labels.Distinct().Order().ShouldBe([(byte)0, (byte)1]);
     }
@@ -163,7 +200,7 @@ public sealed class PhotoTrainingTests : IDisposable
     }
 
     /// <summary>Imports <paramref name="count"/> noisy 28 × 28 photos: "top" ones bright in the upper half, "left" ones in the left half.</summary>
-    internal static void ImportPhotos(VaultSite vault, int count)
+    internal static void ImportPhotos(VaultSite vault, int count, bool jpeg = false)
     {
         var random = new Random(5);
         for (int index = 0; index < count; index++)
@@ -176,7 +213,8 @@ public sealed class PhotoTrainingTests : IDisposable
                 pixels[p] = (byte)((bright ? 180 : 20) + random.Next(40));
             }
 
-            vault.Import(VaultKind.Photos, vault.Write(Path.Combine(label, $"photo-{index}.png"), TestPng.Gray28(pixels)))
+            var file = jpeg ? vault.Write(Path.Combine(label, $"camera-{index}.jpg"), TestJpeg.Gray(28, 28, pixels)) : vault.Write(Path.Combine(label, $"photo-{index}.png"), TestPng.Gray28(pixels));
+            vault.Import(VaultKind.Photos, file)
                 .Outcome.ShouldBe(VaultImportOutcome.Stored);
         }
     }

@@ -109,6 +109,42 @@ public sealed class PressFitTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_quoted_header_the_vault_accepts_is_read_the_same_way_by_training()
+    {
+        // Given a force curve whose header names are quoted (as spreadsheet exports write them) and one quoted sample
+        var curve = PressFitGenerator.Generate(1, seed: 4, faultyShare: 0).Single();
+        var plain = System.Text.Encoding.UTF8.GetString(curve.ToCsv());
+        var lines = plain.Split('\n');
+        lines[1] = string.Join(',', lines[1].Split(',').Select(name => $"\"{name}\""));
+        lines[2] = string.Join(',', lines[2].Split(',').Select(value => $"\"{value}\""));
+        var quoted = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines));
+
+        // When the vault imports it and training reads it
+        var result = vault.Import(VaultKind.Force, vault.Write("quoted.csv", quoted), label: "good");
+        var features = PressFitFeatures.FromCsv(quoted, PressFitGenerator.ForceColumn, out var problem);
+
+        // Then both read the same header and samples as from the unquoted file
+        result.Outcome.ShouldBe(VaultImportOutcome.Stored, result.Problem?.ToString());
+        result.Entry!.Records.ShouldBe(curve.TimeSeconds.Length);
+        problem.ShouldBeNull();
+        features.ShouldBe(PressFitFeatures.FromCsv(curve.ToCsv(), PressFitGenerator.ForceColumn, out _));
+    }
+
+    [Fact]
+    public void Malformed_quoting_is_refused_by_the_vault_and_by_training_alike()
+    {
+        var text = System.Text.Encoding.UTF8.GetString(PressFitGenerator.Generate(1, seed: 4, faultyShare: 0).Single().ToCsv());
+        var broken = System.Text.Encoding.UTF8.GetBytes(text.Replace("t_s,", "\"t_s\"x,", StringComparison.Ordinal));
+
+        var result = vault.Import(VaultKind.Force, vault.Write("broken.csv", broken));
+        PressFitFeatures.FromCsv(broken, PressFitGenerator.ForceColumn, out var problem).ShouldBeNull();
+
+        result.Outcome.ShouldBe(VaultImportOutcome.Quarantined);
+        result.Problem!.ToString().ShouldBe("line 2: text after a closing quote");
+        problem.ShouldBe("unreadable CSV: line 2: text after a closing quote");
+    }
+
     private static double ForceAt(PressFitCurve curve, double positionMm) =>
         curve.ForceNewtons[Math.Min(curve.ForceNewtons.Length - 1, Array.FindIndex(curve.PositionMm, x => x >= positionMm - 1e-9))];
 

@@ -89,21 +89,24 @@ internal static class VaultSamples
 
     public const string Force = "# sample_rate_hz=1000\nt_s,force_n,torque_nm\n0.000,0.0,0.00\n0.001,12.5,0.10\n0.002,25.1,0.21\n0.003,37.0,0.30\n";
 
-    public static byte[] Png(uint width = 2, uint height = 2)
+    /// <summary>A real RGB PNG of the given size (a zero size gives a well-formed file with that header).</summary>
+    public static byte[] Png(int width = 2, int height = 2) =>
+        TestPng.Encode(width, height, 2, [.. Enumerable.Range(0, width * height * 3).Select(index => (byte)(index * 37))]);
+
+    /// <summary>A real 16 × 16 colour JPEG.</summary>
+    public static byte[] Jpeg() =>
+        TestJpeg.Rgb(16, 16, [.. Enumerable.Range(0, 16 * 16 * 3).Select(index => (byte)(index * 7))]);
+
+    /// <summary>A PNG that is well-formed but whose IHDR claims <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
+    public static byte[] PngClaiming(int width, int height)
     {
-        var bytes = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13 };
-        bytes.AddRange("IHDR"u8.ToArray());
-        bytes.AddRange(BigEndian(width));
-        bytes.AddRange(BigEndian(height));
-        bytes.AddRange([8, 2, 0, 0, 0, 0, 0, 0, 0]);
-        bytes.AddRange([0, 0, 0, 4, .. "IDAT"u8.ToArray(), 1, 2, 3, 4, 0, 0, 0, 0]);
-        bytes.AddRange([0, 0, 0, 0, .. "IEND"u8.ToArray(), 0xAE, 0x42, 0x60, 0x82]);
-        return [.. bytes];
+        var png = TestPng.Encode(1, 1, 0, [0]);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
+        // The IHDR CRC covers the size, so it is recomputed: only the claim is wrong, not the file's structure.
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), System.IO.Hashing.Crc32.HashToUInt32(png.AsSpan(12, 17)));
+        return png;
     }
-
-    public static byte[] Jpeg() => [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, .. "JFIF"u8.ToArray(), 0x00, 0x01, 0x02, 0x03, 0xFF, 0xD9];
-
-    private static byte[] BigEndian(uint value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
 }
 
 /// <summary>The vault stores the four kinds of raw data whole or not at all, once, and within its limits.</summary>

@@ -5,10 +5,10 @@ using Federation.Vault.Datasets;
 namespace Federation.Site.Training;
 
 /// <summary>
-/// Trains the image model on the vault's inspection photos: each labelled PNG becomes 28 × 28 luminance features
-/// (<see cref="PngDecoder"/>, <see cref="PhotoFeatures"/>), scaled as Fashion-MNIST's bytes are. JPEG photos are left
-/// out with that reason on record: the built-in trainer decodes PNG only; an external trainer
-/// (<c>Gateway:Training:Source = external</c>) can read them.
+/// Trains the image model on the vault's inspection photos: each labelled PNG or JPEG becomes 28 × 28 luminance
+/// features (<see cref="PhotoDecoder"/>, <see cref="PhotoFeatures"/>), scaled as Fashion-MNIST's bytes are. The vault
+/// validated every photo with the same decoder and limits at import, so a photo is left out here only when that
+/// changed since (its reason goes on record).
 /// </summary>
 /// <param name="vault">The site's vault.</param>
 /// <param name="labels">The class names in class-index order; <see cref="DefaultLabels"/> when null.</param>
@@ -32,19 +32,13 @@ public sealed class VaultPhotoTrainer(VaultStore vault, IReadOnlyList<string>? l
     protected override float[]? Features(VaultEntry entry, byte[] content, out string? reason)
     {
         reason = null;
-        if (entry.Format != "png")
-        {
-            reason = $"{entry.Format.ToUpperInvariant()} format (the built-in trainer decodes PNG only; an external trainer can read it)";
-            return null;
-        }
-
         try
         {
-            return PhotoFeatures.From(PngDecoder.Decode(content));
+            return PhotoFeatures.From(PhotoDecoder.Decode(content));
         }
-        catch (PngFormatException error)
+        catch (PhotoFormatException error)
         {
-            reason = $"an unreadable PNG: {error.Message}";
+            reason = $"an unreadable photo: {error.Message}";
             return null;
         }
     }

@@ -93,6 +93,7 @@ public abstract class VaultTrainer : ILocalTrainer
         var training = new Samples(FeatureCount);
         var holdout = new Samples(FeatureCount);
         var skipped = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        var trainedFormats = new SortedDictionary<string, int>(StringComparer.Ordinal);
         void Skip(VaultEntry entry, string reason)
         {
             if (!skipped.TryGetValue(reason, out var list))
@@ -137,9 +138,20 @@ public abstract class VaultTrainer : ILocalTrainer
             }
 
             (heldOut ? holdout : training).Add(features, (byte)label);
+            if (!heldOut)
+            {
+                trainedFormats[entry.Format] = trainedFormats.GetValueOrDefault(entry.Format) + 1;
+            }
         }
 
         var summary = string.Create(CultureInfo.InvariantCulture, $"{training.Count} vault entries of kind {Kind.ToName()} for training, {holdout.Count} held out");
+        if (trainedFormats.Count > 0)
+        {
+            // Which formats were trained on, e.g. "for training 57 PNG, 3 JPEG": photos of both formats count alike.
+            summary += "; for training " + string.Join(", ", trainedFormats.Select(pair =>
+                string.Create(CultureInfo.InvariantCulture, $"{pair.Value} {pair.Key.ToUpperInvariant()}")));
+        }
+
         if (skipped.Count > 0)
         {
             summary += "; left out " + string.Join("; ", skipped.Select(pair =>

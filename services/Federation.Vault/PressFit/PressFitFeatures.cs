@@ -1,4 +1,5 @@
 using System.Globalization;
+using Federation.Vault.Csv;
 
 namespace Federation.Vault.PressFit;
 
@@ -47,7 +48,11 @@ public static class PressFitFeatures
         return features;
     }
 
-    /// <summary>Reads the time column and <paramref name="forceColumn"/> of a force CSV the vault accepted, and resamples it.</summary>
+    /// <summary>
+    /// Reads the time column and <paramref name="forceColumn"/> of a force CSV the vault accepted, and resamples it. The
+    /// file is read by <see cref="CsvRecords"/>, the reader the vault validated it with: the sample-rate line, then a
+    /// header (quoted names included) and the samples.
+    /// </summary>
     /// <param name="csv">The file's bytes.</param>
     /// <param name="forceColumn">The force column's header name, in newtons.</param>
     /// <param name="problem">Why the file cannot be used, when it cannot.</param>
@@ -56,28 +61,37 @@ public static class PressFitFeatures
     {
         ArgumentNullException.ThrowIfNull(csv);
         problem = null;
-        var lines = System.Text.Encoding.UTF8.GetString(csv).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.TrimEnd('\r')).ToArray();
-        if (lines.Length < 4)
+        IReadOnlyList<CsvRecord> records;
+        try
+        {
+            records = CsvRecords.Read(csv, skipLines: 1);
+        }
+        catch (CsvFormatException error)
+        {
+            problem = $"unreadable CSV: line {error.Line}: {error.Message}";
+            return null;
+        }
+
+        if (records.Count < 3)
         {
             problem = "fewer than two samples";
             return null;
         }
 
-        int column = Array.IndexOf(lines[1].Split(','), forceColumn);
+        int column = records[0].Fields.ToList().IndexOf(forceColumn);
         if (column < 0)
         {
             problem = $"no column \"{forceColumn}\" (Gateway:Training:ForceColumn)";
             return null;
         }
 
-        var time = new double[lines.Length - 2];
-        var force = new double[lines.Length - 2];
-        for (int i = 2; i < lines.Length; i++)
+        var time = new double[records.Count - 1];
+        var force = new double[records.Count - 1];
+        for (int i = 1; i < records.Count; i++)
         {
-            var fields = lines[i].Split(',');
-            time[i - 2] = double.Parse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture);
-            force[i - 2] = double.Parse(fields[column], NumberStyles.Float, CultureInfo.InvariantCulture);
+            var fields = records[i].Fields;
+            time[i - 1] = double.Parse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture);
+            force[i - 1] = double.Parse(fields[column], NumberStyles.Float, CultureInfo.InvariantCulture);
         }
 
         return From(time, force);
