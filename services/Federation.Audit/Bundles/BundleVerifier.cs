@@ -37,6 +37,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
         var checkpoint = CheckpointCheck.Run(directory, pinnedLogKey, findings);
         var log = new LogCheck(checkpoint, directory, findings);
         var keyEvents = new KeyEventCheck(findings);
+        var keyTimes = new KeyEventTimeCheck(findings);
         var payloads = new PayloadCheck(directory, findings, progress);
         var rounds = new RoundCheck(findings, payloads);
         var signatures = new SignatureCheck(findings, keyEvents, rounds);
@@ -50,6 +51,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             {
                 if (log.Read(line) is { } read)
                 {
+                    keyTimes.Check(read);
                     Dispatch(read, keyEvents, rounds, signatures);
                 }
 
@@ -61,6 +63,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
 
             progress(EventsPhase, log.Lines, Math.Max(total, log.Lines));
             log.Finish();
+            keyTimes.Report(log.ChangedLines);
         }
         else
         {

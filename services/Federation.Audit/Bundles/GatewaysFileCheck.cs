@@ -26,7 +26,7 @@ internal static class GatewaysFileCheck
         }
         catch (JsonException error)
         {
-            findings.Add(3, AuditBundle.GatewaysFile, $"is not a JSON array of keys: {error.Message}");
+            findings.Add(3, JsonProblem.Where(AuditBundle.GatewaysFile, "", error), $"is not a JSON array of keys: {JsonProblem.Describe(error)}");
             return;
         }
 

@@ -18,6 +18,12 @@ internal sealed class LogCheck(CheckpointResult checkpoint, string directory, Fi
     private static readonly byte[] DataPrefix = "{\"data\":"u8.ToArray();
 
     private readonly MerkleTree tree = new();
+    private readonly StreamOrderCheck streams = new(findings);
+
+    private readonly HashSet<long> changedLines = [];
+
+    /// <summary>The lines that are not the log's events as it signed them, when the leaf hashes could pinpoint them.</summary>
+    public IReadOnlySet<long> ChangedLines => changedLines;
 
     /// <summary>Lines read so far.</summary>
     public long Lines { get; private set; }
@@ -37,7 +43,7 @@ internal sealed class LogCheck(CheckpointResult checkpoint, string directory, Fi
         }
         catch (JsonException error)
         {
-            findings.Add(2, where, $"is not a stored event: {error.Message}");
+            findings.Add(2, JsonProblem.Where(where, "", error), $"is not a stored event: {JsonProblem.Describe(error)}");
             // Keeps every later leaf at its index; the root cannot match.
             tree.Append(Encoding.UTF8.GetBytes(line));
             return null;
@@ -49,6 +55,7 @@ internal sealed class LogCheck(CheckpointResult checkpoint, string directory, Fi
         }
 
         where = $"{where} (position {recorded.Position})";
+        streams.Check(recorded, where);
         if (!AppendLeaf(recorded, line, where))
         {
             return null;
@@ -64,7 +71,7 @@ internal sealed class LogCheck(CheckpointResult checkpoint, string directory, Fi
         }
         catch (JsonException error)
         {
-            findings.Add(2, $"{where}, field data", $"is not a valid {recorded.Type} event: {error.Message}");
+            findings.Add(2, JsonProblem.Where(where, "data", error), $"is not a valid {recorded.Type} event: {JsonProblem.Describe(error)}");
         }
 
         return null;
@@ -92,7 +99,7 @@ internal sealed class LogCheck(CheckpointResult checkpoint, string directory, Fi
         }
         catch (JsonException error)
         {
-            findings.Add(2, $"{where}, field data", $"is not canonicalizable JSON: {error.Message}");
+            findings.Add(2, $"{where}, field data", $"is not canonicalizable JSON: {JsonProblem.Describe(error)}");
             tree.Append(Encoding.UTF8.GetBytes(line));
             return false;
         }
@@ -170,6 +177,7 @@ internal sealed class LogCheck(CheckpointResult checkpoint, string directory, Fi
             var logs = listed.LeafHash(index);
             if (!ours.AsSpan().SequenceEqual(logs))
             {
+                changedLines.Add(index + 1);
                 findings.Add(2, $"{AuditBundle.EventsFile} line {index + 1}",
                     $"is not event {index + 1} as the log signed it: its leaf hash is {Convert.ToHexStringLower(ours)}, the log's is {Convert.ToHexStringLower(logs)} " +
                     $"({AuditBundle.LeafHashesFile} reproduces the signed root, so this is the line that changed).");
