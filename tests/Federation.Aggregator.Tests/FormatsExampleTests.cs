@@ -80,6 +80,33 @@ public sealed class FormatsExampleTests
             """);
     }
 
+    [Fact]
+    public void The_documented_round_opening_is_the_stored_event()
+    {
+        var opened = new RoundOpened(1, 0, new string('0', 64), "fedavg", new Dictionary<string, double>(), 10, 1, ["factory-1"],
+            new TrainingPlan(Epochs: 1, BatchSize: 32, LearningRate: 0.1, Seed: 42, ProximalMu: 0),
+            new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+
+        var stored = Federation.Audit.History.EventHistory.ToEventData(opened);
+
+        stored.Type.ShouldBe("federation.round-opened.v1");
+        stored.Data.ShouldBe("""
+            {"baseModelSha256":"0000000000000000000000000000000000000000000000000000000000000000","baseModelVersion":0,"deadline":"2026-11-22T10:00:00+00:00","invited":["factory-1"],"maxUpdateNorm":10,"minParticipants":1,"openedAt":"2026-11-22T09:00:00+00:00","round":1,"strategy":"fedavg","strategyParameters":{},"training":{"batchSize":32,"epochs":1,"learningRate":0.1,"proximalMu":0,"seed":42}}
+            """);
+    }
+
+    [Fact]
+    public void The_documented_verifier_key_splits_at_its_first_two_plus_signs()
+    {
+        const string VerifierKey = "federation.example/log+5515ed8e+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
+
+        var verifier = Federation.Trust.Transparency.NoteVerifier.Parse(VerifierKey);
+
+        verifier.Name.ShouldBe("federation.example/log");
+        verifier.KeyHash.ShouldBe(0x5515ed8eu);
+        Convert.ToHexStringLower(Convert.FromBase64String(VerifierKey.Split('+', 3)[2])).ShouldBe("01d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    }
+
     private static GatewayKeyEnrolled ExampleEnrolment(Ed25519KeyPair key) => new(
         "factory-1", key.KeyId, Convert.ToBase64String(key.PublicKey.Span), [EmptyFileSha256], "configuration", new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
 }

@@ -178,13 +178,13 @@ public sealed partial class AuditTests
             .Where(recorded => recorded.Type == Accepted && EventHistory.Deserialize(recorded) is ContributionAccepted accepted && accepted.GatewayId == gatewayId)
             .Select(recorded => recorded.Position)];
 
-    /// <summary>Appends <paramref name="forged"/> as the next event and signs a new checkpoint with <paramref name="forger"/>; returns its verifier key.</summary>
-    private string AppendAndResign(string bundle, IFederationEvent forged, Ed25519KeyPair forger)
+    /// <summary>Appends <paramref name="forged"/> as the next event (in <paramref name="stream"/>, round-2 by default) and signs a new checkpoint with <paramref name="forger"/>; returns its verifier key.</summary>
+    private string AppendAndResign(string bundle, IFederationEvent forged, Ed25519KeyPair forger, string? stream = null, long streamVersion = 99)
     {
         var path = Path.Combine(bundle, AuditBundle.EventsFile);
         var lines = File.ReadAllLines(path).ToList();
         var data = EventHistory.ToEventData(forged);
-        var stored = new RecordedEvent(lines.Count + 1, EventStreams.Round(2), 99, data.EventId, data.Type, data.Data, data.Metadata, DateTimeOffset.UtcNow);
+        var stored = new RecordedEvent(lines.Count + 1, stream ?? EventStreams.Round(2), streamVersion, data.EventId, data.Type, data.Data, data.Metadata, DateTimeOffset.UtcNow);
         lines.Add(JsonSerializer.Serialize(stored, AuditBundle.EventJson));
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
 

@@ -79,7 +79,8 @@ public static class AuditBundle
             }
             catch (Exception error) when (error is JsonException or InvalidDataException)
             {
-                throw new AuditException($"{EventsFile} line {number} cannot be read ({error.Message}); run `fedctl audit verify` on the bundle.");
+                var detail = error is JsonException json ? $"{JsonProblem.Where($"{EventsFile} line {number}", "", json)}: {JsonProblem.Describe(json)}" : $"{EventsFile} line {number}: {error.Message}";
+                throw new AuditException($"{detail}; run `fedctl audit verify` on the bundle.");
             }
         }
 

@@ -8,7 +8,7 @@ using Federation.Trust;
 namespace Federation.Audit.Bundles;
 
 /// <summary>
-/// The gateway keys as the history's key events made them, folded in log order, for answering
+/// The gateway keys as the history's key events made them (one <see cref="KeyHistory"/> fold, in log order), for answering
 /// provenance questions: which key signed an accepted event, was it valid when the event was
 /// received (given the key events before it), does the signature verify, and was the key revoked
 /// later. It reports, it does not judge the bundle: <see cref="BundleVerifier"/> does that.
@@ -16,7 +16,7 @@ namespace Federation.Audit.Bundles;
 public sealed class KeyTimeline
 {
     private readonly Dictionary<long, SignedStatus> statuses = [];
-    private readonly Dictionary<string, KeyLife> lives = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, KeyLife> lives = new Dictionary<string, KeyLife>();
 
     private KeyTimeline()
     {
@@ -32,42 +32,41 @@ public sealed class KeyTimeline
     public static KeyTimeline Of(IEnumerable<HistoryEntry> history)
     {
         var timeline = new KeyTimeline();
-        var registry = GatewayRegistry.Empty;
-        var signed = new List<(long Position, string GatewayId, string KeyId, string Document, string Signature, DateTimeOffset At)>();
+        var keys = new KeyHistory();
+        var signed = new List<(long Position, string KeyId, string Document, string Signature)>();
         foreach (var entry in history)
         {
             var position = entry.Recorded.Position;
             switch (entry.Event)
             {
-                case GatewayKeyEnrolled or GatewayKeyRotated or GatewayKeyRevoked or GatewayPoliciesAllowed:
+                case var keyEvent when KeyHistory.IsKeyEvent(keyEvent):
                     try
                     {
-                        registry = registry.Apply(entry.Event);
+                        keys.Apply(position, keyEvent);
                     }
                     catch (Exception error) when (error is InvalidDataException or FormatException)
                     {
                         // A broken key event: fedctl audit verify names it; here the key simply stays unknown.
-                        continue;
                     }
 
-                    timeline.Track(entry.Event, position);
                     break;
                 case ContributionAccepted accepted:
-                    timeline.statuses[position] = Judge(registry, timeline, position, accepted.GatewayId, accepted.KeyId, accepted.ReceivedAt, accepted.PolicySha256);
-                    signed.Add((position, accepted.GatewayId, accepted.KeyId, accepted.Manifest, accepted.Signature, accepted.ReceivedAt));
+                    timeline.statuses[position] = Judge(keys, position, accepted.GatewayId, accepted.KeyId, accepted.ReceivedAt, accepted.PolicySha256);
+                    signed.Add((position, accepted.KeyId, accepted.Manifest, accepted.Signature));
                     break;
                 case EvaluationRecorded evaluation:
-                    timeline.statuses[position] = Judge(registry, timeline, position, evaluation.GatewayId, evaluation.KeyId, evaluation.RecordedAt, null);
-                    signed.Add((position, evaluation.GatewayId, evaluation.KeyId, evaluation.Report, evaluation.Signature, evaluation.RecordedAt));
+                    timeline.statuses[position] = Judge(keys, position, evaluation.GatewayId, evaluation.KeyId, evaluation.RecordedAt, null);
+                    signed.Add((position, evaluation.KeyId, evaluation.Report, evaluation.Signature));
                     break;
             }
         }
 
-        timeline.Final = registry;
-        foreach (var (position, _, keyId, document, signature, _) in signed)
+        timeline.Final = keys.Registry;
+        timeline.lives = keys.Keys;
+        foreach (var (position, keyId, document, signature) in signed)
         {
             var status = timeline.statuses[position];
-            var key = timeline.lives.GetValueOrDefault(keyId);
+            var key = keys.Keys.GetValueOrDefault(keyId);
             timeline.statuses[position] = status with { SignatureVerifies = key is not null && Verifies(key.PublicKey, document, signature), Life = key };
         }
 
@@ -77,11 +76,12 @@ public sealed class KeyTimeline
     /// <summary>What the history says about the signed event (accepted contribution or recorded evaluation) at <paramref name="position"/>, or null.</summary>
     public SignedStatus? At(long position) => statuses.GetValueOrDefault(position);
 
-    private static SignedStatus Judge(GatewayRegistry registry, KeyTimeline timeline, long position, string gatewayId, string keyId, DateTimeOffset at, string? policySha256)
+    private static SignedStatus Judge(KeyHistory keys, long position, string gatewayId, string keyId, DateTimeOffset at, string? policySha256)
     {
+        var registry = keys.Registry;
         var key = registry.FindValidKey(gatewayId, keyId, at, out var rejection);
         string? problem = key is null ? rejection!.Detail : null;
-        if (key is not null && timeline.lives.GetValueOrDefault(keyId)?.RevokedPosition is { } revoked && revoked < position)
+        if (key is not null && keys.Keys.GetValueOrDefault(keyId)?.RevokedPosition is { } revoked && revoked < position)
         {
             problem = $"Key {keyId} was revoked at position {revoked}, before this event.";
         }
@@ -92,27 +92,6 @@ public sealed class KeyTimeline
         }
 
         return new SignedStatus(position, gatewayId, keyId, problem, false, null);
-    }
-
-    private void Track(IFederationEvent keyEvent, long position)
-    {
-        switch (keyEvent)
-        {
-            case GatewayKeyEnrolled enrolled:
-                lives[enrolled.KeyId] = new KeyLife(enrolled.GatewayId, enrolled.KeyId, Convert.FromBase64String(enrolled.PublicKey), position, enrolled.EnrolledAt);
-                break;
-            case GatewayKeyRotated rotated:
-                lives[rotated.NewKeyId] = new KeyLife(rotated.GatewayId, rotated.NewKeyId, Convert.FromBase64String(rotated.NewPublicKey), position, rotated.RotatedAt);
-                if (lives.TryGetValue(rotated.OldKeyId, out var old))
-                {
-                    lives[rotated.OldKeyId] = old with { RotatedPosition = position, ValidUntil = rotated.OldKeyValidUntil };
-                }
-
-                break;
-            case GatewayKeyRevoked revoked when lives.TryGetValue(revoked.KeyId, out var life):
-                lives[revoked.KeyId] = life with { RevokedPosition = position, RevokedAt = revoked.RevokedAt, RevokedReason = revoked.Reason };
-                break;
-        }
     }
 
     private static bool Verifies(byte[] publicKey, string document, string signature)

@@ -160,7 +160,7 @@ public static class AuditCommand
         {
             var path = Path.GetFullPath(output ?? $"model-v{version}.reaggregated.safetensors");
             await File.WriteAllBytesAsync(path, result.Model);
-            console.MarkupLineInterpolated($"  wrote {path}");
+            console.MarkupLineInterpolated($"  wrote {path}{(output is null ? " (no --out given: the current folder)" : "")}");
         }
 
         console.MarkupLineInterpolated($"  published  {published.ModelSha256}");
