@@ -9,21 +9,10 @@ namespace Federation.Cli;
 /// <summary>Talks to the aggregator's HTTP API with a bearer token; turns its errors into messages a person can act on.</summary>
 public sealed class AggregatorClient(HttpClient http)
 {
-    /// <summary>
-    /// A client for the aggregator named by <c>--aggregator</c> or <c>FEDERATION_AGGREGATOR</c>
-    /// (default http://127.0.0.1:5080), authenticated by <c>--token</c> or <c>FEDERATION_TOKEN</c>.
-    /// </summary>
-    public static AggregatorClient From(CommandArguments arguments)
+    /// <summary>A client for the aggregator at <paramref name="address"/>, authenticated by the bearer <paramref name="token"/>.</summary>
+    public static AggregatorClient Connect(Uri address, string token)
     {
-        var address = arguments.OptionalText("aggregator") ?? Environment.GetEnvironmentVariable("FEDERATION_AGGREGATOR") ?? "http://127.0.0.1:5080";
-        var token = arguments.OptionalText("token") ?? Environment.GetEnvironmentVariable("FEDERATION_TOKEN")
-            ?? throw new CommandLineException("No API token: pass --token or set FEDERATION_TOKEN.");
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
-        {
-            throw new CommandLineException($"--aggregator '{address}' is not an absolute URL such as http://127.0.0.1:5080.");
-        }
-
-        var http = new HttpClient { BaseAddress = baseAddress };
+        var http = new HttpClient { BaseAddress = address };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return new AggregatorClient(http);
     }
@@ -44,6 +33,31 @@ public sealed class AggregatorClient(HttpClient http)
     {
         var response = await SendAsync(() => http.GetAsync(path));
         return (await response.Content.ReadAsByteArrayAsync(), response.Headers);
+    }
+
+    /// <summary>GETs raw bytes, reporting the bytes read so far and the total the server announced (if any) as they arrive.</summary>
+    public async Task<byte[]> DownloadAsync(string path, Action<long, long?> progress)
+    {
+        using var response = await SendAsync(() => http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead));
+        var total = response.Content.Headers.ContentLength;
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var bytes = new MemoryStream();
+        var buffer = new byte[81920];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0)
+            {
+                bytes.Write(buffer, 0, read);
+                progress(bytes.Length, total);
+            }
+        }
+        catch (Exception error) when (error is HttpRequestException or IOException)
+        {
+            throw new CommandFailedException($"The download of {path} from {http.BaseAddress} broke off: {error.Message}");
+        }
+
+        return bytes.ToArray();
     }
 
     private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)

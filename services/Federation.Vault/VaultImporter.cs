@@ -45,20 +45,19 @@ public sealed class VaultImporter(VaultStore store)
     /// <param name="kind">What they are.</param>
     /// <param name="paths">Files, or folders whose files (recursively, sidecars aside) are imported.</param>
     /// <param name="label">A label for every photo, overriding sidecars and folder names.</param>
+    /// <param name="progress">Told (imported, total) after each file; the folders are listed first so the total is known.</param>
     /// <returns>One result per file, in order.</returns>
-    public IReadOnlyList<VaultImportResult> ImportAll(VaultKind kind, IEnumerable<string> paths, string? label = null)
+    public IReadOnlyList<VaultImportResult> ImportAll(VaultKind kind, IEnumerable<string> paths, string? label = null, Action<long, long>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        var files = paths.SelectMany(path => Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(file => !IsSidecar(file)).Order(StringComparer.Ordinal)
+            : (IEnumerable<string>)[path]).ToList();
         var results = new List<VaultImportResult>();
-        foreach (var path in paths)
+        foreach (var file in files)
         {
-            var files = Directory.Exists(path)
-                ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(file => !IsSidecar(file)).Order(StringComparer.Ordinal)
-                : (IEnumerable<string>)[path];
-            foreach (var file in files)
-            {
-                results.Add(Import(kind, file, label, fromDropFolder: false));
-            }
+            results.Add(Import(kind, file, label, fromDropFolder: false));
+            progress?.Invoke(results.Count, files.Count);
         }
 
         Store.ApplyRetention();

@@ -14,8 +14,11 @@ namespace Federation.Audit.Bundles;
 public static class Reaggregation
 {
     /// <summary>Recomputes version <paramref name="version"/> from <paramref name="source"/>.</summary>
+    /// <param name="source">The bundle or API to read from.</param>
+    /// <param name="version">The published version to recompute.</param>
+    /// <param name="progress">Told (read, total) after each contribution's payload is read, the slow part from an API.</param>
     /// <exception cref="AuditException">The version is not published or is version 0.</exception>
-    public static async Task<ReaggregationResult> RunAsync(AuditSource source, int version)
+    public static async Task<ReaggregationResult> RunAsync(AuditSource source, int version, Action<long, long>? progress = null)
     {
         var published = (ModelVersionPublished)(await source.VersionAsync(version)).Event;
         if (published.BaseModelVersion is not { } baseNumber)
@@ -64,6 +67,8 @@ public static class Reaggregation
             {
                 updates.Add(new ClientUpdate(contribution.GatewayId, delta, contribution.SampleCount));
             }
+
+            progress?.Invoke(index + 1, published.Contributions.Count);
         }
 
         if (baseModel is null || updates.Count != published.Contributions.Count)

@@ -9,7 +9,9 @@ namespace Federation.Cli.Audit;
 public static class ApiAuditSource
 {
     /// <summary>Reads from a running aggregator through its API (an auditor or operator token).</summary>
-    public static AuditSource Create(AggregatorClient client) => new(
+    /// <param name="client">The API client.</param>
+    /// <param name="progress">Told the number of events read after each page.</param>
+    public static AuditSource Create(AggregatorClient client, Action<long>? progress = null) => new(
         "the aggregator's API",
         async () =>
         {
@@ -25,6 +27,7 @@ public static class ApiAuditSource
                     entries.Add(new HistoryEntry(recorded, EventHistory.Deserialize(recorded)));
                 }
 
+                progress?.Invoke(entries.Count);
                 if (document.RootElement.GetArrayLength() < page)
                 {
                     return entries;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Federation.Audit.Bundles;
@@ -15,47 +16,119 @@ namespace Federation.Cli.Audit;
 /// </summary>
 public static class AuditCommand
 {
-    private const string Usage =
-        "usage: fedctl audit export --out DIR [--with-payloads] | verify DIR [--log-key KEY] | " +
-        "reaggregate --model-version N [--bundle DIR] [--out FILE] | provenance --model-version N [--bundle DIR] | contributions (--gateway ID | --key KEYID) [--bundle DIR] | " +
-        "proof (--position N [--tree-size M] | --from A --to B [--checkpoint FILE]) [--bundle DIR] [--log-key KEY]";
-
-    /// <summary>Runs an audit subcommand; returns the exit code.</summary>
-    /// <param name="arguments">The arguments after <c>audit</c>.</param>
-    /// <param name="client">Makes the API client, for the subcommands that use the API (verify never does).</param>
-    /// <param name="console">Where to write.</param>
-    public static async Task<int> RunAsync(CommandArguments arguments, Func<AggregatorClient> client, IAnsiConsole console)
-    {
-        switch (arguments.Positional(0))
+    /// <summary>Builds <c>fedctl audit</c> and its subcommands.</summary>
+    public static Command Create(FedctlContext context, ApiOptions api) =>
+        new("audit", "what an auditor needs to check that a model version came from exactly its signed contributions and that the history was never rewritten")
         {
-            case "export":
-                return await ExportAsync(arguments.OptionalText("out") ?? throw new CommandLineException("audit export needs --out DIR."), arguments.Flag("with-payloads"), client(), console);
-            case "verify":
-                return Verify(arguments.Positional(1) ?? throw new CommandLineException("usage: fedctl audit verify DIR [--log-key KEY]"), arguments.OptionalText("log-key"), console);
-            case "reaggregate":
-                return await ReaggregateAsync(ModelVersion(arguments), Source(arguments, client), arguments.OptionalText("out"), console);
-            case "provenance":
-                return await ProvenanceAsync(ModelVersion(arguments), Source(arguments, client), console);
-            case "proof":
-                return await ProofCommand.RunAsync(arguments, client, console);
-            case "contributions" when arguments.OptionalText("gateway") is null == arguments.OptionalText("key") is null:
-                throw new CommandLineException("audit contributions needs either --gateway ID or --key KEYID.");
-            case "contributions":
-                return await ContributionsAsync(arguments.OptionalText("gateway"), arguments.OptionalText("key"), Source(arguments, client), console);
-            default:
-                throw new CommandLineException(Usage);
-        }
+            Export(context, api), Verify(context), Reaggregate(context, api), Provenance(context, api), Contributions(context, api), ProofCommand.Create(context, api),
+        };
+
+    /// <summary>
+    /// Where <c>reaggregate</c>, <c>provenance</c> and <c>contributions</c> read: the <c>--bundle</c> offline, else the
+    /// aggregator's API. Reading the API reports its progress on standard error.
+    /// </summary>
+    internal static AuditSource Source(ParseResult parsed, Option<string?> bundle, ApiOptions api, FedctlContext context) =>
+        parsed.GetValue(bundle) is { } directory
+            ? AuditSource.FromBundle(directory)
+            : ApiAuditSource.Create(api.Client(parsed), new ProgressLines(context.Error, "read", "events").Report);
+
+    private static Command Export(FedctlContext context, ApiOptions api)
+    {
+        var output = CommonOptions.Text("--out", "DIR", "the new (or empty) folder to write the bundle to", required: true);
+        var withPayloads = CommonOptions.Flag("--with-payloads", "also every payload the events name, to re-aggregate offline");
+        var export = new Command(
+            "export",
+            "write an audit bundle: the signed checkpoint, exactly the events it covers (gateway key events included), the log key and, with --with-payloads, every payload the events name")
+        {
+            output, withPayloads,
+        };
+        api.AddTo(export);
+        export.SetAction(parsed => ExportAsync(parsed.GetValue(output)!, parsed.GetValue(withPayloads), api.Client(parsed), context));
+        return export;
     }
 
-    private static int ModelVersion(CommandArguments arguments) =>
-        arguments.OptionalNumber("model-version") ?? throw new CommandLineException("This audit command needs --model-version N.");
-
-    private static AuditSource Source(CommandArguments arguments, Func<AggregatorClient> client) =>
-        arguments.OptionalText("bundle") is { } bundle ? AuditSource.FromBundle(bundle) : ApiAuditSource.Create(client());
-
-    private static async Task<int> ExportAsync(string directory, bool withPayloads, AggregatorClient client, IAnsiConsole console)
+    private static Command Verify(FedctlContext context)
     {
-        var summary = await new BundleExporter(client, console).ExportAsync(directory, withPayloads);
+        var directory = new Argument<string>("DIR") { Description = "the bundle folder" };
+        var logKey = LogKeyOption();
+        var verify = new Command(
+            "verify",
+            "offline, no aggregator and no token: check a bundle: checkpoint signature, events against the signed root, the key events, " +
+            "every contribution signature by a key valid at receipt, every model version's contributions, payload hashes; " +
+            "prints each problem with its file, line, position and field; exit 1 if any")
+        {
+            directory, logKey,
+        };
+        verify.SetAction(parsed => Verify(parsed.GetRequiredValue(directory), parsed.GetValue(logKey), context.Console, context.Error));
+        return verify;
+    }
+
+    /// <summary><c>--log-key KEY</c>: the log's verifier key, pinned by the auditor.</summary>
+    internal static Option<string?> LogKeyOption() => CommonOptions.Text(
+        "--log-key",
+        "KEY",
+        "the log's verifier key (or a file holding it), obtained independently; without it the bundle's or aggregator's own key is trusted on first use (with a warning)");
+
+    private static Command Reaggregate(FedctlContext context, ApiOptions api)
+    {
+        var version = ModelVersionOption();
+        var bundle = CommonOptions.Bundle();
+        var output = CommonOptions.Text("--out", "FILE", "where to write the recomputed model (default: model-vN.reaggregated.safetensors)");
+        var reaggregate = new Command(
+            "reaggregate",
+            "recompute version N from its recorded inputs; exit 0 and \"confirmed\" only when its SHA-256 (and its strategy state's) equal the published ones")
+        {
+            version, bundle, output,
+        };
+        api.AddTo(reaggregate, offline: bundle);
+        reaggregate.SetAction(parsed => ReaggregateAsync(parsed.GetValue(version)!.Value, Source(parsed, bundle, api, context), parsed.GetValue(output), context));
+        return reaggregate;
+    }
+
+    private static Command Provenance(FedctlContext context, ApiOptions api)
+    {
+        var version = ModelVersionOption();
+        var bundle = CommonOptions.Bundle();
+        var provenance = new Command(
+            "provenance",
+            "what made version N: round, strategy, each contribution (key and whether it was revoked later, policy hash, sequence, payload, signature, event position) and the round's rejections")
+        {
+            version, bundle,
+        };
+        api.AddTo(provenance, offline: bundle);
+        provenance.SetAction(parsed => ProvenanceAsync(parsed.GetValue(version)!.Value, Source(parsed, bundle, api, context), context.Console));
+        return provenance;
+    }
+
+    private static Command Contributions(FedctlContext context, ApiOptions api)
+    {
+        var gateway = CommonOptions.Text("--gateway", "ID", "everything this gateway sent");
+        var key = CommonOptions.Text("--key", "KEYID", "everything this key signed, and the key's life");
+        var bundle = CommonOptions.Bundle();
+        var contributions = new Command(
+            "contributions",
+            "everything one gateway sent, or one key signed, accepted or rejected, and the version that used it")
+        {
+            gateway, key, bundle,
+        };
+        contributions.Validators.Add(result =>
+        {
+            if (result.GetResult(gateway) is null == result.GetResult(key) is null)
+            {
+                result.AddError("audit contributions needs either --gateway ID or --key KEYID.");
+            }
+        });
+        api.AddTo(contributions, offline: bundle);
+        contributions.SetAction(parsed => ContributionsAsync(parsed.GetValue(gateway), parsed.GetValue(key), Source(parsed, bundle, api, context), context.Console));
+        return contributions;
+    }
+
+    private static Option<int?> ModelVersionOption() => CommonOptions.WholeNumber("--model-version", "N", "the model version", required: true);
+
+    private static async Task<int> ExportAsync(string directory, bool withPayloads, AggregatorClient client, FedctlContext context)
+    {
+        var console = context.Console;
+        var summary = await new BundleExporter(client, context.Error).ExportAsync(directory, withPayloads);
         console.MarkupLineInterpolated($"Exported [bold]{summary.Events}[/] events (the signed checkpoint's size) to {summary.Directory}");
         console.MarkupLineInterpolated($"  {(summary.Payloads is { } count ? $"{count} payloads, {summary.PayloadBytes:N0} bytes" : "no payloads (add --with-payloads to re-aggregate offline)")}");
         console.MarkupLineInterpolated($"  the aggregator's log key: {summary.LogKey}");
@@ -70,7 +143,11 @@ public static class AuditCommand
     }
 
     /// <summary>Verifies a bundle offline and prints the summary and every finding; 0 only when nothing is wrong.</summary>
-    public static int Verify(string directory, string? logKey, IAnsiConsole console)
+    /// <param name="directory">The bundle.</param>
+    /// <param name="logKey">The pinned log key, or null to trust the bundle's on first use.</param>
+    /// <param name="console">Where the summary and findings go.</param>
+    /// <param name="progress">Where progress lines go (standard error).</param>
+    public static int Verify(string directory, string? logKey, IAnsiConsole console, TextWriter progress)
     {
         if (!Directory.Exists(directory))
         {
@@ -78,26 +155,10 @@ public static class AuditCommand
         }
 
         console.MarkupLineInterpolated($"Verifying the audit bundle {Path.GetFullPath(directory)} offline");
-        AuditReport report = null!;
-        console.Progress().Start(context =>
-        {
-            var events = context.AddTask("Checking events", maxValue: 1);
-            ProgressTask? payloads = null;
-            report = new BundleVerifier(directory, logKey).Verify((phase, done, total) =>
-            {
-                if (phase == BundleVerifier.EventsPhase)
-                {
-                    (events.MaxValue, events.Value) = (Math.Max(total, 1), done);
-                }
-                else
-                {
-                    events.Value = events.MaxValue;
-                    payloads ??= context.AddTask("Hashing payloads", maxValue: Math.Max(total, 1));
-                    payloads.Value = done;
-                }
-            });
-            events.Value = events.MaxValue;
-        });
+        var events = new ProgressLines(progress, "checked", "events");
+        var payloads = new ProgressLines(progress, "hashed", "payloads");
+        var report = new BundleVerifier(directory, logKey).Verify((phase, done, total) =>
+            (phase == BundleVerifier.EventsPhase ? events : payloads).Report(done, total));
 
         foreach (var warning in report.Warnings)
         {
@@ -146,9 +207,10 @@ public static class AuditCommand
         return 1;
     }
 
-    private static async Task<int> ReaggregateAsync(int version, AuditSource source, string? output, IAnsiConsole console)
+    private static async Task<int> ReaggregateAsync(int version, AuditSource source, string? output, FedctlContext context)
     {
-        var result = await Reaggregation.RunAsync(source, version);
+        var console = context.Console;
+        var result = await Reaggregation.RunAsync(source, version, new ProgressLines(context.Error, "read", "contributions").Report);
         var published = result.Published;
         console.MarkupLineInterpolated($"Re-aggregating model v{version} from {source.Description}: {published.Strategy} {Parameters(published.StrategyParameters)} on v{result.Base.Version}, {published.Contributions.Count} contributions in the recorded order{(result.Base.StrategyStateSha256 is null ? "" : result.ContinuedFromSavedState ? ", continuing from the state saved with v" + result.Base.Version : ", starting the strategy fresh")}");
         foreach (var problem in result.Problems)

@@ -7,7 +7,6 @@ using Federation.Audit.Transparency;
 using Federation.Contracts.Events;
 using Federation.Trust.Transparency;
 using Federation.Trust;
-using Spectre.Console;
 
 namespace Federation.Cli.Audit;
 
@@ -15,9 +14,9 @@ namespace Federation.Cli.Audit;
 /// Writes an audit bundle (docs/FORMATS.md section 10) from a running aggregator: the signed
 /// checkpoint first, then exactly the events it covers (gateway key events included), the log's key and,
 /// if asked, every payload the events name. Nothing is checked here beyond what is needed to
-/// fetch; <see cref="BundleVerifier"/> checks the bundle offline.
+/// fetch; <see cref="BundleVerifier"/> checks the bundle offline. Progress lines go to <c>progress</c> (standard error).
 /// </summary>
-public sealed class BundleExporter(AggregatorClient client, IAnsiConsole console)
+public sealed class BundleExporter(AggregatorClient client, TextWriter progress)
 {
     private const int PageSize = 1000;
 
@@ -39,12 +38,8 @@ public sealed class BundleExporter(AggregatorClient client, IAnsiConsole console
         await File.WriteAllBytesAsync(Path.Combine(directory, AuditBundle.CheckpointFile), checkpointBytes);
 
         var payloads = new List<string>();
-        await console.Progress().StartAsync(async context =>
-        {
-            var task = context.AddTask("Fetching events", maxValue: Math.Max(size, 1));
-            await FetchEventsAsync(directory, size, withPayloads ? payloads : null, done => task.Value = done);
-            task.Value = task.MaxValue;
-        });
+        var events = new ProgressLines(progress, "exported", "events");
+        await FetchEventsAsync(directory, size, withPayloads ? payloads : null, done => events.Report(done, size));
 
         var (key, _) = await client.GetBytesAsync("/api/log/key");
         await File.WriteAllBytesAsync(Path.Combine(directory, AuditBundle.LogKeyFile), key);
@@ -55,24 +50,19 @@ public sealed class BundleExporter(AggregatorClient client, IAnsiConsole console
         {
             var folder = Path.Combine(directory, AuditBundle.PayloadsFolder);
             Directory.CreateDirectory(folder);
-            await console.Progress().StartAsync(async context =>
+            var fetched = new ProgressLines(progress, "exported", "payloads");
+            foreach (var (sha256, index) in payloads.Select((sha256, index) => (sha256, index)))
             {
-                var task = context.AddTask("Fetching payloads", maxValue: Math.Max(payloads.Count, 1));
-                foreach (var sha256 in payloads)
+                var (bytes, _) = await client.GetBytesAsync($"/api/payloads/{sha256}");
+                if (Sha256Hex.Of(bytes) != sha256)
                 {
-                    var (bytes, _) = await client.GetBytesAsync($"/api/payloads/{sha256}");
-                    if (Sha256Hex.Of(bytes) != sha256)
-                    {
-                        throw new CommandFailedException($"The aggregator served payload {sha256} with bytes that hash to {Sha256Hex.Of(bytes)}; its payload store is damaged.");
-                    }
-
-                    await File.WriteAllBytesAsync(Path.Combine(folder, sha256), bytes);
-                    payloadBytes += bytes.LongLength;
-                    task.Increment(1);
+                    throw new CommandFailedException($"The aggregator served payload {sha256} with bytes that hash to {Sha256Hex.Of(bytes)}; its payload store is damaged.");
                 }
 
-                task.Value = task.MaxValue;
-            });
+                await File.WriteAllBytesAsync(Path.Combine(folder, sha256), bytes);
+                payloadBytes += bytes.LongLength;
+                fetched.Report(index + 1, payloads.Count);
+            }
         }
 
         var signedBy = NoteVerifier.TryParse(Encoding.UTF8.GetString(key).Trim(), out var verifier, out _)

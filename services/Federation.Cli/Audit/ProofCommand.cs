@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text;
@@ -19,36 +20,48 @@ namespace Federation.Cli.Audit;
 /// </summary>
 public static class ProofCommand
 {
-    /// <summary>How to call it.</summary>
-    public const string Usage =
-        "usage: fedctl audit proof (--position N [--tree-size M] | --from A [--to B] [--checkpoint FILE]) [--bundle DIR] [--log-key KEY]";
-
-    /// <summary>Runs the proof subcommand; 0 when the proof verifies, 1 when it does not.</summary>
-    /// <param name="arguments">The arguments after <c>audit</c>.</param>
-    /// <param name="client">Makes the API client, when no <c>--bundle</c> is given.</param>
-    /// <param name="console">Where to write.</param>
-    public static async Task<int> RunAsync(CommandArguments arguments, Func<AggregatorClient> client, IAnsiConsole console)
+    /// <summary>Builds <c>fedctl audit proof</c>; it exits 0 when the proof verifies, 1 when it does not.</summary>
+    public static Command Create(FedctlContext context, ApiOptions api)
     {
-        var position = arguments.OptionalNumber("position");
-        var from = arguments.OptionalNumber("from");
-        if (position is null == from is null)
+        var position = CommonOptions.WholeNumber("--position", "N", "inclusion: prove the event at position N is in the log");
+        var treeSize = CommonOptions.WholeNumber("--tree-size", "M", "inclusion in the log's first M events (default: the signed checkpoint's size)");
+        var from = CommonOptions.WholeNumber("--from", "A", "consistency: prove the log of size A is a prefix of the log of size B");
+        var to = CommonOptions.WholeNumber("--to", "B", "the larger size (default: the signed checkpoint's size)");
+        var kept = CommonOptions.Text("--checkpoint", "FILE", "a signed checkpoint of size A you kept, to pin the old root");
+        var bundle = CommonOptions.Bundle();
+        var logKey = AuditCommand.LogKeyOption();
+        var proof = new Command(
+            "proof",
+            "fetch an inclusion (--position) or consistency (--from) proof, or compute it from a bundle, and verify it here against the signed checkpoint: prints leaf hash, proof hashes, roots, then OK or FAIL")
         {
-            throw new CommandLineException(Usage);
-        }
-
-        IProofSource source = arguments.OptionalText("bundle") is { } bundle ? new BundleProofs(bundle) : new ApiProofs(client());
-        var verifier = await LogKeyAsync(arguments.OptionalText("log-key"), source, console);
-        var signed = await source.CheckpointAsync();
-        if (!Checkpoint.TryOpenSigned(signed, verifier.Name, [verifier], out var checkpoint, out var error))
+            position, treeSize, from, to, kept, bundle, logKey,
+        };
+        proof.Validators.Add(result =>
         {
-            console.WriteLine($"FAIL: the checkpoint from {source.Description} is not signed by {verifier.VerifierKey}: {error}");
-            return 1;
-        }
+            if (result.GetResult(position) is null == result.GetResult(from) is null)
+            {
+                result.AddError("audit proof needs either --position N (inclusion) or --from A (consistency).");
+            }
+        });
+        api.AddTo(proof, offline: bundle);
+        proof.SetAction(async parsed =>
+        {
+            var console = context.Console;
+            IProofSource source = parsed.GetValue(bundle) is { } directory ? new BundleProofs(directory) : new ApiProofs(api.Client(parsed));
+            var verifier = await LogKeyAsync(parsed.GetValue(logKey), source, console);
+            var signed = await source.CheckpointAsync();
+            if (!Checkpoint.TryOpenSigned(signed, verifier.Name, [verifier], out var checkpoint, out var error))
+            {
+                console.WriteLine($"FAIL: the checkpoint from {source.Description} is not signed by {verifier.VerifierKey}: {error}");
+                return 1;
+            }
 
-        console.WriteLine($"checkpoint   {checkpoint.Origin}, size {checkpoint.Size}, root {Hex(checkpoint.RootHash)} (signature verified with {verifier.VerifierKey})");
-        return position is { } leaf
-            ? await InclusionAsync(source, checkpoint, leaf, arguments.OptionalNumber("tree-size") ?? checkpoint.Size, console)
-            : await ConsistencyAsync(source, checkpoint, verifier, from!.Value, arguments.OptionalNumber("to") ?? checkpoint.Size, arguments.OptionalText("checkpoint"), console);
+            console.WriteLine($"checkpoint   {checkpoint.Origin}, size {checkpoint.Size}, root {Hex(checkpoint.RootHash)} (signature verified with {verifier.VerifierKey})");
+            return parsed.GetValue(position) is { } leaf
+                ? await InclusionAsync(source, checkpoint, leaf, parsed.GetValue(treeSize) ?? checkpoint.Size, console)
+                : await ConsistencyAsync(source, checkpoint, verifier, parsed.GetValue(from)!.Value, parsed.GetValue(to) ?? checkpoint.Size, parsed.GetValue(kept), console);
+        });
+        return proof;
     }
 
     private static async Task<int> InclusionAsync(IProofSource source, Checkpoint checkpoint, long position, long treeSize, IAnsiConsole console)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
@@ -33,6 +34,40 @@ namespace Federation.Cli.Demo;
 /// </summary>
 public static class DemoCommand
 {
+    /// <summary>Builds <c>fedctl demo</c>.</summary>
+    public static Command Create()
+    {
+        var data = CommonOptions.Data("where to keep the event history and payloads (emptied first)");
+        var rounds = new Option<int>("--rounds")
+        {
+            HelpName = "N",
+            Description = "rounds to run",
+            DefaultValueFactory = _ => 10,
+            CustomParser = result =>
+            {
+                if (int.TryParse(result.Tokens[0].Value, out var count) && count >= 1)
+                {
+                    return count;
+                }
+
+                result.AddError("--rounds must be at least 1.");
+                return 0;
+            },
+        };
+        var model = new Option<string>("--model") { HelpName = "KIND", Description = "logistic-regression or mlp", DefaultValueFactory = _ => "logistic-regression" };
+        model.AcceptOnlyFromAmong("logistic-regression", "mlp");
+        var strategy = new Option<string>("--strategy") { HelpName = "NAME", Description = "aggregation strategy (see rounds open --help)", DefaultValueFactory = _ => "fedavg" };
+        var parameters = StrategyArguments.Option();
+        var demo = new Command("demo", "run a whole federation on this machine (in-memory bus, SQLite store)") { data, rounds, model, strategy, parameters };
+        demo.SetAction(parsed => RunAsync(new DemoSettings(
+            Path.GetFullPath(parsed.GetValue(data)!),
+            parsed.GetValue(rounds),
+            parsed.GetValue(model) == "mlp" ? ModelKind.Mlp : ModelKind.LogisticRegression,
+            parsed.GetValue(strategy)!,
+            parsed.GetValue(parameters) ?? [])));
+        return demo;
+    }
+
     /// <summary>Runs the demo; returns the process exit code.</summary>
     public static async Task<int> RunAsync(DemoSettings settings)
     {

@@ -42,21 +42,4 @@ public sealed record DemoSettings(string DataDirectory, int Rounds, ModelKind Mo
 
     /// <summary>Hidden units when the model is an MLP.</summary>
     public int Hidden { get; init; } = 64;
-
-    /// <summary>Reads the demo's options.</summary>
-    public static DemoSettings From(CommandArguments arguments)
-    {
-        var model = arguments.Text("model", "logistic-regression") switch
-        {
-            "logistic-regression" => ModelKind.LogisticRegression,
-            "mlp" => ModelKind.Mlp,
-            var other => throw new CommandLineException($"--model is logistic-regression or mlp, not '{other}'."),
-        };
-        var rounds = arguments.Number("rounds", 10);
-        return rounds < 1
-            ? throw new CommandLineException("--rounds must be at least 1.")
-            : new DemoSettings(
-                Path.GetFullPath(arguments.Text("data", "data/demo")), rounds, model,
-                arguments.Text("strategy", "fedavg"), StrategyArguments.Parameters(arguments.All("param")));
-    }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Coordination.History;
@@ -9,26 +10,36 @@ namespace Federation.Cli.Events;
 /// <summary><c>fedctl events</c>: lists the event history an aggregator (or the demo) wrote.</summary>
 public static class EventsCommand
 {
-    /// <summary>Prints the events; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(CommandArguments arguments)
+    /// <summary>Builds <c>fedctl events</c>.</summary>
+    public static Command Create(FedctlContext context)
     {
-        var dataDirectory = Path.GetFullPath(arguments.Text("data", "data/demo"));
+        var data = CommonOptions.Data("the folder a demo or aggregator wrote");
+        var from = CommonOptions.WholeNumber("--from", "N", "start at global position N (default: 1)");
+        var json = CommonOptions.Flag("--json", "print each event's stored JSON");
+        var events = new Command("events", "list the event history of a data folder") { data, from, json };
+        events.SetAction(parsed => RunAsync(parsed.GetValue(data)!, parsed.GetValue(from) ?? 1, parsed.GetValue(json), context));
+        return events;
+    }
+
+    private static async Task<int> RunAsync(string data, long from, bool json, FedctlContext context)
+    {
+        var console = context.Console;
+        var dataDirectory = Path.GetFullPath(data);
         var database = new[] { Path.Combine(dataDirectory, "aggregator", "events.db"), Path.Combine(dataDirectory, "events.db") }
             .FirstOrDefault(File.Exists);
         if (database is null)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]No event history under {dataDirectory}: expected aggregator/events.db or events.db. Run `make demo` first, or pass --data.[/]");
+            console.MarkupLineInterpolated($"[red]No event history under {dataDirectory}: expected aggregator/events.db or events.db. Run `make demo` first, or pass --data.[/]");
             return 1;
         }
 
         await using var store = await SqliteEventStore.OpenAsync(database);
-        var json = arguments.Flag("json");
         var table = new Table().AddColumns("Position", "Stream", "Version", "Type", "Recorded", "Summary");
-        await foreach (var recorded in store.ReadAllAsync(arguments.Number("from", 1)))
+        await foreach (var recorded in store.ReadAllAsync(from))
         {
             if (json)
             {
-                Console.WriteLine($"{recorded.Position} {recorded.StreamId}@{recorded.StreamVersion} {recorded.Type} {recorded.Data}");
+                console.Profile.Out.Writer.WriteLine($"{recorded.Position} {recorded.StreamId}@{recorded.StreamVersion} {recorded.Type} {recorded.Data}");
                 continue;
             }
 
@@ -39,7 +50,7 @@ public static class EventsCommand
 
         if (!json)
         {
-            AnsiConsole.Write(table);
+            console.Write(table);
         }
 
         return 0;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Federation.Site.State;
 using Spectre.Console;
 
@@ -6,23 +7,25 @@ namespace Federation.Cli.Gateway;
 /// <summary><c>fedctl gateway</c>: reads a gateway's own state folder, on the gateway's box, without the aggregator.</summary>
 public static class GatewayCommand
 {
-    /// <summary>Runs the subcommand; returns the process exit code.</summary>
-    public static Task<int> RunAsync(CommandArguments arguments, IAnsiConsole console)
+    /// <summary>Builds <c>fedctl gateway</c> and its subcommands.</summary>
+    public static Command Create(FedctlContext context)
     {
-        ArgumentNullException.ThrowIfNull(arguments);
-        return Task.FromResult(arguments.Positional(0) switch
-        {
-            "decisions" => Decisions(arguments, console),
-            "outbox" => Outbox(arguments, console),
-            null => throw new CommandLineException("Missing gateway subcommand: decisions or outbox."),
-            var other => throw new CommandLineException($"Unknown gateway subcommand '{other}'; use decisions or outbox."),
-        });
+        ArgumentNullException.ThrowIfNull(context);
+        var decisionsState = CommonOptions.State();
+        var denied = CommonOptions.Flag("--denied", "only the refusals, each with the check that failed");
+        var decisions = new Command("decisions", "every release decision, newest first: what left (signed document, message id) or why not") { decisionsState, denied };
+        decisions.SetAction(parsed => Decisions(State(parsed.GetValue(decisionsState)!), parsed.GetValue(denied), context.Console));
+
+        var outboxState = CommonOptions.State();
+        var shown = CommonOptions.Text("--show", "MESSAGE_ID", "print one message's signed manifest or report exactly as it left (a unique prefix of its id will do)");
+        var outbox = new Command("outbox", "every signed message let out, oldest first: written, sent (or waiting, failed attempts)") { outboxState, shown };
+        outbox.SetAction(parsed => Outbox(State(parsed.GetValue(outboxState)!), parsed.GetValue(shown), context.Console));
+
+        return new Command("gateway", "read a gateway's own state folder on its box (no aggregator, no token)") { decisions, outbox };
     }
 
-    private static int Decisions(CommandArguments arguments, IAnsiConsole console)
+    private static int Decisions(GatewayState state, bool deniedOnly, IAnsiConsole console)
     {
-        var state = State(arguments, "decisions");
-        var deniedOnly = arguments.Flag("denied");
         var decisions = state.Decisions(deniedOnly);
         var table = new Table()
             .Title($"{(deniedOnly ? "Refusals" : "Decisions")} of the gateway in {state.Directory}, newest first")
@@ -51,11 +54,10 @@ public static class GatewayCommand
     /// Every signed message the gateway let out, oldest first: when it was written, whether the bus confirmed it, and
     /// with <c>--show ID</c> the signed document itself, byte for byte as it left.
     /// </summary>
-    private static int Outbox(CommandArguments arguments, IAnsiConsole console)
+    private static int Outbox(GatewayState state, string? shown, IAnsiConsole console)
     {
-        var state = State(arguments, "outbox");
         var entries = state.OutboxHistory();
-        if (arguments.OptionalText("show") is { } shown)
+        if (shown is not null)
         {
             var entry = entries.FirstOrDefault(candidate => candidate.MessageId.ToString().StartsWith(shown, StringComparison.OrdinalIgnoreCase))
                 ?? throw new CommandFailedException($"No outbox entry with message id {shown} in {state.Directory}.");
@@ -86,9 +88,8 @@ public static class GatewayCommand
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static GatewayState State(CommandArguments arguments, string subcommand)
+    private static GatewayState State(string directory)
     {
-        var directory = arguments.OptionalText("state") ?? throw new CommandLineException($"gateway {subcommand} needs --state DIR (the gateway's Gateway:StateDirectory).");
         try
         {
             return GatewayState.OpenExisting(directory);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
@@ -14,67 +15,168 @@ namespace Federation.Cli.Gateways;
 /// </summary>
 public static class GatewaysCommand
 {
-    private const string Usage =
-        "usage: fedctl gateways ls | enrol --id ID --public-key B64 (--policy SHA256 | --policy-file FILE)... | rotate --id ID --public-key B64 [--overlap 24h]"
-        + " | revoke --id ID --key-id KEYID --reason TEXT | allow-policy --id ID (--policy SHA256 | --policy-file FILE)... [--replace]";
-
-    /// <summary>Runs a gateways subcommand at <paramref name="now"/> (for the status column); returns the exit code.</summary>
-    public static async Task<int> RunAsync(CommandArguments arguments, AggregatorClient client, IAnsiConsole console, DateTimeOffset now)
+    /// <summary>Builds <c>fedctl gateways</c> and its subcommands; <see cref="FedctlContext.Now"/> dates the status column.</summary>
+    public static Command Create(FedctlContext context, ApiOptions api)
     {
-        switch (arguments.Positional(0))
+        var console = context.Console;
+        var ls = new Command("ls", "every key of every gateway: enrolled, valid until, revoked, status now");
+        api.AddTo(ls);
+        ls.SetAction(async parsed =>
         {
-            case "ls":
-                console.Write(Table(await client.GetAsync<List<GatewayKey>>("/api/gateways"), now));
-                return 0;
-            case "enrol" or "enroll":
-                var enrolled = await client.PostAsync<GatewayKeyEnrolled>("/api/gateways", new
-                {
-                    id = Required(arguments, "id"),
-                    publicKey = Required(arguments, "public-key"),
-                    allowedPolicies = Policies(arguments),
-                });
-                console.MarkupLineInterpolated($"Gateway [bold]{enrolled.GatewayId}[/] enrolled with key {enrolled.KeyId} by {enrolled.EnrolledBy} at {enrolled.EnrolledAt:u}.");
-                console.MarkupLineInterpolated($"  allowed policies: {string.Join(", ", enrolled.AllowedPolicies)}");
-                return 0;
-            case "rotate":
-                var id = Required(arguments, "id");
-                var rotated = await client.PostAsync<GatewayKeyRotated>($"/api/gateways/{Uri.EscapeDataString(id)}/rotate", new
-                {
-                    publicKey = Required(arguments, "public-key"),
-                    overlapHours = arguments.OptionalText("overlap") is { } overlap ? Hours(overlap) : (double?)null,
-                });
-                console.MarkupLineInterpolated($"Gateway [bold]{rotated.GatewayId}[/] now signs with key {rotated.NewKeyId} (rotated by {rotated.RotatedBy}).");
-                console.MarkupLineInterpolated($"  old key {rotated.OldKeyId} stays valid until {rotated.OldKeyValidUntil:u}; install the new key file on the gateway before then.");
-                return 0;
-            case "revoke":
-                var gatewayId = Required(arguments, "id");
-                var keyId = await FullKeyIdAsync(client, gatewayId, Required(arguments, "key-id"));
-                var revoked = await client.PostAsync<GatewayKeyRevoked>(
-                    $"/api/gateways/{Uri.EscapeDataString(gatewayId)}/keys/{keyId}/revoke", new { reason = Required(arguments, "reason") });
-                console.MarkupLineInterpolated($"Key {revoked.KeyId} of gateway [bold]{revoked.GatewayId}[/] revoked at {revoked.RevokedAt:u} by {revoked.RevokedBy}: {revoked.Reason}");
-                return 0;
-            case "allow-policy":
-                var gateway = Required(arguments, "id");
-                var path = $"/api/gateways/{Uri.EscapeDataString(gateway)}/policies";
-                var policies = Policies(arguments);
-                if (!arguments.Flag("replace"))
-                {
-                    // Adding is the safe default: gateways still running the old policy keep working while they move to the new one.
-                    policies = [.. (await client.GetAsync<List<string>>(path)).Concat(policies).Distinct(StringComparer.Ordinal)];
-                }
+            console.Write(Table(await api.Client(parsed).GetAsync<List<GatewayKey>>("/api/gateways"), context.Now()));
+            return 0;
+        });
 
-                var allowed = await client.PutAsync<GatewayPoliciesAllowed>(path, new { allowedPolicies = policies });
-                console.MarkupLineInterpolated($"Gateway [bold]{allowed.GatewayId}[/] may now release under (changed by {allowed.ChangedBy}):");
-                foreach (var policy in allowed.AllowedPolicies)
-                {
-                    console.MarkupLineInterpolated($"  {policy}");
-                }
-
-                return 0;
-            default:
-                throw new CommandLineException(Usage);
-        }
+        return new Command("gateways", "the operator manages which keys may sign for which factory")
+        {
+            ls, Enrol(context, api), Rotate(context, api), Revoke(context, api), AllowPolicy(context, api),
+        };
     }
+
+    private static Command Enrol(FedctlContext context, ApiOptions api)
+    {
+        var id = Id();
+        var publicKey = PublicKey();
+        var (policy, policyFile) = PolicyOptions();
+        var enrol = new Command("enrol", "enrol a new gateway with the key from `keys init` and the policies it may release under") { id, publicKey, policy, policyFile };
+        enrol.Aliases.Add("enroll");
+        RequirePolicies(enrol, policy, policyFile);
+        api.AddTo(enrol);
+        enrol.SetAction(async parsed =>
+        {
+            var enrolled = await api.Client(parsed).PostAsync<GatewayKeyEnrolled>("/api/gateways", new
+            {
+                id = parsed.GetRequiredValue(id),
+                publicKey = parsed.GetRequiredValue(publicKey),
+                allowedPolicies = Policies(parsed, policy, policyFile),
+            });
+            context.Console.MarkupLineInterpolated($"Gateway [bold]{enrolled.GatewayId}[/] enrolled with key {enrolled.KeyId} by {enrolled.EnrolledBy} at {enrolled.EnrolledAt:u}.");
+            context.Console.MarkupLineInterpolated($"  allowed policies: {string.Join(", ", enrolled.AllowedPolicies)}");
+            return 0;
+        });
+        return enrol;
+    }
+
+    private static Command Rotate(FedctlContext context, ApiOptions api)
+    {
+        var id = Id();
+        var publicKey = PublicKey();
+        var overlap = new Option<double?>("--overlap")
+        {
+            HelpName = "DURATION",
+            Description = "how long the old key stays valid (s, m, h, d; at most 30d; default: 24h)",
+            CustomParser = result =>
+            {
+                try
+                {
+                    return Hours(result.Tokens[0].Value);
+                }
+                catch (CommandLineException error)
+                {
+                    result.AddError(error.Message);
+                    return null;
+                }
+            },
+        };
+        var rotate = new Command("rotate", "replace the gateway's key; the old one stays valid for the overlap") { id, publicKey, overlap };
+        api.AddTo(rotate);
+        rotate.SetAction(async parsed =>
+        {
+            var rotated = await api.Client(parsed).PostAsync<GatewayKeyRotated>($"/api/gateways/{Uri.EscapeDataString(parsed.GetRequiredValue(id))}/rotate", new
+            {
+                publicKey = parsed.GetRequiredValue(publicKey),
+                overlapHours = parsed.GetValue(overlap),
+            });
+            context.Console.MarkupLineInterpolated($"Gateway [bold]{rotated.GatewayId}[/] now signs with key {rotated.NewKeyId} (rotated by {rotated.RotatedBy}).");
+            context.Console.MarkupLineInterpolated($"  old key {rotated.OldKeyId} stays valid until {rotated.OldKeyValidUntil:u}; install the new key file on the gateway before then.");
+            return 0;
+        });
+        return rotate;
+    }
+
+    private static Command Revoke(FedctlContext context, ApiOptions api)
+    {
+        var id = Id();
+        var keyId = new Option<string>("--key-id") { HelpName = "KEYID", Description = "the key to revoke: its full id, or a unique prefix of 8+ hex digits (as gateways ls shows)", Required = true };
+        var reason = new Option<string>("--reason") { HelpName = "TEXT", Description = "why, recorded in the history", Required = true };
+        var revoke = new Command("revoke", "refuse everything the key signs from now on") { id, keyId, reason };
+        api.AddTo(revoke);
+        revoke.SetAction(async parsed =>
+        {
+            var client = api.Client(parsed);
+            var gatewayId = parsed.GetRequiredValue(id);
+            var fullKeyId = await FullKeyIdAsync(client, gatewayId, parsed.GetRequiredValue(keyId));
+            var revoked = await client.PostAsync<GatewayKeyRevoked>(
+                $"/api/gateways/{Uri.EscapeDataString(gatewayId)}/keys/{fullKeyId}/revoke", new { reason = parsed.GetRequiredValue(reason) });
+            context.Console.MarkupLineInterpolated($"Key {revoked.KeyId} of gateway [bold]{revoked.GatewayId}[/] revoked at {revoked.RevokedAt:u} by {revoked.RevokedBy}: {revoked.Reason}");
+            return 0;
+        });
+        return revoke;
+    }
+
+    private static Command AllowPolicy(FedctlContext context, ApiOptions api)
+    {
+        var id = Id();
+        var (policy, policyFile) = PolicyOptions();
+        var replace = CommonOptions.Flag("--replace", "set exactly these policies (default: add them to the allowed ones)");
+        var allowPolicy = new Command("allow-policy", "add allowed policies (with --replace: set exactly these)") { id, policy, policyFile, replace };
+        RequirePolicies(allowPolicy, policy, policyFile);
+        api.AddTo(allowPolicy);
+        allowPolicy.SetAction(async parsed =>
+        {
+            var client = api.Client(parsed);
+            var path = $"/api/gateways/{Uri.EscapeDataString(parsed.GetRequiredValue(id))}/policies";
+            var policies = Policies(parsed, policy, policyFile);
+            if (!parsed.GetValue(replace))
+            {
+                // Adding is the safe default: gateways still running the old policy keep working while they move to the new one.
+                policies = [.. (await client.GetAsync<List<string>>(path)).Concat(policies).Distinct(StringComparer.Ordinal)];
+            }
+
+            var allowed = await client.PutAsync<GatewayPoliciesAllowed>(path, new { allowedPolicies = policies });
+            context.Console.MarkupLineInterpolated($"Gateway [bold]{allowed.GatewayId}[/] may now release under (changed by {allowed.ChangedBy}):");
+            foreach (var hash in allowed.AllowedPolicies)
+            {
+                context.Console.MarkupLineInterpolated($"  {hash}");
+            }
+
+            return 0;
+        });
+        return allowPolicy;
+    }
+
+    private static Option<string> Id() => new("--id") { HelpName = "ID", Description = "the gateway's id", Required = true };
+
+    private static Option<string> PublicKey() =>
+        new("--public-key") { HelpName = "B64", Description = "the gateway's Ed25519 public key, as `fedctl keys init` printed it", Required = true };
+
+    private static (Option<string[]> Policy, Option<string[]> PolicyFile) PolicyOptions()
+    {
+        var policy = new Option<string[]>("--policy") { HelpName = "SHA256", Description = "an allowed policy's SHA-256 (repeatable)", Arity = ArgumentArity.OneOrMore };
+        policy.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(token => !PolicyHash.IsWellFormed(token.Value.ToLowerInvariant())))
+            {
+                result.AddError($"--policy '{token.Value}' is not a SHA-256 (64 hex digits); use --policy-file FILE to hash a policy file.");
+            }
+        });
+        var policyFile = new Option<string[]>("--policy-file")
+        {
+            HelpName = "FILE",
+            Description = "an allowed policy file (repeatable), hashed over its exact bytes, as the gateway does",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        return (policy, policyFile);
+    }
+
+    private static void RequirePolicies(Command command, Option<string[]> policy, Option<string[]> policyFile) =>
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(policy) is null && result.GetResult(policyFile) is null)
+            {
+                result.AddError("Name at least one allowed policy: --policy SHA256 or --policy-file FILE (repeatable).");
+            }
+        });
 
     /// <summary>What a key may do at <paramref name="now"/>, in the terms the aggregator's checks use.</summary>
     public static string Status(GatewayKey key, DateTimeOffset now) => key switch
@@ -136,17 +238,10 @@ public static class GatewaysCommand
     }
 
     /// <summary>The <c>--policy</c> hashes and the SHA-256 of each <c>--policy-file</c>'s exact bytes.</summary>
-    private static List<string> Policies(CommandArguments arguments)
+    private static List<string> Policies(ParseResult parsed, Option<string[]> policy, Option<string[]> policyFile)
     {
-        var hashes = new List<string>();
-        foreach (var hash in arguments.All("policy"))
-        {
-            hashes.Add(PolicyHash.IsWellFormed(hash.ToLowerInvariant())
-                ? hash.ToLowerInvariant()
-                : throw new CommandLineException($"--policy '{hash}' is not a SHA-256 (64 hex digits); use --policy-file FILE to hash a policy file."));
-        }
-
-        foreach (var file in arguments.All("policy-file"))
+        var hashes = (parsed.GetValue(policy) ?? []).Select(hash => hash.ToLowerInvariant()).ToList();
+        foreach (var file in parsed.GetValue(policyFile) ?? [])
         {
             try
             {
@@ -159,13 +254,8 @@ public static class GatewaysCommand
             }
         }
 
-        return hashes.Count > 0
-            ? [.. hashes.Distinct(StringComparer.Ordinal)]
-            : throw new CommandLineException("Name at least one allowed policy: --policy SHA256 or --policy-file FILE (repeatable).");
+        return [.. hashes.Distinct(StringComparer.Ordinal)];
     }
-
-    private static string Required(CommandArguments arguments, string name) =>
-        arguments.OptionalText(name) is { Length: > 0 } value ? value : throw new CommandLineException($"Missing --{name} (see fedctl help).");
 
     private static IRenderable[] Cells(params string[] values) => [.. values.Select(value => new Text(value))];
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Federation.Trust;
 using Spectre.Console;
 
@@ -14,13 +15,20 @@ public static class KeysCommand
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
         UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    /// <summary>Runs a keys subcommand; returns the exit code.</summary>
-    public static int Run(CommandArguments arguments, IAnsiConsole console) => arguments.Positional(0) switch
+    /// <summary>Builds <c>fedctl keys</c> and its subcommands.</summary>
+    public static Command Create(FedctlContext context)
     {
-        "init" => Init(Required(arguments, "out"), arguments.Flag("force"), console),
-        "show" => Show(Required(arguments, "key"), console),
-        _ => throw new CommandLineException("usage: fedctl keys init --out FILE [--force] | show --key FILE"),
-    };
+        var output = CommonOptions.Text("--out", "FILE", "the key file to create, mode 0600, in a folder only its owner can write", required: true);
+        var force = CommonOptions.Flag("--force", "replace an existing key file (then rotate or re-enrol the gateway)");
+        var init = new Command("init", "create a gateway's Ed25519 key on site and print the public key to enrol") { output, force };
+        init.SetAction(parsed => Init(parsed.GetValue(output)!, parsed.GetValue(force), context.Console));
+
+        var key = CommonOptions.Text("--key", "FILE", "the key file", required: true);
+        var show = new Command("show", "print a key file's key id and public key (never its seed); warns if others may read it") { key };
+        show.SetAction(parsed => Show(parsed.GetValue(key)!, context.Console));
+
+        return new Command("keys", "factory IT makes a gateway's signing key on site and reads back what the operator enrols") { init, show };
+    }
 
     private static int Init(string path, bool force, IAnsiConsole console)
     {
@@ -159,7 +167,4 @@ public static class KeysCommand
     }
 
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
-
-    private static string Required(CommandArguments arguments, string name) =>
-        arguments.OptionalText(name) ?? throw new CommandLineException($"Missing --{name} FILE.");
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
@@ -11,36 +12,49 @@ namespace Federation.Cli.Models;
 /// <summary><c>fedctl models ls|pull|metrics</c>: the model registry.</summary>
 public static class ModelsCommand
 {
-    /// <summary>Runs a models subcommand; returns the exit code.</summary>
-    public static async Task<int> RunAsync(CommandArguments arguments, AggregatorClient client, IAnsiConsole console)
+    /// <summary>Builds <c>fedctl models</c> and its subcommands.</summary>
+    public static Command Create(FedctlContext context, ApiOptions api)
     {
-        switch (arguments.Positional(0))
+        var console = context.Console;
+        var ls = new Command("ls", "every model version with its provenance summary");
+        api.AddTo(ls);
+        ls.SetAction(async parsed =>
         {
-            case "ls":
-                var table = new Table().AddColumns("Version", "SHA-256", "Round", "Strategy", "Contributions", "Published");
-                foreach (var model in await client.GetAsync<List<ModelVersionPublished>>("/api/models"))
-                {
-                    table.AddRow($"v{model.Version}", model.ModelSha256, model.Round?.ToString(CultureInfo.InvariantCulture) ?? "-", model.Strategy,
-                        model.Contributions.Count.ToString(CultureInfo.InvariantCulture), model.PublishedAt.ToString("u"));
-                }
+            var table = new Table().AddColumns("Version", "SHA-256", "Round", "Strategy", "Contributions", "Published");
+            foreach (var model in await api.Client(parsed).GetAsync<List<ModelVersionPublished>>("/api/models"))
+            {
+                table.AddRow($"v{model.Version}", model.ModelSha256, model.Round?.ToString(CultureInfo.InvariantCulture) ?? "-", model.Strategy,
+                    model.Contributions.Count.ToString(CultureInfo.InvariantCulture), model.PublishedAt.ToString("u"));
+            }
 
-                console.Write(table);
-                return 0;
-            case "pull":
-                return await PullAsync(arguments, client, console);
-            case "metrics":
-                ShowMetrics(await client.GetAsync<ModelMetrics>($"/api/models/{arguments.PositionalNumber(1, "the model version")}/metrics"), console);
-                return 0;
-            default:
-                throw new CommandLineException("usage: fedctl models ls | pull VERSION [--out FILE] | metrics VERSION");
-        }
+            console.Write(table);
+            return 0;
+        });
+
+        var pulled = CommonOptions.WholeNumberArgument("V", "the model version");
+        var output = CommonOptions.Text("--out", "FILE", "where to save it (default: model-vV.safetensors)");
+        var pull = new Command("pull", "download version V and check it against its recorded SHA-256") { pulled, output };
+        api.AddTo(pull);
+        pull.SetAction(parsed => PullAsync(parsed.GetValue(pulled), parsed.GetValue(output), api.Client(parsed), context));
+
+        var measured = CommonOptions.WholeNumberArgument("V", "the model version");
+        var metrics = new Command("metrics", "evaluation of version V: weighted over gateways, per slice, per gateway") { measured };
+        api.AddTo(metrics);
+        metrics.SetAction(async parsed =>
+        {
+            ShowMetrics(await api.Client(parsed).GetAsync<ModelMetrics>($"/api/models/{parsed.GetValue(measured)}/metrics"), console);
+            return 0;
+        });
+
+        return new Command("models", "the model registry") { ls, pull, metrics };
     }
 
-    private static async Task<int> PullAsync(CommandArguments arguments, AggregatorClient client, IAnsiConsole console)
+    private static async Task<int> PullAsync(int version, string? output, AggregatorClient client, FedctlContext context)
     {
-        var version = arguments.PositionalNumber(1, "the model version");
+        var console = context.Console;
         var published = await client.GetAsync<ModelVersionPublished>($"/api/models/{version}");
-        var (bytes, _) = await client.GetBytesAsync($"/api/models/{version}/safetensors");
+        var progress = new ProgressLines(context.Error, "downloaded", "bytes");
+        var bytes = await client.DownloadAsync($"/api/models/{version}/safetensors", (done, total) => progress.Report(done, total ?? published.ModelBytes));
         var actual = Sha256Hex.Of(bytes);
         if (actual != published.ModelSha256)
         {
@@ -48,7 +62,7 @@ public static class ModelsCommand
             return 1;
         }
 
-        var path = Path.GetFullPath(arguments.Text("out", $"model-v{version}.safetensors"));
+        var path = Path.GetFullPath(output ?? $"model-v{version}.safetensors");
         await File.WriteAllBytesAsync(path, bytes);
         console.MarkupLineInterpolated($"Saved model v{version} ({bytes.Length} bytes, SHA-256 {actual}, verified) to {path}");
         return 0;

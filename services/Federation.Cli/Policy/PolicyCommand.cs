@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Federation.Policies;
 using Spectre.Console;
@@ -10,20 +11,19 @@ namespace Federation.Cli.Policy;
 /// </summary>
 public static class PolicyCommand
 {
-    /// <summary>Runs the subcommand; returns 0 for a policy in force, 1 for an invalid or expired one.</summary>
-    /// <param name="arguments">The arguments after <c>policy</c>.</param>
-    /// <param name="console">Where the summary goes.</param>
-    /// <param name="now">The time expiry is judged at.</param>
-    public static int Run(CommandArguments arguments, IAnsiConsole console, DateTimeOffset now)
+    /// <summary>Builds <c>fedctl policy</c>; <c>check</c> exits 0 for a policy in force, 1 for an invalid or expired one.</summary>
+    public static Command Create(FedctlContext context)
     {
-        ArgumentNullException.ThrowIfNull(arguments);
-        ArgumentNullException.ThrowIfNull(console);
-        return arguments.Positional(0) switch
+        ArgumentNullException.ThrowIfNull(context);
+        var file = new Argument<string>("FILE") { Description = "the release policy (YAML)" };
+        var check = new Command(
+            "check",
+            "load a release policy as the gateway does: what it lets leave, its SHA-256 (to enrol), or the file, line and field that make it invalid; exit 1 if invalid or expired")
         {
-            "check" => Check(arguments.Positional(1) ?? throw new CommandLineException("policy check needs the policy file."), console, now),
-            null => throw new CommandLineException("Missing policy subcommand: check."),
-            var other => throw new CommandLineException($"Unknown policy subcommand '{other}'; use check."),
+            file,
         };
+        check.SetAction(parsed => Check(parsed.GetRequiredValue(file), context.Console, context.Now()));
+        return new Command("policy", "check a gateway's release policy before deploying it") { check };
     }
 
     private static int Check(string path, IAnsiConsole console, DateTimeOffset now)

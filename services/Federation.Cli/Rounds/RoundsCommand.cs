@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
@@ -10,43 +11,78 @@ namespace Federation.Cli.Rounds;
 /// <summary><c>fedctl rounds ls|show|open|abort</c>: the model team steers rounds through the aggregator's API.</summary>
 public static class RoundsCommand
 {
-    /// <summary>Runs a rounds subcommand; returns the exit code.</summary>
-    public static async Task<int> RunAsync(CommandArguments arguments, AggregatorClient client, IAnsiConsole console)
+    /// <summary>Builds <c>fedctl rounds</c> and its subcommands.</summary>
+    public static Command Create(FedctlContext context, ApiOptions api)
     {
-        switch (arguments.Positional(0))
+        var console = context.Console;
+        var ls = new Command("ls", "every round: outcome, contributions, model, reported accuracy");
+        api.AddTo(ls);
+        ls.SetAction(async parsed =>
         {
-            case "ls":
-                console.Write(SummaryTable(await client.GetAsync<List<RoundSummary>>("/api/rounds")));
-                return 0;
-            case "show":
-                Show(await client.GetAsync<RoundDetails>($"/api/rounds/{arguments.PositionalNumber(1, "the round number")}"), console);
-                return 0;
-            case "open":
-                var opened = await client.PostAsync<RoundOpened>("/api/rounds", OpenRequest(arguments));
-                console.MarkupLineInterpolated($"Round [bold]{opened.Round}[/] opened on model v{opened.BaseModelVersion} with {opened.Strategy}; deadline {opened.Deadline:u}; invited: {string.Join(", ", opened.Invited)}");
-                return 0;
-            case "abort":
-                var closed = await client.PostAsync<RoundClosed>($"/api/rounds/{arguments.PositionalNumber(1, "the round number")}/abort", null);
-                console.MarkupLineInterpolated($"Round [bold]{closed.Round}[/] aborted ({closed.AcceptedCount} accepted contributions discarded).");
-                return 0;
-            default:
-                throw new CommandLineException("usage: fedctl rounds ls | show N | open [options] | abort N");
-        }
+            console.Write(SummaryTable(await api.Client(parsed).GetAsync<List<RoundSummary>>("/api/rounds")));
+            return 0;
+        });
+
+        var shown = CommonOptions.WholeNumberArgument("N", "the round number");
+        var show = new Command("show", "one round: strategy, every contribution accepted or rejected and why") { shown };
+        api.AddTo(show);
+        show.SetAction(async parsed =>
+        {
+            Show(await api.Client(parsed).GetAsync<RoundDetails>($"/api/rounds/{parsed.GetValue(shown)}"), console);
+            return 0;
+        });
+
+        var aborted = CommonOptions.WholeNumberArgument("N", "the round number");
+        var abort = new Command("abort", "abort the open round N") { aborted };
+        api.AddTo(abort);
+        abort.SetAction(async parsed =>
+        {
+            var closed = await api.Client(parsed).PostAsync<RoundClosed>($"/api/rounds/{parsed.GetValue(aborted)}/abort", null);
+            console.MarkupLineInterpolated($"Round [bold]{closed.Round}[/] aborted ({closed.AcceptedCount} accepted contributions discarded).");
+            return 0;
+        });
+
+        return new Command("rounds", "the model team steers rounds through the aggregator's API") { ls, show, Open(context, api), abort };
     }
 
-    private static object OpenRequest(CommandArguments arguments) => new
+    private static Command Open(FedctlContext context, ApiOptions api)
     {
-        strategy = arguments.OptionalText("strategy"),
-        strategyParameters = arguments.All("param").Count == 0 ? null : StrategyArguments.Parameters(arguments.All("param")),
-        minParticipants = arguments.OptionalNumber("min"),
-        durationSeconds = arguments.OptionalReal("duration"),
-        invited = arguments.OptionalText("invite")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        epochs = arguments.OptionalNumber("epochs"),
-        batchSize = arguments.OptionalNumber("batch-size"),
-        learningRate = arguments.OptionalReal("lr"),
-        proximalMu = arguments.OptionalReal("mu"),
-        maxUpdateNorm = arguments.OptionalReal("max-norm"),
-    };
+        var strategy = CommonOptions.Text("--strategy", "NAME", "fedavg fedavgm fedprox fedadam fedyogi fedadagrad fedmedian trimmed-mean krum multi-krum bulyan");
+        var parameters = StrategyArguments.Option();
+        var min = CommonOptions.WholeNumber("--min", "N", "aggregate once at least N invited gateways have contributed");
+        var duration = CommonOptions.Real("--duration", "SECONDS", "how long the round stays open");
+        var invite = CommonOptions.Text("--invite", "ID,ID", "the gateways invited (comma-separated ids)");
+        var epochs = CommonOptions.WholeNumber("--epochs", "N", "local training epochs per gateway");
+        var batchSize = CommonOptions.WholeNumber("--batch-size", "N", "local mini-batch size");
+        var learningRate = CommonOptions.Real("--lr", "X", "local learning rate");
+        var mu = CommonOptions.Real("--mu", "X", "FedProx proximal term mu");
+        var maxNorm = CommonOptions.Real("--max-norm", "X", "refuse updates whose L2 norm is above X");
+        var open = new Command("open", "open the next round; options override the aggregator's defaults")
+        {
+            strategy, parameters, min, duration, invite, epochs, batchSize, learningRate, mu, maxNorm,
+        };
+        api.AddTo(open);
+        open.SetAction(async parsed =>
+        {
+            var request = new
+            {
+                strategy = parsed.GetValue(strategy),
+                strategyParameters = parsed.GetValue(parameters) is { Count: > 0 } given ? given : null,
+                minParticipants = parsed.GetValue(min),
+                durationSeconds = parsed.GetValue(duration),
+                invited = parsed.GetValue(invite)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                epochs = parsed.GetValue(epochs),
+                batchSize = parsed.GetValue(batchSize),
+                learningRate = parsed.GetValue(learningRate),
+                proximalMu = parsed.GetValue(mu),
+                maxUpdateNorm = parsed.GetValue(maxNorm),
+            };
+            var opened = await api.Client(parsed).PostAsync<RoundOpened>("/api/rounds", request);
+            context.Console.MarkupLineInterpolated($"Round [bold]{opened.Round}[/] opened on model v{opened.BaseModelVersion} with {opened.Strategy}; deadline {opened.Deadline:u}; invited: {string.Join(", ", opened.Invited)}");
+            return 0;
+        });
+        return open;
+    }
 
     private static Table SummaryTable(IEnumerable<RoundSummary> rounds)
     {

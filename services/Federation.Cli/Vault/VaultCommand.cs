@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Federation.Vault;
 using Federation.Vault.PressFit;
@@ -8,52 +9,120 @@ namespace Federation.Cli.Vault;
 /// <summary><c>fedctl vault</c>: imports raw data into a gateway's on-site vault and lists it, on the gateway's box.</summary>
 public static class VaultCommand
 {
-    /// <summary>Runs the subcommand; returns the process exit code (1 when any imported file was quarantined).</summary>
-    /// <param name="arguments">The arguments after <c>vault</c>.</param>
-    /// <param name="console">Where tables go.</param>
-    public static int Run(CommandArguments arguments, IAnsiConsole console)
+    /// <summary>Builds <c>fedctl vault</c>; <c>import</c> exits 1 when any imported file was quarantined.</summary>
+    public static Command Create(FedctlContext context)
     {
-        ArgumentNullException.ThrowIfNull(arguments);
-        ArgumentNullException.ThrowIfNull(console);
-        return arguments.Positional(0) switch
+        ArgumentNullException.ThrowIfNull(context);
+        var listState = CommonOptions.State();
+        var listKind = KindOption("only objects of this kind: logs, overrides, photos or force", required: false);
+        var ls = new Command("ls", "every stored object: import time, kind, format, size, records, label and sample rate, SHA-256") { listState, listKind };
+        ls.SetAction(parsed => List(Existing(parsed.GetValue(listState)!), parsed.GetValue(listKind), context.Console));
+
+        var statsState = CommonOptions.State();
+        var stats = new Command("stats", "per kind: objects, bytes, oldest and newest import, quarantined files") { statsState };
+        stats.SetAction(parsed => Stats(Existing(parsed.GetValue(statsState)!), context.Console));
+
+        return new Command("vault", "import raw data into a gateway's on-site vault and list it, on the gateway's box (no aggregator, no token)")
         {
-            "import" => Import(arguments, console),
-            "ls" => List(arguments, console),
-            "stats" => Stats(arguments, console),
-            "generate-press-fit" => GeneratePressFit(arguments, console),
-            null => throw new CommandLineException("Missing vault subcommand: import, ls, stats or generate-press-fit."),
-            var other => throw new CommandLineException($"Unknown vault subcommand '{other}'; use import, ls, stats or generate-press-fit."),
+            Import(context), ls, stats, GeneratePressFit(context),
         };
     }
 
-    private static int Import(CommandArguments arguments, IAnsiConsole console)
+    private static Command Import(FedctlContext context)
     {
-        var directory = State(arguments, "import");
-        var kind = Kind(arguments) ?? throw new CommandLineException("vault import needs --kind logs|overrides|photos|force.");
-        var paths = Enumerable.Range(1, int.MaxValue - 1).Select(arguments.Positional).TakeWhile(path => path is not null).Select(path => path!).ToList();
-        if (paths.Count == 0)
+        var state = CommonOptions.State();
+        var kind = KindOption("what the files are: logs, overrides, photos or force", required: true);
+        var paths = new Argument<string[]>("PATH") { Description = "files, or folders whose files are all imported", Arity = ArgumentArity.OneOrMore };
+        var label = CommonOptions.Text("--label", "L", "label every photo or force file (else a NAME.label sidecar; photos also by folder)");
+        label.Validators.Add(result =>
         {
-            throw new CommandLineException("vault import needs at least one file or folder to import.");
-        }
+            if (result.Tokens is [var token] && !VaultValidator.IsValidLabel(token.Value))
+            {
+                result.AddError($"--label \"{token.Value}\" must be 1 to 64 letters, digits, '_', '.' or '-' starting with a letter or digit.");
+            }
+        });
+        var maxAgeDays = CommonOptions.WholeNumber("--max-age-days", "N", "after importing, delete objects imported more than N days ago (as Gateway:Vault:MaxAgeDays does)");
+        var maxBytes = new Option<long?>("--max-bytes")
+        {
+            HelpName = "N",
+            Description = "after importing, delete the oldest objects until the vault holds at most N bytes (as Gateway:Vault:MaxBytes does)",
+            CustomParser = result =>
+            {
+                if (long.TryParse(result.Tokens[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
 
+                result.AddError($"--max-bytes takes a whole number of bytes, not '{result.Tokens[0].Value}'.");
+                return null;
+            },
+        };
+        var import = new Command(
+            "import",
+            "validate each file whole, store it by SHA-256 or quarantine it with the line and problem (sources are copied, never changed); " +
+            "exit 1 if any was quarantined. Import deletes nothing by itself; --max-age-days and --max-bytes apply retention limits after it, as the running gateway does")
+        {
+            state, kind, paths, label, maxAgeDays, maxBytes,
+        };
+        import.SetAction(parsed =>
+        {
+            var options = new VaultOptions { MaxAgeDays = parsed.GetValue(maxAgeDays) ?? 0, MaxBytes = parsed.GetValue(maxBytes) ?? 0 };
+            return Import(parsed.GetValue(state)!, parsed.GetValue(kind)!.Value, parsed.GetValue(paths)!, parsed.GetValue(label), options, context);
+        });
+        return import;
+    }
+
+    private static Command GeneratePressFit(FedctlContext context)
+    {
+        var output = CommonOptions.Text("--out", "DIR", "where to write the curves", required: true);
+        var count = new Option<int>("--count") { HelpName = "N", Description = "how many curves (at least 1)", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { HelpName = "N", Description = "random seed", DefaultValueFactory = _ => 1 };
+        var faultyShare = new Option<double>("--faulty-share") { HelpName = "X", Description = "share of faulty curves, 0 to 1", DefaultValueFactory = _ => 0.3 };
+        count.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && !(int.TryParse(token.Value, CultureInfo.InvariantCulture, out var value) && value >= 1))
+            {
+                result.AddError("--count must be at least 1.");
+            }
+        });
+        faultyShare.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && !(double.TryParse(token.Value, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1))
+            {
+                result.AddError("--faulty-share must be between 0 and 1.");
+            }
+        });
+        var generate = new Command("generate-press-fit", "synthetic press-fit force curves (docs/PRESS_FIT.md), each with a good/faulty sidecar") { output, count, seed, faultyShare };
+        generate.SetAction(parsed =>
+        {
+            var directory = parsed.GetValue(output)!;
+            var written = PressFitFiles.Write(directory, parsed.GetValue(count), parsed.GetValue(seed), parsed.GetValue(faultyShare));
+            context.Console.MarkupLine(CultureInfo.InvariantCulture,
+                "Wrote {0} press-fit curves ({1} faulty) with label sidecars to {2}; import them with [bold]fedctl vault import --state DIR --kind force {2}[/].",
+                written.Count, written.Count(curve => curve.Fault != PressFitFault.None), Markup.Escape(Path.GetFullPath(directory)));
+            return 0;
+        });
+        return generate;
+    }
+
+    private static int Import(string directory, VaultKind kind, IReadOnlyList<string> paths, string? label, VaultOptions options, FedctlContext context)
+    {
+        var console = context.Console;
         if (paths.FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path)) is { } missing)
         {
             throw new CommandFailedException($"No file or folder {missing}; nothing was imported.");
         }
 
-        var label = arguments.OptionalText("label");
-        if (label is not null && (kind is not (VaultKind.Photos or VaultKind.Force) || !VaultValidator.IsValidLabel(label)))
+        if (label is not null && kind is not (VaultKind.Photos or VaultKind.Force))
         {
-            throw new CommandLineException(kind is not (VaultKind.Photos or VaultKind.Force)
-                ? "--label applies to --kind photos and --kind force only."
-                : $"--label \"{label}\" must be 1 to 64 letters, digits, '_', '.' or '-' starting with a letter or digit.");
+            throw new CommandLineException("--label applies to --kind photos and --kind force only.");
         }
 
         // The vault is created on first import, as the gateway would create it. fedctl does not know the gateway's
         // configured limits, so it deletes nothing unless --max-age-days or --max-bytes is given; the gateway applies
         // its own limits at its next poll.
-        var importer = new VaultImporter(VaultStore.Open(directory, Options(arguments)));
-        var results = importer.ImportAll(kind, paths, label);
+        var importer = new VaultImporter(VaultStore.Open(directory, options));
+        var results = importer.ImportAll(kind, paths, label, new ProgressLines(context.Error, "imported", "files").Report);
         var table = new Table().Title($"Import into {Markup.Escape(importer.Store.Root)} as {kind.ToName()}").AddColumns("File", "Outcome", "SHA-256 or problem");
         foreach (var result in results)
         {
@@ -78,10 +147,8 @@ public static class VaultCommand
         return quarantined == 0 ? 0 : 1;
     }
 
-    private static int List(CommandArguments arguments, IAnsiConsole console)
+    private static int List(VaultStore store, VaultKind? kind, IAnsiConsole console)
     {
-        var store = Existing(arguments, "ls");
-        var kind = Kind(arguments);
         var entries = store.Entries(kind);
         var table = new Table().Title($"Vault {Markup.Escape(store.Root)}{(kind is { } only ? $", {only.ToName()}" : "")}, oldest first")
             .AddColumns("Imported (UTC)", "Kind", "Format", "Bytes", "Records", "Label / rate", "Original name", "SHA-256");
@@ -99,9 +166,8 @@ public static class VaultCommand
         return 0;
     }
 
-    private static int Stats(CommandArguments arguments, IAnsiConsole console)
+    private static int Stats(VaultStore store, IAnsiConsole console)
     {
-        var store = Existing(arguments, "stats");
         var stats = store.Stats();
         var table = new Table().Title($"Vault {Markup.Escape(store.Root)}")
             .AddColumns("Kind", "Objects", "Bytes", "Oldest import (UTC)", "Newest import (UTC)", "Quarantined");
@@ -123,32 +189,12 @@ public static class VaultCommand
         return 0;
     }
 
-    private static int GeneratePressFit(CommandArguments arguments, IAnsiConsole console)
-    {
-        var output = arguments.OptionalText("out") ?? throw new CommandLineException("vault generate-press-fit needs --out DIR.");
-        int count = arguments.Number("count", 200);
-        int seed = arguments.Number("seed", 1);
-        double faultyShare = arguments.OptionalReal("faulty-share") ?? 0.3;
-        if (count < 1 || !(faultyShare >= 0 && faultyShare <= 1))
-        {
-            throw new CommandLineException("--count must be at least 1 and --faulty-share between 0 and 1.");
-        }
-
-        var written = PressFitFiles.Write(output, count, seed, faultyShare);
-        console.MarkupLine(CultureInfo.InvariantCulture,
-            "Wrote {0} press-fit curves ({1} faulty) with label sidecars to {2}; import them with [bold]fedctl vault import --state DIR --kind force {2}[/].",
-            written.Count, written.Count(curve => curve.Fault != PressFitFault.None), Markup.Escape(Path.GetFullPath(output)));
-        return 0;
-    }
-
-    private static string State(CommandArguments arguments, string subcommand) =>
-        arguments.OptionalText("state") ?? throw new CommandLineException($"vault {subcommand} needs --state DIR (the gateway's Gateway:StateDirectory).");
-
-    private static VaultStore Existing(CommandArguments arguments, string subcommand)
+    // Retention limits are import's business: listing and counting delete nothing, so they open with none.
+    private static VaultStore Existing(string directory)
     {
         try
         {
-            return VaultStore.OpenExisting(State(arguments, subcommand), Options(arguments));
+            return VaultStore.OpenExisting(directory, new VaultOptions { MaxAgeDays = 0, MaxBytes = 0 });
         }
         catch (FileNotFoundException error)
         {
@@ -156,28 +202,22 @@ public static class VaultCommand
         }
     }
 
-    private static VaultOptions Options(CommandArguments arguments)
+    private static Option<VaultKind?> KindOption(string description, bool required) => new("--kind")
     {
-        var options = new VaultOptions { MaxAgeDays = 0, MaxBytes = 0 };
-        if (arguments.OptionalNumber("max-age-days") is { } days)
+        HelpName = "KIND",
+        Description = description,
+        Required = required,
+        CustomParser = result =>
         {
-            options.MaxAgeDays = days;
-        }
+            if (VaultKinds.TryParse(result.Tokens[0].Value, out var kind))
+            {
+                return kind;
+            }
 
-        if (arguments.OptionalText("max-bytes") is { } bytes)
-        {
-            options.MaxBytes = long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-                ? value
-                : throw new CommandLineException($"--max-bytes takes a whole number of bytes, not '{bytes}'.");
-        }
-
-        return options;
-    }
-
-    private static VaultKind? Kind(CommandArguments arguments) =>
-        arguments.OptionalText("kind") is not { } name
-            ? null
-            : VaultKinds.TryParse(name, out var kind) ? kind : throw new CommandLineException($"--kind must be logs, overrides, photos or force, not '{name}'.");
+            result.AddError($"--kind must be logs, overrides, photos or force, not '{result.Tokens[0].Value}'.");
+            return null;
+        },
+    };
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }
