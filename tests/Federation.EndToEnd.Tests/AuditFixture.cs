@@ -105,18 +105,16 @@ public sealed class AuditFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>Runs <c>fedctl audit …</c> as an auditor; returns the exit code and what it printed.</summary>
+    /// <summary>Runs <c>fedctl audit …</c> as an auditor (FEDERATION_TOKEN); returns the exit code and what it printed.</summary>
     public async Task<(int Code, string Output)> AuditAsync(string arguments)
     {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-        var code = await AuditCommand.RunAsync(
-            new CommandArguments(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
-            () => new AggregatorClient(Factory.ClientWith(AggregatorApiFactory.AuditorToken)),
-            console);
-        return (code, output.ToString());
+        var run = await RunAsync($"audit {arguments}");
+        return (run.Code, run.Output);
     }
+
+    /// <summary>Runs <c>fedctl …</c> as an auditor (FEDERATION_TOKEN), with standard output and standard error apart.</summary>
+    public Task<FedctlResult> RunAsync(string commandLine) =>
+        new FedctlRunner { Aggregator = Factory.ClientWith, Environment = { ["FEDERATION_TOKEN"] = AggregatorApiFactory.AuditorToken } }.RunAsync(commandLine);
 
     /// <summary>A fresh copy of the exported bundle, for a test to change.</summary>
     public string CopyOfBundle()

@@ -168,8 +168,15 @@ public sealed partial class AuditTests
     [Fact]
     public async Task Contributions_needs_exactly_one_of_gateway_or_key()
     {
-        await Should.ThrowAsync<Federation.Cli.CommandLineException>(() => fixture.AuditAsync("contributions"));
-        await Should.ThrowAsync<Federation.Cli.CommandLineException>(() => fixture.AuditAsync($"contributions --gateway factory-1 --key {fixture.Factory.First.Key.KeyId}"));
+        var neither = await fixture.RunAsync("audit contributions");
+        var both = await fixture.RunAsync($"audit contributions --gateway factory-1 --key {fixture.Factory.First.Key.KeyId}");
+
+        foreach (var run in new[] { neither, both })
+        {
+            run.Code.ShouldBe(2);
+            run.Error.ShouldContain("either --gateway ID or --key KEYID");
+            run.Output.ShouldBeEmpty();
+        }
     }
 
     private static List<long> AcceptedLinesOf(string bundle, string gatewayId) =>

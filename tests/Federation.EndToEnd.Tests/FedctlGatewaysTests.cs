@@ -4,12 +4,10 @@ using Federation.Aggregator.Api;
 using Federation.Aggregator.Tests.Api;
 using Federation.Aggregator.Tests;
 using Federation.Cli.Gateways;
-using Federation.Cli.Keys;
 using Federation.Cli;
 using Federation.Contracts.Api;
 using Federation.Policies;
 using Federation.Trust;
-using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;
 
@@ -20,37 +18,35 @@ public sealed class FedctlGatewaysTests : IClassFixture<AggregatorApiFactory>, I
     private static readonly UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly AggregatorApiFactory factory;
-    private readonly StringWriter output = new();
-    private readonly IAnsiConsole console;
+    private readonly FedctlRunner fedctl;
     private readonly string site;
 
     public FedctlGatewaysTests(AggregatorApiFactory factory)
     {
         this.factory = factory;
-        console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 250;
+        fedctl = new FedctlRunner { Aggregator = factory.ClientWith };
         site = Path.Combine(Path.GetTempPath(), $"fedctl-site-{Guid.NewGuid():N}");
         Directory.CreateDirectory(site, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     public void Dispose() => Directory.Delete(site, recursive: true);
 
-    private int Keys(params string[] arguments) => KeysCommand.Run(new CommandArguments(arguments), console);
+    private Task<FedctlResult> Keys(params string[] arguments) => fedctl.RunAsync(["keys", .. arguments]);
 
-    private Task<int> Gateways(string token, params string[] arguments) =>
-        GatewaysCommand.RunAsync(new CommandArguments(arguments), new AggregatorClient(factory.ClientWith(token)), console, DateTimeOffset.UtcNow);
+    private Task<FedctlResult> Gateways(string token, params string[] arguments) => fedctl.RunAsync(["gateways", .. arguments, "--token", token]);
 
     [Fact]
-    public void Keys_init_creates_an_owner_only_key_file_prints_the_public_key_and_never_the_seed()
+    public async Task Keys_init_creates_an_owner_only_key_file_prints_the_public_key_and_never_the_seed()
     {
         var path = Path.Combine(site, "gateway.key");
 
-        Keys("init", "--out", path).ShouldBe(0);
+        var init = await Keys("init", "--out", path);
+        init.Code.ShouldBe(0);
 
         File.GetUnixFileMode(path).ShouldBe(OwnerOnly);
         using var key = Ed25519KeyFile.Load(path);
         var seed = Convert.ToBase64String(key.ExportSeed());
-        var text = output.ToString();
+        var text = init.Output;
         text.ShouldContain(key.KeyId);
         text.ShouldContain(Convert.ToBase64String(key.PublicKey.Span));
         text.ShouldNotContain(seed);
@@ -58,49 +54,52 @@ public sealed class FedctlGatewaysTests : IClassFixture<AggregatorApiFactory>, I
     }
 
     [Fact]
-    public void Keys_init_refuses_to_overwrite_a_key_unless_forced_and_then_replaces_it_whole()
+    public async Task Keys_init_refuses_to_overwrite_a_key_unless_forced_and_then_replaces_it_whole()
     {
         var path = Path.Combine(site, "gateway.key");
-        Keys("init", "--out", path).ShouldBe(0);
+        (await Keys("init", "--out", path)).Code.ShouldBe(0);
         var original = File.ReadAllBytes(path);
 
-        var refusal = Should.Throw<CommandFailedException>(() => Keys("init", "--out", path));
+        var refusal = await Keys("init", "--out", path);
         File.ReadAllBytes(path).ShouldBe(original);
-        Keys("init", "--out", path, "--force").ShouldBe(0);
+        (await Keys("init", "--out", path, "--force")).Code.ShouldBe(0);
 
-        refusal.Message.ShouldContain("--force");
+        refusal.Code.ShouldBe(1);
+        refusal.Output.ShouldContain("--force");
         File.ReadAllBytes(path).ShouldNotBe(original);
         File.GetUnixFileMode(path).ShouldBe(OwnerOnly);
         Directory.GetFiles(site).ShouldBe(new[] { path });
     }
 
     [Fact]
-    public void Keys_init_refuses_a_directory_that_others_can_write()
+    public async Task Keys_init_refuses_a_directory_that_others_can_write()
     {
         File.SetUnixFileMode(site, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupWrite | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
 
-        var refusal = Should.Throw<CommandFailedException>(() => Keys("init", "--out", Path.Combine(site, "gateway.key")));
+        var refusal = await Keys("init", "--out", Path.Combine(site, "gateway.key"));
 
-        refusal.Message.ShouldContain("writable by group or others");
+        refusal.Code.ShouldBe(1);
+        refusal.Output.ShouldContain("writable by group or others");
         Directory.GetFiles(site).ShouldBeEmpty();
     }
 
     [Fact]
-    public void Keys_show_prints_the_identity_and_warns_when_others_may_read_the_file()
+    public async Task Keys_show_prints_the_identity_and_warns_when_others_may_read_the_file()
     {
         var path = Path.Combine(site, "gateway.key");
-        Keys("init", "--out", path).ShouldBe(0);
+        (await Keys("init", "--out", path)).Code.ShouldBe(0);
         using var key = Ed25519KeyFile.Load(path);
-        output.GetStringBuilder().Clear();
 
-        Keys("show", "--key", path).ShouldBe(0);
-        output.ToString().ShouldNotContain("Warning");
+        var ownerOnly = await Keys("show", "--key", path);
         File.SetUnixFileMode(path, OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        Keys("show", "--key", path).ShouldBe(0);
+        var readable = await Keys("show", "--key", path);
 
-        output.ToString().ShouldContain(key.KeyId);
-        output.ToString().ShouldContain("Warning");
-        output.ToString().ShouldContain("0644");
+        ownerOnly.Code.ShouldBe(0);
+        ownerOnly.Output.ShouldContain(key.KeyId);
+        ownerOnly.Output.ShouldNotContain("Warning");
+        readable.Code.ShouldBe(0);
+        readable.Output.ShouldContain("Warning");
+        readable.Output.ShouldContain("0644");
     }
 
     [Fact]
@@ -110,17 +109,17 @@ public sealed class FedctlGatewaysTests : IClassFixture<AggregatorApiFactory>, I
         var policyFile = Path.Combine(site, "policy.yaml");
         await File.WriteAllTextAsync(policyFile, "# the factory's release policy\r\nversion: 1\r\n");
         var policyHash = PolicyHash.Compute(await File.ReadAllBytesAsync(policyFile));
-        Keys("init", "--out", Path.Combine(site, "first.key")).ShouldBe(0);
-        Keys("init", "--out", Path.Combine(site, "second.key")).ShouldBe(0);
+        (await Keys("init", "--out", Path.Combine(site, "first.key"))).Code.ShouldBe(0);
+        (await Keys("init", "--out", Path.Combine(site, "second.key"))).Code.ShouldBe(0);
         using var first = Ed25519KeyFile.Load(Path.Combine(site, "first.key"));
         using var second = Ed25519KeyFile.Load(Path.Combine(site, "second.key"));
 
-        (await Gateways(operatorToken, "enrol", "--id", "factory-7", "--public-key", Convert.ToBase64String(first.PublicKey.Span), "--policy-file", policyFile)).ShouldBe(0);
-        (await Gateways(operatorToken, "rotate", "--id", "factory-7", "--public-key", Convert.ToBase64String(second.PublicKey.Span), "--overlap", "90m")).ShouldBe(0);
-        (await Gateways(operatorToken, "revoke", "--id", "factory-7", "--key-id", first.KeyId[..12], "--reason", "old laptop decommissioned")).ShouldBe(0);
-        (await Gateways(operatorToken, "allow-policy", "--id", "factory-7", "--policy", TestGateway.PolicySha256)).ShouldBe(0);
-        output.GetStringBuilder().Clear();
-        (await Gateways(AggregatorApiFactory.AuditorToken, "ls")).ShouldBe(0);
+        (await Gateways(operatorToken, "enrol", "--id", "factory-7", "--public-key", Convert.ToBase64String(first.PublicKey.Span), "--policy-file", policyFile)).Code.ShouldBe(0);
+        (await Gateways(operatorToken, "rotate", "--id", "factory-7", "--public-key", Convert.ToBase64String(second.PublicKey.Span), "--overlap", "90m")).Code.ShouldBe(0);
+        (await Gateways(operatorToken, "revoke", "--id", "factory-7", "--key-id", first.KeyId[..12], "--reason", "old laptop decommissioned")).Code.ShouldBe(0);
+        (await Gateways(operatorToken, "allow-policy", "--id", "factory-7", "--policy", TestGateway.PolicySha256)).Code.ShouldBe(0);
+        var listed = await Gateways(AggregatorApiFactory.AuditorToken, "ls");
+        listed.Code.ShouldBe(0);
 
         var keys = (await factory.ClientWith(operatorToken).GetFromJsonAsync<List<GatewayKey>>("/api/gateways", ApiJson.Options))!
             .Where(key => key.Id == "factory-7").ToList();
@@ -129,7 +128,7 @@ public sealed class FedctlGatewaysTests : IClassFixture<AggregatorApiFactory>, I
         keys[0].ValidUntil.ShouldNotBeNull().ShouldBe(keys[1].EnrolledAt.AddMinutes(90), TimeSpan.FromSeconds(1));
         (await factory.ClientWith(operatorToken).GetFromJsonAsync<List<string>>("/api/gateways/factory-7/policies"))
             .ShouldBe(new[] { policyHash, TestGateway.PolicySha256 });
-        var table = output.ToString().Split('\n').Where(line => line.Contains("factory-7", StringComparison.Ordinal)).ToList();
+        var table = listed.Output.Split('\n').Where(line => line.Contains("factory-7", StringComparison.Ordinal)).ToList();
         table.Count.ShouldBe(2);
         table[0].ShouldContain(first.KeyId[..12]);
         table[0].ShouldContain("revoked");
@@ -142,14 +141,16 @@ public sealed class FedctlGatewaysTests : IClassFixture<AggregatorApiFactory>, I
     {
         using var key = Ed25519KeyPair.Generate();
 
-        var failure = await Should.ThrowAsync<CommandFailedException>(() => Gateways(AggregatorApiFactory.OperatorToken,
-            "enrol", "--id", "factory-1", "--public-key", Convert.ToBase64String(key.PublicKey.Span), "--policy", TestGateway.PolicySha256));
-        var forbidden = await Should.ThrowAsync<CommandFailedException>(() => Gateways(AggregatorApiFactory.AuditorToken,
-            "revoke", "--id", "factory-1", "--key-id", factory.First.Key.KeyId, "--reason", "test"));
+        var failure = await Gateways(AggregatorApiFactory.OperatorToken,
+            "enrol", "--id", "factory-1", "--public-key", Convert.ToBase64String(key.PublicKey.Span), "--policy", TestGateway.PolicySha256);
+        var forbidden = await Gateways(AggregatorApiFactory.AuditorToken,
+            "revoke", "--id", "factory-1", "--key-id", factory.First.Key.KeyId, "--reason", "test");
 
-        failure.Message.ShouldContain("409");
-        failure.Message.ShouldContain("already enrolled");
-        forbidden.Message.ShouldContain("403");
+        failure.Code.ShouldBe(1);
+        failure.Output.ShouldContain("409");
+        failure.Output.ShouldContain("already enrolled");
+        forbidden.Code.ShouldBe(1);
+        forbidden.Output.ShouldContain("403");
     }
 
     [Theory]

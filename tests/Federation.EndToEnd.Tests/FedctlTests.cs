@@ -1,68 +1,76 @@
 using Federation.Aggregator.Tests;
 using Federation.Aggregator.Tests.Api;
-using Federation.Cli;
-using Federation.Cli.Models;
-using Federation.Cli.Rounds;
 using Federation.Trust;
-using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;
 
 /// <summary>fedctl against the real aggregator host, as the model team and an auditor would use it.</summary>
 public sealed class FedctlTests : IClassFixture<AggregatorApiFactory>, IDisposable
 {
-    private readonly AggregatorApiFactory factory;
-    private readonly StringWriter output = new();
-    private readonly IAnsiConsole console;
+    private const string AsOperator = $"--token {AggregatorApiFactory.OperatorToken}";
+    private readonly FedctlRunner fedctl;
     private readonly string pulled = Path.Combine(Path.GetTempPath(), $"fedctl-model-{Guid.NewGuid():N}.safetensors");
 
-    public FedctlTests(AggregatorApiFactory factory)
-    {
-        this.factory = factory;
-        console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 250;
-    }
+    public FedctlTests(AggregatorApiFactory factory) => fedctl = new FedctlRunner { Aggregator = factory.ClientWith };
 
     public void Dispose() => File.Delete(pulled);
-
-    private Task<int> Fedctl(Func<CommandArguments, AggregatorClient, IAnsiConsole, Task<int>> command, string token, string arguments) =>
-        command(new CommandArguments(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)), new AggregatorClient(factory.ClientWith(token)), console);
 
     [Fact]
     public async Task The_model_team_opens_shows_and_aborts_a_round_and_pulls_a_verified_model()
     {
-        const string operatorToken = AggregatorApiFactory.OperatorToken;
+        var opened = await fedctl.RunAsync($"rounds open --strategy fedadam --param eta=0.05 --min 2 --duration 600 --max-norm 5 {AsOperator}");
+        var listed = await fedctl.RunAsync($"rounds ls {AsOperator}");
+        var shown = await fedctl.RunAsync($"rounds show 1 {AsOperator}");
+        var aborted = await fedctl.RunAsync($"rounds abort 1 {AsOperator}");
+        var models = await fedctl.RunAsync($"models ls {AsOperator}");
+        var pull = await fedctl.RunAsync($"models pull 0 --out {pulled} {AsOperator}");
 
-        (await Fedctl(RoundsCommand.RunAsync, operatorToken, "open --strategy fedadam --param eta=0.05 --min 2 --duration 600 --max-norm 5")).ShouldBe(0);
-        (await Fedctl(RoundsCommand.RunAsync, operatorToken, "ls")).ShouldBe(0);
-        (await Fedctl(RoundsCommand.RunAsync, operatorToken, "show 1")).ShouldBe(0);
-        (await Fedctl(RoundsCommand.RunAsync, operatorToken, "abort 1")).ShouldBe(0);
-        (await Fedctl(ModelsCommand.RunAsync, operatorToken, "ls")).ShouldBe(0);
-        (await Fedctl(ModelsCommand.RunAsync, operatorToken, $"pull 0 --out {pulled}")).ShouldBe(0);
-
-        var text = output.ToString();
-        text.ShouldContain("Round 1 opened on model v0 with fedadam");
-        text.ShouldContain("strategy fedadam");
-        text.ShouldContain("eta=0.05");
-        text.ShouldContain("Round 1 aborted");
-        text.ShouldContain("verified");
+        new[] { opened, listed, shown, aborted, models, pull }.Select(run => run.Code).ShouldAllBe(code => code == 0);
+        opened.Output.ShouldContain("Round 1 opened on model v0 with fedadam");
+        shown.Output.ShouldContain("strategy fedadam");
+        shown.Output.ShouldContain("eta=0.05");
+        aborted.Output.ShouldContain("Round 1 aborted");
+        pull.Output.ShouldContain("verified");
         Sha256Hex.Of(await File.ReadAllBytesAsync(pulled)).ShouldBe(TestGateway.BaseModelSha256);
+    }
+
+    [Fact]
+    public async Task Models_pull_reports_its_download_on_standard_error_only()
+    {
+        var pull = await fedctl.RunAsync($"models pull 0 --out {pulled} {AsOperator}");
+
+        pull.Code.ShouldBe(0);
+        pull.Error.ShouldMatch(@"downloaded (\d+)/\1 bytes");
+        pull.Output.ShouldNotContain("downloaded");
+    }
+
+    [Fact]
+    public async Task The_token_may_come_from_FEDERATION_TOKEN()
+    {
+        var withVariable = new FedctlRunner { Aggregator = fedctl.Aggregator, Environment = { ["FEDERATION_TOKEN"] = AggregatorApiFactory.OperatorToken } };
+
+        var listed = await withVariable.RunAsync("rounds ls");
+
+        listed.Code.ShouldBe(0);
+        listed.Output.ShouldContain("Round");
     }
 
     [Fact]
     public async Task An_auditor_token_cannot_open_a_round_and_is_told_why()
     {
-        var failure = await Should.ThrowAsync<CommandFailedException>(() => Fedctl(RoundsCommand.RunAsync, AggregatorApiFactory.AuditorToken, "open"));
+        var failure = await fedctl.RunAsync($"rounds open --token {AggregatorApiFactory.AuditorToken}");
 
-        failure.Message.ShouldContain("403");
-        failure.Message.ShouldContain("operator token");
+        failure.Code.ShouldBe(1);
+        failure.Output.ShouldContain("403");
+        failure.Output.ShouldContain("operator token");
     }
 
     [Fact]
     public async Task An_unknown_strategy_is_refused_with_the_aggregators_reason()
     {
-        var failure = await Should.ThrowAsync<CommandFailedException>(() => Fedctl(RoundsCommand.RunAsync, AggregatorApiFactory.OperatorToken, "open --strategy magic"));
+        var failure = await fedctl.RunAsync($"rounds open --strategy magic {AsOperator}");
 
-        failure.Message.ShouldContain("magic");
+        failure.Code.ShouldBe(1);
+        failure.Output.ShouldContain("magic");
     }
 }

@@ -1,8 +1,5 @@
-using Federation.Cli;
-using Federation.Cli.Gateway;
 using Federation.Policies;
 using Federation.Site.State;
-using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;
 
@@ -11,14 +8,7 @@ public sealed class GatewayDecisionsCommandTests : IDisposable
 {
     private static readonly string PolicyHash = new('c', 64);
     private readonly string directory = Path.Combine(Path.GetTempPath(), $"fedctl-gateway-{Guid.NewGuid():N}");
-    private readonly StringWriter output = new();
-    private readonly IAnsiConsole console;
-
-    public GatewayDecisionsCommandTests()
-    {
-        console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-    }
+    private readonly FedctlRunner fedctl = new();
 
     public void Dispose()
     {
@@ -45,11 +35,11 @@ public sealed class GatewayDecisionsCommandTests : IDisposable
         state.RecordDenied(denied, GatewayState.RoundsLedger, 2);
 
         // When factory IT lists them, then only the refusals
-        (await GatewayCommand.RunAsync(new CommandArguments(["decisions", "--state", directory]), console)).ShouldBe(0);
-        var all = output.ToString();
-        output.GetStringBuilder().Clear();
-        (await GatewayCommand.RunAsync(new CommandArguments(["decisions", "--state", directory, "--denied"]), console)).ShouldBe(0);
-        var refusals = output.ToString();
+        var allRun = await fedctl.RunAsync("gateway", "decisions", "--state", directory);
+        var refusalsRun = await fedctl.RunAsync("gateway", "decisions", "--state", directory, "--denied");
+        allRun.Code.ShouldBe(0);
+        refusalsRun.Code.ShouldBe(0);
+        var (all, refusals) = (allRun.Output, refusalsRun.Output);
 
         // Then the newest comes first, with outcome, short policy hash and the failed check's reason
         all.IndexOf("round 2", StringComparison.Ordinal).ShouldBeLessThan(all.IndexOf("round 1", StringComparison.Ordinal));
@@ -76,11 +66,11 @@ public sealed class GatewayDecisionsCommandTests : IDisposable
         state.RecordFailedAttempt(update.MessageId, at.AddMinutes(2), "broker unreachable");
 
         // When factory IT lists the outbox, then shows the update
-        (await GatewayCommand.RunAsync(new CommandArguments(["outbox", "--state", directory]), console)).ShouldBe(0);
-        var listing = output.ToString();
-        output.GetStringBuilder().Clear();
-        (await GatewayCommand.RunAsync(new CommandArguments(["outbox", "--state", directory, "--show", update.MessageId.ToString()[..8]]), console)).ShouldBe(0);
-        var shown = output.ToString();
+        var listingRun = await fedctl.RunAsync("gateway", "outbox", "--state", directory);
+        var shownRun = await fedctl.RunAsync("gateway", "outbox", "--state", directory, "--show", update.MessageId.ToString()[..8]);
+        listingRun.Code.ShouldBe(0);
+        shownRun.Code.ShouldBe(0);
+        var (listing, shown) = (listingRun.Output, shownRun.Output);
 
         // Then the report shows as sent, the update as waiting with its error, and --show prints the document as it left
         listing.ShouldContain($"{report.MessageId} │ 1");
@@ -95,7 +85,7 @@ public sealed class GatewayDecisionsCommandTests : IDisposable
     [Fact]
     public async Task A_folder_without_gateway_state_is_reported_not_created()
     {
-        await Should.ThrowAsync<CommandFailedException>(() => GatewayCommand.RunAsync(new CommandArguments(["decisions", "--state", directory]), console));
+        (await fedctl.RunAsync("gateway", "decisions", "--state", directory)).Code.ShouldBe(1);
         Directory.Exists(directory).ShouldBeFalse();
     }
 }

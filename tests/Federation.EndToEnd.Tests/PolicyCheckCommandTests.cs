@@ -1,8 +1,5 @@
-using Federation.Cli;
-using Federation.Cli.Policy;
 using Federation.EndToEnd.Tests.MultiProcess;
 using Federation.Policies;
-using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;
 
@@ -12,23 +9,17 @@ public sealed class PolicyCheckCommandTests : IDisposable
     private static readonly string Example = Path.Combine(Repository.Root, "policies", "example.yaml");
     private static readonly DateTimeOffset BeforeExampleExpires = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly string directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"fedctl-policy-{Guid.NewGuid():N}")).FullName;
-    private readonly StringWriter output = new();
-    private readonly IAnsiConsole console;
-
-    public PolicyCheckCommandTests()
-    {
-        console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-    }
+    private static Task<FedctlResult> CheckAsync(string path, DateTimeOffset now) => new FedctlRunner { Now = now }.RunAsync("policy", "check", path);
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
     [Fact]
-    public void The_annotated_example_is_valid_and_its_summary_shows_what_may_leave_and_the_hash_to_enrol()
+    public async Task The_annotated_example_is_valid_and_its_summary_shows_what_may_leave_and_the_hash_to_enrol()
     {
-        PolicyCommand.Run(new CommandArguments(["check", Example]), console, BeforeExampleExpires).ShouldBe(0);
+        var check = await CheckAsync(Example, BeforeExampleExpires);
 
-        var summary = output.ToString();
+        check.Code.ShouldBe(0);
+        var summary = check.Output;
         summary.ShouldContain("factory-1-release v3");
         summary.ShouldContain(PolicyLoader.Load(Example).Hash);
         summary.ShouldContain("model-update, evaluation-metrics");
@@ -39,23 +30,25 @@ public sealed class PolicyCheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void An_invalid_policy_names_the_file_line_and_field()
+    public async Task An_invalid_policy_names_the_file_line_and_field()
     {
         var path = Path.Combine(directory, "policy.yaml");
         File.WriteAllText(path, File.ReadAllText(Example).Replace("maxUpdateL2Norm: 10.0", "maxUpdateL2Norm: \"ten\"", StringComparison.Ordinal));
 
-        var error = Should.Throw<CommandFailedException>(() => PolicyCommand.Run(new CommandArguments(["check", path]), console, BeforeExampleExpires));
+        var check = await CheckAsync(path, BeforeExampleExpires);
 
-        error.Message.ShouldContain("nothing would leave");
-        error.Message.ShouldContain(path);
-        error.Message.ShouldContain("clipping.maxUpdateL2Norm");
+        check.Code.ShouldBe(1);
+        check.Output.ShouldContain("nothing would leave");
+        check.Output.ShouldContain(path);
+        check.Output.ShouldContain("clipping.maxUpdateL2Norm");
     }
 
     [Fact]
-    public void An_expired_policy_is_reported_with_exit_code_1()
+    public async Task An_expired_policy_is_reported_with_exit_code_1()
     {
-        PolicyCommand.Run(new CommandArguments(["check", Example]), console, new DateTimeOffset(2027, 1, 2, 0, 0, 0, TimeSpan.Zero)).ShouldBe(1);
+        var check = await CheckAsync(Example, new DateTimeOffset(2027, 1, 2, 0, 0, 0, TimeSpan.Zero));
 
-        output.ToString().ShouldContain("Expired");
+        check.Code.ShouldBe(1);
+        check.Output.ShouldContain("Expired");
     }
 }
