@@ -203,6 +203,29 @@ public sealed class FedctlCommandLineTests
         (await output).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Vault_import_reports_progress_on_standard_error_and_its_table_on_standard_output()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"fedctl-vault-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            var curves = Path.Combine(root, "curves");
+            (await fedctl.RunAsync("vault", "generate-press-fit", "--out", curves, "--count", "12")).Code.ShouldBe(0);
+
+            var import = await fedctl.RunAsync("vault", "import", "--state", Path.Combine(root, "state"), "--kind", "force", curves);
+
+            import.Code.ShouldBe(0, import.Output);
+            import.Output.ShouldContain("12 stored, 0 already stored, 0 quarantined.");
+            import.Output.ShouldNotContain("imported 12/12");
+            import.Error.ShouldContain("imported 12/12 files");
+            import.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeLessThanOrEqualTo(11); // a line per tenth at most
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     private static RootCommand Tree()
     {
         var writer = new StringWriter();
