@@ -1,4 +1,5 @@
 using Federation.Cli;
+using Federation.Cli.Commands;
 using Spectre.Console;
 
 // fedctl: the command line for the model team, operators and auditors (Fedctl builds its commands).

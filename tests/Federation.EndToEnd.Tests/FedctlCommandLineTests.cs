@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Federation.Cli;
+using Federation.Cli.Commands;
 using Federation.EndToEnd.Tests.MultiProcess;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Federation.Cli;
+using Federation.Cli.Commands;
 using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;

@@ -13,7 +13,8 @@ using Federation.Cli.Rounds;
 using Federation.Cli.Vault;
 using Spectre.Console;
 
-namespace Federation.Cli;
+// Its own namespace: it refers to every command group, and they all refer to Federation.Cli, so it cannot live there.
+namespace Federation.Cli.Commands;
 
 /// <summary>
 /// fedctl's command tree, and how a command line becomes an exit code: 0 done, 1 failed (or found something invalid),
