@@ -129,6 +129,7 @@ public sealed class FedctlCommandLineTests
     [InlineData("gateways enrol --id factory-1 --public-key K " + Token, "Name at least one allowed policy")]
     [InlineData("gateways enrol --id factory-1 --public-key K --policy cafe " + Token, "is not a SHA-256")]
     [InlineData("gateways revoke --id factory-1 --key-id 1234abcd " + Token, "--reason")]
+    [InlineData("gateways revoke --id factory-1 --key-id 1234 --reason lost " + Token, "--key-id '1234' is too short")]
     [InlineData("audit export " + Token, "--out")]
     [InlineData("audit provenance " + Token, "--model-version")]
     [InlineData("audit proof " + Token, "either --position N (inclusion) or --from A (consistency)")]
@@ -140,6 +141,8 @@ public sealed class FedctlCommandLineTests
     [InlineData("gateway decisions", "--state")]
     [InlineData("vault import --state s --kind pictures p", "--kind must be logs, overrides, photos or force, not 'pictures'")]
     [InlineData("vault import --state s --kind force", "PATH")]
+    [InlineData("vault import --state s --kind logs --label crack p", "--label applies to --kind photos and --kind force only.")]
+    [InlineData("vault import --state s --kind photos --label -bad p", "must be 1 to 64 letters")]
     [InlineData("vault generate-press-fit --out d --faulty-share 2", "--faulty-share must be between 0 and 1.")]
     [InlineData("events --data", "--data")]
     public async Task Every_malformed_command_line_exits_2_with_its_problem_on_standard_error_and_sends_nothing(string commandLine, string problem)

@@ -98,6 +98,13 @@ public static class GatewaysCommand
     {
         var id = Id();
         var keyId = new Option<string>("--key-id") { HelpName = "KEYID", Description = "the key to revoke: its full id, or a unique prefix of 8+ hex digits (as gateways ls shows)", Required = true };
+        keyId.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && token.Value.Length < 8)
+            {
+                result.AddError($"--key-id '{token.Value}' is too short; give at least 8 hex digits (fedctl gateways ls shows 12).");
+            }
+        });
         var reason = new Option<string>("--reason") { HelpName = "TEXT", Description = "why, recorded in the history", Required = true };
         var revoke = new Command("revoke", "refuse everything the key signs from now on") { id, keyId, reason };
         api.AddTo(revoke);

@@ -64,6 +64,15 @@ public static class VaultCommand
         {
             state, kind, paths, label, maxAgeDays, maxBytes,
         };
+        import.Validators.Add(result =>
+        {
+            // Read from the typed text: a --kind that does not parse has its own error.
+            if (result.GetResult(label) is not null && result.GetResult(kind)?.Tokens is [var given]
+                && VaultKinds.TryParse(given.Value, out var named) && named is not (VaultKind.Photos or VaultKind.Force))
+            {
+                result.AddError("--label applies to --kind photos and --kind force only.");
+            }
+        });
         import.SetAction(parsed =>
         {
             var options = new VaultOptions { MaxAgeDays = parsed.GetValue(maxAgeDays) ?? 0, MaxBytes = parsed.GetValue(maxBytes) ?? 0 };
@@ -111,11 +120,6 @@ public static class VaultCommand
         if (paths.FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path)) is { } missing)
         {
             throw new CommandFailedException($"No file or folder {missing}; nothing was imported.");
-        }
-
-        if (label is not null && kind is not (VaultKind.Photos or VaultKind.Force))
-        {
-            throw new CommandLineException("--label applies to --kind photos and --kind force only.");
         }
 
         // The vault is created on first import, as the gateway would create it. fedctl does not know the gateway's
