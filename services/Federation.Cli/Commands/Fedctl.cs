@@ -49,7 +49,15 @@ public static class Fedctl
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false });
+            // No termination handling: the commands take no cancellation token, so Ctrl+C ends fedctl at once, as it always did.
+            var invocation = new InvocationConfiguration
+            {
+                Output = context.Output,
+                Error = context.Error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            };
+            return await parsed.InvokeAsync(invocation);
         }
         catch (CommandLineException error)
         {
