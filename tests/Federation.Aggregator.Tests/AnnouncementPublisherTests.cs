@@ -20,6 +20,7 @@ using MassTransit.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Federation.Aggregator.Tests;
 
@@ -36,7 +37,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
 
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-announcements-{Guid.NewGuid():N}");
     private readonly string gatewayDirectory = Path.Combine(Path.GetTempPath(), $"federation-announcements-gateway-{Guid.NewGuid():N}");
-    private readonly ManualClock clock = new(TestGateway.SignedAt);
+    private readonly TimerCountingClock clock = new(TestGateway.SignedAt);
     private readonly TestGateway first = new("factory-1");
     private readonly TestGateway second = new("factory-2");
     private readonly GatewayNode site;

@@ -15,6 +15,7 @@ using Federation.Learning.Tensors;
 using MassTransit.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Federation.Aggregator.Tests;
 
@@ -22,7 +23,7 @@ namespace Federation.Aggregator.Tests;
 public sealed partial class RoundCoordinatorTests : IAsyncLifetime
 {
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), $"federation-coordinator-{Guid.NewGuid():N}");
-    private readonly ManualClock clock = new(TestGateway.SignedAt);
+    private readonly FakeTimeProvider clock = new(TestGateway.SignedAt);
     private readonly TestGateway first = new("factory-1");
     private readonly TestGateway second = new("factory-2");
     private ServiceProvider services = null!;

@@ -17,18 +17,9 @@ using Federation.Vault.Datasets;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Federation.Gateway.Tests;
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset now = start;
-
-    public override DateTimeOffset GetUtcNow() => now;
-
-    public void Advance(TimeSpan by) => now += by;
-}
 
 /// <summary>
 /// One factory site under test: a state folder that outlives the <see cref="GatewayNode"/>s opened over it (a restart
@@ -51,7 +42,7 @@ internal sealed class Site : IDisposable
 
     public string StateDirectory => Path.Combine(Folder, "state");
 
-    public ManualClock Clock { get; } = new(Start);
+    public FakeTimeProvider Clock { get; } = new(Start);
 
     public Ed25519KeyPair Key { get; } = Ed25519KeyPair.Generate();
 

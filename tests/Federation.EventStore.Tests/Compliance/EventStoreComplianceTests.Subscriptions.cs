@@ -67,13 +67,13 @@ public abstract partial class EventStoreComplianceTests
     [Fact]
     public async Task A_subscription_on_an_empty_store_waits_for_the_first_event()
     {
-        var store = await CreateStoreAsync();
+        var store = new ReadCountingStore(await CreateStoreAsync());
         var subscription = new CatchUpSubscription(store, SubscriptionPollInterval);
         using var timeout = new CancellationTokenSource(SubscriptionTimeout);
 
         var first = subscription.SubscribeAllAsync(1, timeout.Token).FirstAsync(timeout.Token).AsTask();
-        await Task.Delay(50);
-        first.IsCompleted.ShouldBeFalse("there is nothing to yield yet");
+        await store.FinishedReadsAsync(2).WaitAsync(timeout.Token);
+        first.IsCompleted.ShouldBeFalse("the subscription read the empty store twice and had nothing to yield");
         var appended = TestEvents.New();
         await store.AppendAsync("contributor-1", ExpectedVersion.NoStream, [appended]);
 
@@ -85,13 +85,14 @@ public abstract partial class EventStoreComplianceTests
     [Fact]
     public async Task A_notified_subscription_reads_a_new_event_at_once_instead_of_at_its_next_poll()
     {
-        var store = await CreateStoreAsync();
+        var store = new ReadCountingStore(await CreateStoreAsync());
         var signal = new AppendSignal();
         var subscription = new CatchUpSubscription(store, TimeSpan.FromHours(1), signal);
         using var timeout = new CancellationTokenSource(SubscriptionTimeout);
 
+        // Appended only once the subscription has found the store empty, so only the signal can bring the event.
         var first = subscription.SubscribeAllAsync(1, timeout.Token).FirstAsync(timeout.Token).AsTask();
-        await Task.Delay(50);
+        await store.FinishedReadsAsync(1).WaitAsync(timeout.Token);
         var appended = TestEvents.New();
         await store.AppendAsync("contributor-1", ExpectedVersion.NoStream, [appended]);
         signal.Notify();
@@ -105,7 +106,8 @@ public abstract partial class EventStoreComplianceTests
     {
         var store = await CreateStoreAsync();
         await store.AppendAsync("contributor-1", ExpectedVersion.NoStream, TestEvents.Many(3));
-        var subscription = new CatchUpSubscription(store, SubscriptionPollInterval);
+        var counted = new ReadCountingStore(store);
+        var subscription = new CatchUpSubscription(counted, SubscriptionPollInterval);
 
         // Cancelled by the consumer in the middle of the backlog.
         using var whileReading = new CancellationTokenSource();
@@ -132,7 +134,8 @@ public abstract partial class EventStoreComplianceTests
                 throw new InvalidOperationException($"Nothing was appended, yet the subscription yielded position {recorded.Position}.");
             }
         });
-        await Task.Delay(50);
+        // The backlog's read was cancelled midway and does not count; these two are the waiting subscription finding nothing new.
+        await counted.FinishedReadsAsync(2).WaitAsync(SubscriptionTimeout);
         waiting.IsCompleted.ShouldBeFalse();
         await whileWaiting.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(() => waiting.WaitAsync(SubscriptionTimeout));

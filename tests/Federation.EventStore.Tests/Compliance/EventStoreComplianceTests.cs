@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Federation.EventStore.Tests.Compliance;
 
 /// <summary>
@@ -10,7 +12,7 @@ public abstract partial class EventStoreComplianceTests
     /// The clock every store made by <see cref="CreateStoreAsync"/> must use for timestamps.
     /// Sub-millisecond on purpose: timestamps must round-trip to the 100 ns tick.
     /// </summary>
-    protected ManualClock Clock { get; } =
+    protected FakeTimeProvider Clock { get; } =
         new(new DateTimeOffset(2025, 3, 14, 15, 9, 26, TimeSpan.Zero).AddTicks(5_358_979));
 
     /// <summary>Opens a store on this test's own storage (empty at the test's first call, isolated from every other test) that uses <see cref="Clock"/>.</summary>
