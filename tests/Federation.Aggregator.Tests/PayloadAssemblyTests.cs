@@ -10,16 +10,18 @@ public sealed class PayloadAssemblyTests : IDisposable
 
     private readonly string folder = Path.Combine(Path.GetTempPath(), $"federation-assembly-tests-{Guid.NewGuid():N}");
     private readonly PayloadStore store;
+    private readonly PayloadArrivals arrivals;
     private readonly byte[] payload = [.. Enumerable.Range(0, 1050).Select(i => (byte)(i * 7))];
 
     public PayloadAssemblyTests()
     {
         store = new PayloadStore(folder);
+        arrivals = new PayloadArrivals(store);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private PayloadAssembly Assembly(PayloadOptions? options = null) => new(store, options ?? new PayloadOptions(), NullLogger<PayloadAssembly>.Instance);
+    private PayloadAssembly Assembly(PayloadOptions? options = null) => new(store, arrivals, options ?? new PayloadOptions(), NullLogger<PayloadAssembly>.Instance);
 
     private async Task<List<ChunkOutcome>> AddAll(PayloadAssembly assembly, IEnumerable<ContributionPayloadChunk> chunks)
     {
@@ -137,5 +139,51 @@ public sealed class PayloadAssemblyTests : IDisposable
         await Assembly(new PayloadOptions { MaxIncomingAgeMinutes = 60 }).AddAsync(PayloadChunks.Of(payload, ChunkBytes)[0], CancellationToken.None);
 
         Directory.EnumerateFiles(store.IncomingDirectory).ShouldAllBe(file => !Path.GetFileName(file).StartsWith(stale[0].PayloadSha256, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Who_waits_for_a_payload_wakes_when_its_last_chunk_completes_it()
+    {
+        var chunks = PayloadChunks.Of(payload, ChunkBytes);
+        var assembly = Assembly();
+        await AddAll(assembly, chunks.SkipLast(1));
+
+        var arrived = arrivals.WhenAssembledAsync(chunks[0].PayloadSha256, CancellationToken.None);
+        arrived.IsCompleted.ShouldBeFalse();
+        arrivals.IsAwaited(chunks[0].PayloadSha256).ShouldBeTrue();
+
+        (await AddAll(assembly, [chunks[^1]])).ShouldBe([ChunkOutcome.Completed]);
+        await arrived;
+        store.Contains(chunks[0].PayloadSha256).ShouldBeTrue();
+        arrivals.IsAwaited(chunks[0].PayloadSha256).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Who_waits_for_a_payload_wakes_when_its_assembly_fails()
+    {
+        var chunks = PayloadChunks.Of(payload, ChunkBytes);
+        var assembly = Assembly();
+        await AddAll(assembly, chunks.SkipLast(1));
+        var arrived = arrivals.WhenAssembledAsync(chunks[0].PayloadSha256, CancellationToken.None);
+
+        var forged = chunks[^1] with { Bytes = [.. chunks[^1].Bytes.Select(value => (byte)(value ^ 0xff))] };
+        (await AddAll(assembly, [forged])).ShouldBe([ChunkOutcome.Discarded]);
+
+        await arrived;
+        store.AssemblyFailure(chunks[0].PayloadSha256).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_payload_already_stored_ends_at_once_and_a_cancelled_wait_throws()
+    {
+        var chunks = PayloadChunks.Of(payload, ChunkBytes);
+        await AddAll(Assembly(), chunks);
+
+        arrivals.WhenAssembledAsync(chunks[0].PayloadSha256, CancellationToken.None).IsCompletedSuccessfully.ShouldBeTrue();
+        using var cancelled = new CancellationTokenSource();
+        var never = arrivals.WhenAssembledAsync(new string('a', 64), cancelled.Token);
+        await cancelled.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => never);
+        arrivals.IsAwaited(new string('a', 64)).ShouldBeFalse();
     }
 }

@@ -14,6 +14,8 @@ public sealed partial class RoundCoordinatorTests
 
     private PayloadAssembly Assembly => services.GetRequiredService<PayloadAssembly>();
 
+    private PayloadArrivals Arrivals => services.GetRequiredService<PayloadArrivals>();
+
     /// <summary>Sends the payload's chunks to the assembly and returns the contribution that names it by hash.</summary>
     private async Task<ContributionSubmitted> SendInChunksAsync(TestGateway gateway, TensorSet update, Func<byte[], byte[]>? tamper = null)
     {
@@ -57,13 +59,38 @@ public sealed partial class RoundCoordinatorTests
             await Assembly.AddAsync(chunk, CancellationToken.None);
         }
 
+        // Up to its wait, a submission runs synchronously: when the call returns, it is waiting for the payload.
         var submitted = Coordinator.SubmitAsync(contribution with { Payload = [] }, Guid.NewGuid(), CancellationToken.None);
-        await Task.Delay(300);
+        Arrivals.IsAwaited(chunks[0].PayloadSha256).ShouldBeTrue();
         submitted.IsCompleted.ShouldBeFalse();
+        (await HistoryAsync()).OfType<ContributionAccepted>().ShouldBeEmpty();
+
         await Assembly.AddAsync(chunks[^1], CancellationToken.None);
         await submitted;
 
         (await HistoryAsync()).OfType<ContributionAccepted>().ShouldHaveSingleItem().GatewayId.ShouldBe(first.Id);
+        Arrivals.IsAwaited(chunks[0].PayloadSha256).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_contribution_waiting_for_its_chunks_is_rejected_with_the_reason_when_they_assemble_to_other_bytes()
+    {
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, [first.Id], CancellationToken.None);
+        var contribution = first.Contribute(TestGateway.Update());
+        var chunks = PayloadChunks.Of(contribution.Payload, ChunkBytes);
+        foreach (var chunk in chunks.SkipLast(1))
+        {
+            await Assembly.AddAsync(chunk, CancellationToken.None);
+        }
+
+        var submitted = Coordinator.SubmitAsync(contribution with { Payload = [] }, Guid.NewGuid(), CancellationToken.None);
+        Arrivals.IsAwaited(chunks[0].PayloadSha256).ShouldBeTrue();
+        await Assembly.AddAsync(chunks[^1] with { Bytes = [.. chunks[^1].Bytes.Select(value => (byte)(value ^ 0x01))] }, CancellationToken.None);
+        await submitted;
+
+        var rejected = (await HistoryAsync()).OfType<ContributionRejected>().ShouldHaveSingleItem();
+        rejected.Reason.ShouldBe(RejectionReason.PayloadHashMismatch);
+        rejected.Detail.ShouldContain("changed or forged");
     }
 
     [Fact]

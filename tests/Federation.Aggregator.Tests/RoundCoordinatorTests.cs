@@ -269,4 +269,20 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
         coordinator.LatestRound.Accepted.Single().GatewayId.ShouldBe("factory-1");
         coordinator.CurrentModel.Version.ShouldBe(0);
     }
+
+    [Fact]
+    public async Task When_another_writer_appended_to_the_round_first_the_contribution_is_decided_again_on_the_history()
+    {
+        await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, [first.Id], CancellationToken.None);
+        // Another aggregator instance records a rejection in round 1: this coordinator's cached version is now stale.
+        var stray = new ContributionRejected(1, second.Id, second.Key.KeyId, "sha", RejectionReason.NotInvited, "not invited", "{}", "sig", clock.GetUtcNow());
+        await services.GetRequiredService<EventHistory>().AppendAsync(EventStreams.Round(1), 1, stray);
+
+        await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
+
+        var history = await HistoryAsync();
+        history.OfType<ContributionAccepted>().ShouldHaveSingleItem().GatewayId.ShouldBe(first.Id);
+        history.OfType<RoundClosed>().ShouldHaveSingleItem().RejectedCount.ShouldBe(1);
+        history.OfType<ModelVersionPublished>().Last().Version.ShouldBe(1);
+    }
 }

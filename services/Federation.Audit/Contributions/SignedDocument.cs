@@ -76,19 +76,21 @@ public static class SignedDocument
             return null;
         }
 
+        rejection = VerifySignature(key, gatewayId, json, signature);
+        return rejection is null ? registry.Find(gatewayId) : null;
+    }
+
+    /// <summary>Whether <paramref name="signature"/> is <paramref name="key"/>'s Ed25519 signature over exactly <paramref name="json"/>; null when it is, else why not.</summary>
+    public static Rejection? VerifySignature(EnrolledKey key, string gatewayId, string json, string signature)
+    {
         var signatureBytes = new byte[64];
         if (!Convert.TryFromBase64String(signature, signatureBytes, out var length) || length != 64)
         {
-            rejection = new Rejection(RejectionReason.BadSignature, "The signature is not 64 bytes of base64.");
-            return null;
+            return new Rejection(RejectionReason.BadSignature, "The signature is not 64 bytes of base64.");
         }
 
-        if (!Ed25519.Verify(key.PublicKey, Encoding.UTF8.GetBytes(json), signatureBytes))
-        {
-            rejection = new Rejection(RejectionReason.BadSignature, $"The Ed25519 signature does not verify against key {keyId} of gateway '{gatewayId}'.");
-            return null;
-        }
-
-        return registry.Find(gatewayId);
+        return Ed25519.Verify(key.PublicKey, Encoding.UTF8.GetBytes(json), signatureBytes)
+            ? null
+            : new Rejection(RejectionReason.BadSignature, $"The Ed25519 signature does not verify against key {key.KeyId} of gateway '{gatewayId}'.");
     }
 }

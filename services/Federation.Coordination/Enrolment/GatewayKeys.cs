@@ -12,14 +12,16 @@ namespace Federation.Coordination.Enrolment;
 /// <summary>
 /// Enrols, rotates and revokes gateway keys, and sets the policies each gateway may release
 /// under. Every change is an event in the gateway's stream first; <see cref="Registry"/> is
-/// the fold of those events, the one source every signature check reads.
+/// the fold of those events, the one source every signature check reads. Changes are decided and
+/// appended through the <see cref="DecisionGate"/> the round coordinator also passes, so a decision
+/// that judged a key with <see cref="Registry"/> inside the gate is appended before any later key change.
 /// </summary>
-public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrolment> configuredGateways, TimeProvider clock, ILogger<GatewayKeys> logger)
+public sealed class GatewayKeys(
+    EventHistory history, DecisionGate gate, IReadOnlyList<GatewayEnrolment> configuredGateways, TimeProvider clock, ILogger<GatewayKeys> logger)
 {
     /// <summary>Who stands behind enrolments taken from the aggregator's settings.</summary>
     public const string ConfigurationEnroller = "configuration";
 
-    private readonly SemaphoreSlim gate = new(1, 1);
     private readonly Dictionary<string, long> streamVersions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GatewayRegistry registry = GatewayRegistry.Empty;
@@ -31,7 +33,10 @@ public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrol
         return registry;
     }
 
-    /// <summary>The current registry (empty before <see cref="InitializeAsync"/>).</summary>
+    /// <summary>
+    /// The current registry (empty before <see cref="InitializeAsync"/>). Read inside the <see cref="DecisionGate"/>,
+    /// it is the registry any decision appended there was made with.
+    /// </summary>
     public GatewayRegistry Registry => registry;
 
     /// <summary>
@@ -41,55 +46,33 @@ public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrol
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await gate.WaitAsync(cancellationToken);
         try
         {
-            await RebuildAsync(cancellationToken);
-            foreach (var configured in configuredGateways)
+            await gate.RunAsync(async () =>
             {
-                var publicKey = configured.PublicKeyBytes()!;
-                if (registry.Find(configured.Id) is { } known)
+                await RebuildAsync(cancellationToken);
+                foreach (var configured in configuredGateways)
                 {
-                    if (known.Keys.All(key => key.KeyId != KeyId.Of(publicKey)))
+                    if (EnrolmentOf(configured) is { } enrolled)
                     {
-                        logger.LogWarning(
-                            "Aggregator:Gateways lists a key for {Gateway} that its history does not have; the history's keys stay in force (rotate with fedctl gateways rotate)",
-                            configured.Id);
+                        await AppendAsync(configured.Id, enrolled, cancellationToken);
                     }
-
-                    continue;
                 }
 
-                await AppendAsync(configured.Id, new GatewayKeyEnrolled(
-                    configured.Id, KeyId.Of(publicKey), Convert.ToBase64String(publicKey), [.. configured.AllowedPolicies], ConfigurationEnroller, clock.GetUtcNow()), cancellationToken);
-            }
+                return true;
+            }, () => RebuildAsync(cancellationToken), cancellationToken);
         }
         finally
         {
-            gate.Release();
             initialized.TrySetResult();
         }
     }
 
     /// <summary>
-    /// Runs <paramref name="record"/> with the current registry while no key change can be appended,
-    /// so that whatever it records after judging a signature with that registry lands in the history
-    /// before any later key change. Auditors check exactly this order: nothing signed with a key may
-    /// be accepted after the key's revocation in the log (docs/FORMATS.md section 10, check 4).
+    /// Rebuilds <see cref="Registry"/> from the history. Only inside the <see cref="DecisionGate"/>: it is how a
+    /// decision that met another writer's append refreshes what it knows before deciding again.
     /// </summary>
-    public async Task<T> HoldingKeysAsync<T>(Func<GatewayRegistry, Task<T>> record, CancellationToken cancellationToken)
-    {
-        await initialized.Task.WaitAsync(cancellationToken);
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            return await record(registry);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public Task RefreshAsync(CancellationToken cancellationToken) => RebuildAsync(cancellationToken);
 
     /// <summary>Enrols a new gateway with its first key.</summary>
     /// <exception cref="EnrolmentException">The gateway is already enrolled, or an argument is malformed.</exception>
@@ -160,22 +143,19 @@ public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrol
         where T : IFederationEvent
     {
         await initialized.Task.WaitAsync(cancellationToken);
-        await gate.WaitAsync(cancellationToken);
         try
         {
-            var change = decide();
-            await AppendAsync(gatewayId, change, cancellationToken);
-            return change;
+            return await gate.RunAsync(async () =>
+            {
+                var change = decide();
+                await AppendAsync(gatewayId, change, cancellationToken);
+                return change;
+            }, () => RebuildAsync(cancellationToken), cancellationToken);
         }
         catch (WrongExpectedVersionException)
         {
-            // Another aggregator instance changed this gateway: refresh, and let the caller retry.
-            await RebuildAsync(cancellationToken);
+            // Other aggregator instances kept changing this gateway while we decided again and again.
             throw new EnrolmentException($"Gateway '{gatewayId}' was changed concurrently; look again and retry.", conflict: true);
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 
@@ -213,6 +193,26 @@ public sealed class GatewayKeys(EventHistory history, IReadOnlyList<GatewayEnrol
         }
 
         registry = folded;
+    }
+
+    /// <summary>The enrolment a configured gateway still needs, or null when the history knows it.</summary>
+    private GatewayKeyEnrolled? EnrolmentOf(GatewayEnrolment configured)
+    {
+        var publicKey = configured.PublicKeyBytes()!;
+        if (registry.Find(configured.Id) is not { } known)
+        {
+            return new GatewayKeyEnrolled(
+                configured.Id, KeyId.Of(publicKey), Convert.ToBase64String(publicKey), [.. configured.AllowedPolicies], ConfigurationEnroller, clock.GetUtcNow());
+        }
+
+        if (known.Keys.All(key => key.KeyId != KeyId.Of(publicKey)))
+        {
+            logger.LogWarning(
+                "Aggregator:Gateways lists a key for {Gateway} that its history does not have; the history's keys stay in force (rotate with fedctl gateways rotate)",
+                configured.Id);
+        }
+
+        return null;
     }
 
     private RegisteredGateway RequireGateway(string gatewayId) =>

@@ -5,7 +5,6 @@ using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
-using Federation.Coordination.Contributions;
 using Federation.Coordination.Enrolment;
 using Federation.Coordination.History;
 using Federation.EventStore;
@@ -18,7 +17,7 @@ namespace Federation.Coordination.Evaluations;
 /// and counts are bounded, so no report can make the metric projections overflow, and each
 /// gateway counts once per model version.
 /// </summary>
-public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, TimeProvider clock, ILogger<EvaluationRecorder> logger)
+public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, DecisionGate gate, TimeProvider clock, ILogger<EvaluationRecorder> logger)
 {
     /// <summary>The largest sample count one metric may claim.</summary>
     public const long MaxSampleCount = 1L << 40;
@@ -30,10 +29,11 @@ public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, T
     public async Task RecordAsync(EvaluationReported message, CancellationToken cancellationToken)
     {
         message = message with { Report = message.Report ?? "", Signature = message.Signature ?? "" };
-        // Judged and appended while key changes wait, so a revocation never lands between the two.
-        var (report, rejection) = await keys.HoldingKeysAsync(async registry =>
+        // Judged and appended in the decision gate, so no key change lands between the two.
+        await keys.RegistryAsync(cancellationToken);
+        var (report, rejection) = await gate.RunAsync(async () =>
         {
-            var now = clock.GetUtcNow();
+            var (registry, now) = (keys.Registry, clock.GetUtcNow());
             var report = SignedDocument.Parse<EvaluationReport>(message.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
             if (report is not null)
             {

@@ -44,9 +44,14 @@ public static class AggregatorRegistration
         services.AddSingleton(options.Model);
         // The configured default plan: what the scheduler opens rounds with.
         services.AddSingleton(options.Rounds);
+        services.AddSingleton<PayloadArrivals>();
         services.AddSingleton<PayloadAssembly>();
+        // One gate for every decision, round and key streams alike (see DecisionGate).
+        services.AddSingleton<DecisionGate>();
         // The settings' gateways are only a bootstrap for the history; see GatewayKeys.InitializeAsync.
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GatewayKeys>(provider, (IReadOnlyList<GatewayEnrolment>)options.Gateways));
+        services.AddSingleton<ContributionVerification>();
+        services.AddSingleton<ModelPublishing>();
         services.AddSingleton<RoundCoordinator>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();

@@ -31,14 +31,15 @@ public enum ChunkOutcome
 /// one whose bytes were not written. When every index has arrived, the file is hashed; it joins the store under its
 /// name only if the hash matches, otherwise it is deleted and <c>SHA.failed</c> says why (the contribution that names
 /// it is then rejected with that reason). Repeats and any order are harmless. Unfinished transfers are bounded by
-/// <see cref="PayloadOptions"/>: announced size, total bytes in flight and age.
+/// <see cref="PayloadOptions"/>: announced size, total bytes in flight and age. Every completion or failure is
+/// signalled to <see cref="PayloadArrivals"/>, where a contribution naming the payload may be waiting.
 /// </summary>
 /// <remarks>
 /// <c>SHA.chunks</c> is 20 bytes — total length (int64), chunk count (int32), chunk size (int64), little-endian — then
 /// one little-endian int32 per chunk received, in arrival order. A crash mid-append leaves a torn last record, which is
 /// ignored (that chunk is simply written again when it is redelivered).
 /// </remarks>
-public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, ILogger<PayloadAssembly> logger)
+public sealed class PayloadAssembly(PayloadStore store, PayloadArrivals arrivals, PayloadOptions options, ILogger<PayloadAssembly> logger)
 {
     /// <summary>The extension of the file that says why an assembly failed.</summary>
     public const string FailedExtension = ".failed";
@@ -199,6 +200,7 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, 
 
         store.Adopt(partial, sha256);
         File.Delete(tracking);
+        arrivals.Settled(sha256);
         logger.LogInformation("Assembled payload {Sha256} ({Bytes} bytes) from {Count} chunks", sha256, transfer.TotalBytes, transfer.Count);
         return ChunkOutcome.Completed;
     }
@@ -211,6 +213,7 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadOptions options, 
         var temporary = $"{failed}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temporary, reason);
         File.Move(temporary, failed, overwrite: true);
+        arrivals.Settled(sha256);
         logger.LogWarning("Payload assembly failed: {Reason}", reason);
         return ChunkOutcome.Refused;
     }

@@ -1,62 +1,51 @@
-using Federation.Audit.Contributions;
 using Federation.Audit.History;
-using Federation.Audit.Registry;
-using Federation.Audit;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
-using Federation.Contracts.Signing;
-using Federation.Coordination.Models;
-using Federation.Coordination.Aggregation;
 using Federation.Coordination.Enrolment;
 using Federation.Coordination.History;
+using Federation.Coordination.Models;
 using Federation.Coordination.Payloads;
 using Federation.EventStore;
 using Federation.Learning.Strategies;
-using Federation.Learning.Tensors;
 using Microsoft.Extensions.Logging;
 
 namespace Federation.Coordination.Rounds;
 
 /// <summary>
-/// Runs rounds: opens them, records every contribution as accepted or rejected, closes them,
-/// aggregates and publishes model versions. Its in-memory state is only a cache of the event
-/// history: every change is appended there first, nothing is handled before the cache is
-/// rebuilt (<see cref="InitializeAsync"/>), and it is rebuilt again whenever an expected-version
-/// append shows that someone else wrote first. One lock serializes changes.
+/// Runs rounds: opens them, records every contribution as accepted or rejected, closes them and publishes model
+/// versions. A thin shell around pure decisions (<see cref="ContributionAdmission"/>, <see cref="RoundDecisions"/>):
+/// inside the <see cref="DecisionGate"/> it reads its state, decides, appends with the expected version and applies
+/// what it appended; when another writer appended first, the gate has it rebuild the state and decide again. Its
+/// state is only a cache of the event history (<see cref="CoordinatorState"/>), rebuilt at start
+/// (<see cref="InitializeAsync"/>). Checking a contribution and aggregating a round run outside the gate.
 /// It only appends: what gateways hear (round announced, model published) is derived from the
 /// history by <see cref="Announcements.AnnouncementPublisher"/>.
 /// </summary>
 public sealed class RoundCoordinator(
     EventHistory history,
+    DecisionGate gate,
     PayloadStore payloads,
     GatewayKeys keys,
-    PayloadOptions payloadLimits,
-    ModelOptions model,
+    ContributionVerification verification,
+    ModelPublishing models,
     TimeProvider clock,
     ILogger<RoundCoordinator> logger)
 {
-    /// <summary>The largest sample count one contribution may claim; far above any site, far below overflow of the sums.</summary>
-    public const long MaxSampleCount = 1L << 40;
-
-    /// <summary>How often a contribution waiting for its chunked payload looks again.</summary>
-    private static readonly TimeSpan PayloadPoll = TimeSpan.FromMilliseconds(200);
-
-    private readonly SemaphoreSlim gate = new(1, 1);
     private readonly TaskCompletionSource initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ModelVersion? current;
-    private long modelsStreamVersion;
-    private RoundState? round;
-    private Dictionary<string, long> highestSequences = new(StringComparer.Ordinal);
-    private HashSet<Guid> acceptedMessageIds = [];
+    private CoordinatorState state = CoordinatorState.Empty;
+
+    // Completes when no round is being aggregated. While one is, the round's outcome is being computed outside the
+    // gate, and no other decision about rounds is made until it is recorded (key changes still pass the gate).
+    private Task closing = Task.CompletedTask;
 
     /// <summary>Rounds closed over the federation's history.</summary>
-    public int RoundsClosed { get; private set; }
+    public int RoundsClosed => state.RoundsClosed;
 
     /// <summary>The latest round, or null before the first.</summary>
-    public RoundState? LatestRound => round;
+    public RoundState? LatestRound => state.Round;
 
     /// <summary>The latest model version.</summary>
-    public ModelVersion CurrentModel => current ?? throw new InvalidOperationException("The coordinator is not initialized.");
+    public ModelVersion CurrentModel => state.Model ?? throw new InvalidOperationException("The coordinator is not initialized.");
 
     /// <summary>
     /// Rebuilds state from the history; on a new history, publishes the initial model as version 0.
@@ -67,65 +56,76 @@ public sealed class RoundCoordinator(
     {
         // Keys first: configured gateways must be enrolled before a round invites them.
         await keys.InitializeAsync(cancellationToken);
-        await gate.WaitAsync(cancellationToken);
         try
         {
-            var latestModel = await RebuildAsync(cancellationToken);
-            if (latestModel is null)
+            var unpublished = await gate.RunAsync(async () =>
             {
-                current = await PublishInitialModelAsync(cancellationToken);
-            }
+                await RebuildAsync(cancellationToken);
+                if (state.LatestModel is null)
+                {
+                    logger.LogInformation("New history: publishing the initial model as version 0");
+                    await AppendModelAsync(await models.PrepareInitialAsync(cancellationToken), cancellationToken);
+                }
 
-            if (round is { Closed.Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed } && latestModel?.Round != round.Round)
+                return state.Round is { Closed.Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed } round && state.LatestModel!.Round != round.Round
+                    ? StartClosing(round, round.Closed!)
+                    : null;
+            }, () => RefreshAsync(cancellationToken), cancellationToken);
+
+            if (unpublished is not null)
             {
-                logger.LogWarning("Round {Round} closed but its model was never published; publishing it now", round.Round);
-                await PublishAggregateAsync(round, Aggregate(round), cancellationToken);
+                logger.LogWarning("Round {Round} closed but its model was never published; publishing it now", unpublished.Round.Round);
+                await FinishClosingAsync(unpublished, cancellationToken);
             }
         }
         finally
         {
-            gate.Release();
             initialized.TrySetResult();
         }
     }
 
     /// <summary>
     /// Opens the next round on the current model with <paramref name="plan"/>, inviting
-    /// <paramref name="invited"/> (every enrolled gateway when null). Returns null when a round is already open.
+    /// <paramref name="invited"/> (every gateway with a valid key when null). Returns null when a round is already open.
     /// </summary>
     /// <exception cref="ArgumentException">An invited gateway is not enrolled.</exception>
-    public async Task<RoundOpened?> OpenRoundAsync(RoundPlan plan, IReadOnlyList<string>? invited, CancellationToken cancellationToken)
-    {
-        await initialized.Task.WaitAsync(cancellationToken);
-        var registry = keys.Registry;
-        var unknown = invited?.FirstOrDefault(gateway => registry.Find(gateway) is null);
-        if (unknown is not null)
+    public Task<RoundOpened?> OpenRoundAsync(RoundPlan plan, IReadOnlyList<string>? invited, CancellationToken cancellationToken) =>
+        RoundTurnAsync(async () =>
         {
-            throw new ArgumentException($"Gateway '{unknown}' is not enrolled, so it cannot be invited.", nameof(invited));
-        }
-
-        RoundOpened? opened = null;
-        await LockedAsync(async () => opened = await OpenLockedAsync(plan, invited?.Distinct().ToList() ?? registry.ActiveIds(clock.GetUtcNow()), cancellationToken), cancellationToken);
-        return opened;
-    }
-
-    /// <summary>Aborts round <paramref name="roundNumber"/> if it is the open round; returns the closing event, or null when it is not open.</summary>
-    public async Task<RoundClosed?> AbortAsync(int roundNumber, CancellationToken cancellationToken)
-    {
-        RoundClosed? closed = null;
-        await LockedAsync(async () =>
-        {
-            if (round is not { IsOpen: true } || round.Round != roundNumber)
+            var (registry, now) = (keys.Registry, clock.GetUtcNow());
+            if (invited?.FirstOrDefault(gateway => registry.Find(gateway) is null) is { } unknown)
             {
-                return;
+                throw new ArgumentException($"Gateway '{unknown}' is not enrolled, so it cannot be invited.", nameof(invited));
             }
 
-            closed = RoundDecisions.Abort(round, clock.GetUtcNow());
+            if (state.Round is { IsOpen: true })
+            {
+                return null;
+            }
+
+            var model = CurrentModel;
+            var opened = RoundDecisions.Open((state.Round?.Round ?? 0) + 1, model, plan, invited?.Distinct().ToList() ?? registry.ActiveIds(now), now);
+            var streamId = EventStreams.Round(opened.Round);
+            var result = await history.AppendAsync(streamId, ExpectedVersion.NoStream, opened, cancellationToken);
+            state = state.Apply(streamId, result.StreamVersion, opened, null);
+            logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
+            return opened;
+        }, cancellationToken);
+
+    /// <summary>Aborts round <paramref name="roundNumber"/> if it is the open round; returns the closing event, or null when it is not open.</summary>
+    public Task<RoundClosed?> AbortAsync(int roundNumber, CancellationToken cancellationToken) =>
+        RoundTurnAsync(async () =>
+        {
+            if (state.Round is not { IsOpen: true } round || round.Round != roundNumber)
+            {
+                return null;
+            }
+
+            var closed = RoundDecisions.Abort(round, clock.GetUtcNow());
             await AppendClosedAsync(closed, cancellationToken);
             logger.LogWarning("Round {Round} aborted by an operator", closed.Round);
+            return closed;
         }, cancellationToken);
-        return closed;
-    }
 
     /// <summary>
     /// Checks a contribution and records it as accepted or rejected. Never throws for bad input:
@@ -135,64 +135,32 @@ public sealed class RoundCoordinator(
     /// </summary>
     public async Task SubmitAsync(ContributionSubmitted message, Guid? messageId, CancellationToken cancellationToken)
     {
-        // Signature and tensor checks need no round state; run them before taking the lock.
+        // Signature and payload checks need no state: they run once, before the gate, and their facts are judged inside it.
         await initialized.Task.WaitAsync(cancellationToken);
-        var checkedContribution = await CheckWaitingForPayloadAsync(message, cancellationToken);
-        await LockedAsync(async () =>
+        var facts = await verification.VerifyAsync(message, cancellationToken);
+        Admission? recorded = null;
+        var now = default(DateTimeOffset);
+        var pending = await RoundTurnAsync(async () =>
         {
-            if (messageId is { } id && acceptedMessageIds.Contains(id))
+            // Decided and appended once: when the close that follows meets another writer, only the close is decided again.
+            if (recorded is null)
             {
-                return;
-            }
-
-            var now = clock.GetUtcNow();
-            var rejection = checkedContribution.Rejection ?? CheckSequence(checkedContribution.Manifest!) ?? AdmitToRound(checkedContribution, now);
-            if (rejection is null)
-            {
-                // The signature was checked before the lock: judge the key again, at the time recorded,
-                // with key changes held back until the acceptance is appended (revocations apply in log order).
-                rejection = await keys.HoldingKeysAsync(async current =>
+                now = clock.GetUtcNow();
+                if (ContributionAdmission.Decide(state, keys.Registry, facts, messageId, now) is not { } admission)
                 {
-                    var late = ContributionChecks.CheckKeyAndPolicy(current, checkedContribution.Manifest!, now);
-                    if (late is null)
-                    {
-                        await RecordAcceptanceAsync(checkedContribution, messageId, now, cancellationToken);
-                    }
-
-                    return late;
-                }, cancellationToken);
-                if (rejection is null)
-                {
-                    await CloseIfDueAsync(now, cancellationToken);
-                    return;
+                    return null;
                 }
+
+                await RecordAsync(admission, facts.Message, messageId, cancellationToken);
+                recorded = admission;
             }
 
-            await RecordRejectionAsync(checkedContribution, rejection, messageId, now, cancellationToken);
+            return recorded.Rejection is null ? await DecideCloseAsync(now, cancellationToken) : null;
         }, cancellationToken);
-    }
 
-    /// <summary>
-    /// Runs the stateless checks; when the payload travels in chunks and is still being assembled, checks again every
-    /// <see cref="PayloadPoll"/> until it is there or <see cref="PayloadOptions.Wait"/> has passed (then it is rejected).
-    /// Waiting here, rather than failing the message for the bus to redeliver, keeps the contribution's place and needs
-    /// no redelivery plugin; a restart while waiting simply redelivers it. Real time, not the coordinator's clock: this
-    /// is a wait for the disk, not a decision.
-    /// </summary>
-    private async Task<CheckedContribution> CheckWaitingForPayloadAsync(ContributionSubmitted message, CancellationToken cancellationToken)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        if (pending is not null)
         {
-            try
-            {
-                return ContributionChecks.Check(message, keys.Registry, clock.GetUtcNow(), payloads, waitOver: waited.Elapsed >= payloadLimits.Wait);
-            }
-            catch (PayloadNotYetAssembledException pending)
-            {
-                logger.LogDebug("Waiting for payload {Sha256} to be assembled", pending.PayloadSha256);
-                await Task.Delay(PayloadPoll, cancellationToken);
-            }
+            await FinishClosingAsync(pending, cancellationToken);
         }
     }
 
@@ -200,259 +168,175 @@ public sealed class RoundCoordinator(
     public Task SubmitAsync(ContributionSubmitted message, CancellationToken cancellationToken) => SubmitAsync(message, null, cancellationToken);
 
     /// <summary>Closes the open round if its deadline has passed (aggregating when it has enough contributions).</summary>
-    public Task CheckDeadlineAsync(CancellationToken cancellationToken) =>
-        LockedAsync(() => CloseIfDueAsync(clock.GetUtcNow(), cancellationToken), cancellationToken);
+    public async Task CheckDeadlineAsync(CancellationToken cancellationToken)
+    {
+        if (await RoundTurnAsync(() => DecideCloseAsync(clock.GetUtcNow(), cancellationToken), cancellationToken) is { } pending)
+        {
+            await FinishClosingAsync(pending, cancellationToken);
+        }
+    }
 
-    private async Task LockedAsync(Func<Task> change, CancellationToken cancellationToken)
+    /// <summary>Runs a decision about rounds in the gate, once no round is being aggregated.</summary>
+    private async Task<T?> RoundTurnAsync<T>(Func<Task<T?>> decideAndAppend, CancellationToken cancellationToken)
+        where T : class
     {
         await initialized.Task.WaitAsync(cancellationToken);
-        await gate.WaitAsync(cancellationToken);
-        try
+        while (true)
         {
-            await change();
-        }
-        catch (WrongExpectedVersionException conflict)
-        {
-            // Someone else appended: our cache is stale. Refresh it, then let the caller retry
-            // (the bus redelivers), so the decision is made again on the true history.
-            logger.LogWarning("History moved under us ({Message}); rebuilding state", conflict.Message);
-            await RebuildAsync(cancellationToken);
-            throw;
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    /// <summary>Folds the whole history into the cache; returns the latest published model event.</summary>
-    private async Task<ModelVersionPublished?> RebuildAsync(CancellationToken cancellationToken)
-    {
-        ModelVersionPublished? latestModel = null;
-        RoundState? latestRound = null;
-        var roundsClosed = 0;
-        var sequences = new Dictionary<string, long>(StringComparer.Ordinal);
-        var messageIds = new HashSet<Guid>();
-        await foreach (var entry in history.ReadAllAsync(1, cancellationToken))
-        {
-            if (entry.Event is ContributionAccepted accepted)
+            await closing.WaitAsync(cancellationToken);
+            var (taken, result) = await gate.RunAsync(
+                async () => closing.IsCompleted ? (true, await decideAndAppend()) : (false, null),
+                () => RefreshAsync(cancellationToken),
+                cancellationToken);
+            if (taken)
             {
-                sequences[accepted.GatewayId] = Math.Max(sequences.GetValueOrDefault(accepted.GatewayId), accepted.Sequence);
-                if (entry.Recorded.Metadata.CausationId is { } messageId)
-                {
-                    messageIds.Add(messageId);
-                }
-            }
-
-            switch (entry.Event)
-            {
-                case ModelVersionPublished published:
-                    latestModel = published;
-                    modelsStreamVersion = entry.Recorded.StreamVersion;
-                    break;
-                case RoundOpened opened:
-                    latestRound = RoundState.Start(opened);
-                    break;
-                case var roundEvent when latestRound is not null && entry.Recorded.StreamId == EventStreams.Round(latestRound.Round):
-                    latestRound = latestRound.Apply(roundEvent);
-                    roundsClosed += roundEvent is RoundClosed ? 1 : 0;
-                    break;
+                return result;
             }
         }
-
-        round = latestRound;
-        RoundsClosed = roundsClosed;
-        highestSequences = sequences;
-        acceptedMessageIds = messageIds;
-        if (latestModel is not null)
-        {
-            current = await LoadModelAsync(latestModel);
-        }
-
-        return latestModel;
     }
 
-    private Rejection? CheckSequence(ContributionManifest manifest) =>
-        highestSequences.TryGetValue(manifest.GatewayId, out var highest) && manifest.Sequence <= highest
-            ? new Rejection(
-                RejectionReason.Replay,
-                $"Sequence number {manifest.Sequence} of gateway '{manifest.GatewayId}' is not above {highest}, the highest it has had accepted: the manifest was sent before, or is older than one already counted.")
-            : null;
-
-    private async Task<RoundOpened?> OpenLockedAsync(RoundPlan plan, IReadOnlyList<string> invited, CancellationToken cancellationToken)
+    private async Task RecordAsync(Admission admission, ContributionSubmitted message, Guid? messageId, CancellationToken cancellationToken)
     {
-        if (round is { IsOpen: true })
-        {
-            return null;
-        }
-
-        var model = CurrentModel;
-        var opened = RoundDecisions.Open((round?.Round ?? 0) + 1, model, plan, invited, clock.GetUtcNow());
-        await history.AppendAsync(EventStreams.Round(opened.Round), ExpectedVersion.NoStream, opened, cancellationToken);
-        round = RoundState.Start(opened);
-        logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
-        return opened;
-    }
-
-    private Rejection? AdmitToRound(CheckedContribution contribution, DateTimeOffset now)
-    {
-        var manifest = contribution.Manifest!;
-        if (manifest.SampleCount > MaxSampleCount)
-        {
-            return new Rejection(RejectionReason.InvalidSampleCount, $"Sample count {manifest.SampleCount} is above the limit of {MaxSampleCount}.");
-        }
-
-        if (round is null || manifest.Round > round.Round || manifest.Round < 1)
-        {
-            return new Rejection(RejectionReason.UnknownRound, $"Round {manifest.Round} does not exist (latest round: {round?.Round ?? 0}).");
-        }
-
-        return manifest.Round < round.Round
-            ? new Rejection(RejectionReason.RoundNotOpen, $"Round {manifest.Round} is closed; round {round.Round} is the latest.")
-            : RoundDecisions.Admit(round, manifest, contribution.Payload!, CurrentModel.Layout, now);
-    }
-
-    private async Task RecordAcceptanceAsync(CheckedContribution contribution, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var (message, manifest) = (contribution.Message, contribution.Manifest!);
-        if (message.Payload.Length > 0)
+        if (admission.Event is ContributionAccepted && message.Payload.Length > 0)
         {
             // Chunked payloads are already in the store: they enter it only under their verified hash.
             await payloads.PutAsync(message.Payload, cancellationToken);
         }
 
-        var accepted = new ContributionAccepted(
-            manifest.Round, manifest.GatewayId, manifest.KeyId, contribution.PayloadSha256, manifest.PayloadBytes,
-            manifest.SampleCount, manifest.Sequence, manifest.PolicySha256, message.Manifest, message.Signature, now);
-        await history.AppendAsync(EventStreams.Round(round!.Round), round.StreamVersion, accepted, messageId, cancellationToken);
-        round = round.Apply(accepted);
-        highestSequences[manifest.GatewayId] = manifest.Sequence;
-        if (messageId is { } id)
+        var result = await history.AppendAsync(admission.StreamId, admission.ExpectedVersion, admission.Event, messageId, cancellationToken);
+        state = state.Apply(admission.StreamId, result.StreamVersion, admission.Event, messageId);
+        if (admission.Event is ContributionAccepted accepted)
         {
-            acceptedMessageIds.Add(id);
+            logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", accepted.Round, accepted.GatewayId);
         }
-
-        logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", round.Round, manifest.GatewayId);
+        else if (admission.Event is ContributionRejected rejected)
+        {
+            logger.LogWarning(
+                "Rejected a contribution (gateway {Gateway}, round {Round}): {Reason}: {Detail}",
+                rejected.GatewayId ?? "?", rejected.Round?.ToString() ?? "?", rejected.Reason, rejected.Detail);
+        }
     }
 
-    private async Task RecordRejectionAsync(CheckedContribution contribution, Rejection rejection, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Closes the open round when it is due. A round that closes without a model is recorded at once; one that has
+    /// enough contributions is aggregated first, outside the gate (<see cref="FinishClosingAsync"/>), so a round never
+    /// closes as successful without a model.
+    /// </summary>
+    private async Task<PendingClose?> DecideCloseAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var manifest = contribution.Manifest;
-        var rejected = new ContributionRejected(
-            manifest?.Round, manifest?.GatewayId, manifest?.KeyId, contribution.PayloadSha256, rejection.Reason, rejection.Detail,
-            contribution.Message.Manifest, contribution.Message.Signature, now);
-
-        if (round is not null && manifest?.Round == round.Round)
+        if (state.Round is not { } round || RoundDecisions.Close(round, now) is not { } closed)
         {
-            await history.AppendAsync(EventStreams.Round(round.Round), round.StreamVersion, rejected, messageId, cancellationToken);
-            round = round.Apply(rejected);
-        }
-        else
-        {
-            // No readable round, or not the latest one: kept where auditors look for strays, so
-            // unauthenticated claims never land in a closed round's stream.
-            await history.AppendAsync(EventStreams.Unattributed, ExpectedVersion.Any, rejected, messageId, cancellationToken);
+            return null;
         }
 
-        logger.LogWarning(
-            "Rejected a contribution (gateway {Gateway}, round {Round}): {Reason}: {Detail}",
-            manifest?.GatewayId ?? "?", manifest?.Round.ToString() ?? "?", rejection.Reason, rejection.Detail);
-    }
-
-    private async Task CloseIfDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (round is null || RoundDecisions.Close(round, now) is not { } closed)
+        if (closed.Outcome is RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed)
         {
-            return;
-        }
-
-        if (closed.Outcome is not (RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed))
-        {
-            await AppendClosedAsync(closed, cancellationToken);
-            return;
-        }
-
-        // Aggregate before recording the close, so a round never closes as successful without a model.
-        var closing = round.Apply(closed);
-        AggregationResult aggregate;
-        try
-        {
-            aggregate = Aggregate(closing);
-        }
-        catch (Exception error) when (error is StrategyInputException or OverflowException or ArgumentException)
-        {
-            logger.LogError("Round {Round} could not be aggregated: {Reason}", closed.Round, error.Message);
-            await AppendClosedAsync(closed with { Outcome = RoundOutcome.AggregationFailed, Detail = error.Message }, cancellationToken);
-            return;
+            return StartClosing(round, closed);
         }
 
         await AppendClosedAsync(closed, cancellationToken);
-        await PublishAggregateAsync(round, aggregate, cancellationToken);
+        return null;
+    }
+
+    /// <summary>Marks a round as being aggregated; inside the gate, so no round decision starts in between.</summary>
+    private PendingClose StartClosing(RoundState round, RoundClosed closed)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        closing = done.Task;
+        return new PendingClose(round, closed, CurrentModel, done);
+    }
+
+    /// <summary>Aggregates outside the gate, then records the close and the model inside it.</summary>
+    private async Task FinishClosingAsync(PendingClose pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            PreparedModel? prepared = null;
+            string? failure = null;
+            try
+            {
+                prepared = await models.PrepareAsync(pending.Round, pending.BaseModel, cancellationToken);
+            }
+            catch (Exception error) when (error is StrategyInputException or OverflowException or ArgumentException)
+            {
+                logger.LogError("Round {Round} could not be aggregated: {Reason}", pending.Round.Round, error.Message);
+                failure = error.Message;
+            }
+
+            await gate.RunAsync(() => RecordCloseAsync(pending, prepared, failure, cancellationToken), () => RefreshAsync(cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            pending.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Records what <paramref name="pending"/> decided, as far as the state still calls for it: the close unless the
+    /// round is no longer as it was decided on (another writer moved it; a later deadline check decides again), then
+    /// the model unless it is already published.
+    /// </summary>
+    private async Task<bool> RecordCloseAsync(PendingClose pending, PreparedModel? prepared, string? failure, CancellationToken cancellationToken)
+    {
+        if (state.Round is not { } round || round.Round != pending.Round.Round)
+        {
+            return false;
+        }
+
+        if (round.IsOpen)
+        {
+            if (round.StreamVersion != pending.Round.StreamVersion)
+            {
+                return false;
+            }
+
+            await AppendClosedAsync(failure is null ? pending.Closed : pending.Closed with { Outcome = RoundOutcome.AggregationFailed, Detail = failure }, cancellationToken);
+        }
+
+        if (prepared is null || state.Round!.Closed!.Outcome is not (RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed)
+            || state.LatestModel?.Round == round.Round || CurrentModel.Version != pending.BaseModel.Version)
+        {
+            return false;
+        }
+
+        await AppendModelAsync(prepared, cancellationToken);
+        logger.LogInformation("Published model version {Version} ({Sha256}) from round {Round}", prepared.Version.Version, prepared.Version.Sha256, round.Round);
+        return true;
     }
 
     private async Task AppendClosedAsync(RoundClosed closed, CancellationToken cancellationToken)
     {
-        await history.AppendAsync(EventStreams.Round(round!.Round), round.StreamVersion, closed, cancellationToken);
-        round = round.Apply(closed);
-        RoundsClosed++;
+        var round = state.Round!;
+        var streamId = EventStreams.Round(round.Round);
+        var result = await history.AppendAsync(streamId, round.StreamVersion, closed, cancellationToken);
+        state = state.Apply(streamId, result.StreamVersion, closed, null);
         logger.LogInformation("Round {Round} closed: {Outcome} with {Accepted} accepted, {Rejected} rejected",
             closed.Round, closed.Outcome, closed.AcceptedCount, closed.RejectedCount);
     }
 
-    private AggregationResult Aggregate(RoundState closedRound)
+    private async Task AppendModelAsync(PreparedModel prepared, CancellationToken cancellationToken)
     {
-        var baseModel = CurrentModel;
-        if (closedRound.Opened.BaseModelVersion != baseModel.Version)
-        {
-            throw new InvalidOperationException(
-                $"Round {closedRound.Round} was opened on model version {closedRound.Opened.BaseModelVersion}, but the latest is {baseModel.Version}.");
-        }
-
-        // Aggregating needs the parameters (a strategy's accumulator is model-sized by nature); only now are they read.
-        var strategy = AggregationStrategies.Create(closedRound.Opened.Strategy, closedRound.Opened.StrategyParameters);
-        var previousState = StrategyAggregation.PreviousState(strategy, baseModel.StrategyStateSha256, payloads);
-        var parameters = SafeTensors.Read(payloads.Get(baseModel.Sha256));
-        return StrategyAggregation.Aggregate(strategy, parameters, closedRound.AggregationOrder, payloads, previousState);
+        var result = await history.AppendAsync(EventStreams.Models, state.ModelsStreamVersion, prepared.Event, cancellationToken);
+        state = state.Apply(EventStreams.Models, result.StreamVersion, prepared.Event, null) with { Model = prepared.Version };
     }
 
-    private async Task PublishAggregateAsync(RoundState closedRound, AggregationResult result, CancellationToken cancellationToken)
+    /// <summary>After another writer appended first: what the coordinator and the key registry know, from the history.</summary>
+    private async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var baseModel = CurrentModel;
-        var stateSha256 = result.State is { } state ? await payloads.PutAsync(state.ToSafeTensors(), cancellationToken) : null;
-        var selected = result.SelectedClientIds.ToHashSet(StringComparer.Ordinal);
-        var contributions = closedRound.AggregationOrder
-            .Select(accepted => new ContributionUsed(accepted.GatewayId, accepted.KeyId, accepted.PayloadSha256, accepted.SampleCount, selected.Contains(accepted.GatewayId)))
-            .ToList();
-        current = await StoreAndAppendModelAsync(
-            baseModel.Version + 1, result.Model, closedRound.Round, baseModel.Version, closedRound.Opened.Strategy,
-            closedRound.Opened.StrategyParameters, stateSha256, contributions, cancellationToken);
-        logger.LogInformation("Published model version {Version} ({Sha256}) from round {Round}", current.Version, current.Sha256, closedRound.Round);
+        await RebuildAsync(cancellationToken);
+        await keys.RefreshAsync(cancellationToken);
     }
 
-    private Task<ModelVersion> PublishInitialModelAsync(CancellationToken cancellationToken)
+    private async Task RebuildAsync(CancellationToken cancellationToken)
     {
-        var spec = model.ToSpec();
-        logger.LogInformation("New history: publishing the initial {Kind} model as version 0", spec.Kind);
-        return StoreAndAppendModelAsync(0, spec.Initialize(model.Seed), null, null, "initial", new Dictionary<string, double>(), null, [], cancellationToken);
+        var folded = await history.ReadAllAsync(1, cancellationToken).AggregateAsync(CoordinatorState.Empty, (folding, entry) => folding.Apply(entry), cancellationToken);
+        state = folded.LatestModel is { } latest ? folded with { Model = await models.LoadAsync(latest) } : folded;
     }
 
-    private async Task<ModelVersion> StoreAndAppendModelAsync(
-        int version, TensorSet parameters, int? fromRound, int? baseVersion, string strategy,
-        IReadOnlyDictionary<string, double> strategyParameters, string? strategyStateSha256,
-        IReadOnlyList<ContributionUsed> contributions, CancellationToken cancellationToken)
-    {
-        var bytes = SafeTensors.Write(parameters);
-        var sha256 = await payloads.PutAsync(bytes, cancellationToken);
-        var published = new ModelVersionPublished(
-            version, sha256, bytes.LongLength, fromRound, baseVersion, strategy, strategyParameters, strategyStateSha256, contributions, clock.GetUtcNow());
-        var result = await history.AppendAsync(EventStreams.Models, modelsStreamVersion, published, cancellationToken);
-        modelsStreamVersion = result.StreamVersion;
-        return new ModelVersion(version, sha256, SafeTensorsLayout.Parse(bytes, bytes.Length), strategyStateSha256);
-    }
-
-    private async Task<ModelVersion> LoadModelAsync(ModelVersionPublished published)
-    {
-        await using var model = payloads.OpenRead(published.ModelSha256);
-        return new ModelVersion(published.Version, published.ModelSha256, PayloadScan.ReadLayout(model, model.Length), published.StrategyStateSha256);
-    }
+    /// <summary>A round whose close was decided and whose model is being aggregated outside the gate.</summary>
+    /// <param name="Round">The round as it was when the close was decided.</param>
+    /// <param name="Closed">The close decided.</param>
+    /// <param name="BaseModel">The model the round aggregates onto.</param>
+    /// <param name="Done">Completed once the outcome is recorded (or given up), releasing other round decisions.</param>
+    private sealed record PendingClose(RoundState Round, RoundClosed Closed, ModelVersion BaseModel, TaskCompletionSource Done);
 }
