@@ -60,6 +60,7 @@ public sealed class BrokerFederation : IAsyncLifetime
         {
             services.AddSingleton(Payloads);
             services.AddSingleton(new PayloadOptions());
+            services.AddSingleton<PayloadArrivals>();
             services.AddSingleton<PayloadAssembly>();
             services.AddSingleton(Contributions);
             services.AddSingleton(Evaluations);
