@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -159,11 +160,11 @@ public sealed class AuditVerifyBenchmark : IBenchmark
         }
 
         var parameters = new Dictionary<string, double>();
-        Append(EventStreams.Models, ++modelsVersion, new ModelVersionPublished(0, ModelSha256(0), 204, null, null, "initial", parameters, null, [], Start));
+        Append(EventStreams.Models(TaskIds.Default), ++modelsVersion, new ModelVersionPublished(0, ModelSha256(0), 204, null, null, "initial", parameters, null, [], Start));
         versions++;
         for (var round = 1; position < eventCount; round++)
         {
-            var stream = EventStreams.Round(round);
+            var stream = EventStreams.Round(TaskIds.Default, round);
             long streamVersion = 0;
             var now = Start.AddSeconds(round);
             var invited = gateways.Select(gateway => gateway.Id).ToList();
@@ -203,7 +204,7 @@ public sealed class AuditVerifyBenchmark : IBenchmark
 
             if (used.Count < gateways.Count
                 || !Append(stream, ++streamVersion, new RoundClosed(round, RoundOutcome.QuorumReached, used.Count, round % 10 == 0 ? 1 : 0, null, now.AddSeconds(30)))
-                || !Append(EventStreams.Models, ++modelsVersion, new ModelVersionPublished(round, ModelSha256(round), 204, round, round - 1, "fedavg", parameters, null, used, now.AddSeconds(31))))
+                || !Append(EventStreams.Models(TaskIds.Default), ++modelsVersion, new ModelVersionPublished(round, ModelSha256(round), 204, round, round - 1, "fedavg", parameters, null, used, now.AddSeconds(31))))
             {
                 break;
             }

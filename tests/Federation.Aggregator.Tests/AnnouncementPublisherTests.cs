@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
@@ -178,7 +179,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var model = run.Published<ModelPublished>().ShouldHaveSingleItem();
         model.Context.Message.Version.ShouldBe(1);
         model.Context.Message.Round.ShouldBe(1);
-        model.Context.MessageId.ShouldBe((await run.History.Store.ReadStreamAsync(EventStreams.Models, 2).FirstAsync()).EventId);
+        model.Context.MessageId.ShouldBe((await run.History.Store.ReadStreamAsync(EventStreams.Models(TaskIds.Default), 2).FirstAsync()).EventId);
     }
 
     [Fact]
@@ -347,7 +348,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
     }
 
     private static async Task<RecordedEvent> RoundOpeningAsync(AggregatorRun run, int round) =>
-        await run.History.Store.ReadStreamAsync(EventStreams.Round(round)).FirstAsync();
+        await run.History.Store.ReadStreamAsync(EventStreams.Round(TaskIds.Default, round)).FirstAsync();
 
     /// <summary>
     /// Moves the clock on by <paramref name="by"/> once the publisher waits to repeat, and returns when it waits again,

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.Contributions;
 using Federation.Audit.Registry;
 using Federation.Contracts.Events;
@@ -28,10 +29,10 @@ public sealed class ContributionAdmissionTests
         for (var number = 1; number <= round; number++)
         {
             var opened = RoundDecisions.Open(number, BaseModel, new RoundPlan { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) }, [first.Id, second.Id], TestGateway.SignedAt);
-            state = state.Apply(EventStreams.Round(number), 1, opened, null);
+            state = state.Apply(EventStreams.Round(TaskIds.Default, number), 1, opened, null);
             if (number < round)
             {
-                state = state.Apply(EventStreams.Round(number), 2, RoundDecisions.Abort(state.Round!, TestGateway.SignedAt), null);
+                state = state.Apply(EventStreams.Round(TaskIds.Default, number), 2, RoundDecisions.Abort(state.Round!, TestGateway.SignedAt), null);
             }
         }
 
@@ -51,7 +52,7 @@ public sealed class ContributionAdmissionTests
 
         var admission = ContributionAdmission.Decide(state, Registry, Facts(message), null, Now)!;
 
-        admission.StreamId.ShouldBe(EventStreams.Round(1));
+        admission.StreamId.ShouldBe(EventStreams.Round(TaskIds.Default, 1));
         admission.ExpectedVersion.ShouldBe(state.Round!.StreamVersion);
         admission.Rejection.ShouldBeNull();
         var accepted = admission.Event.ShouldBeOfType<ContributionAccepted>();
@@ -93,7 +94,7 @@ public sealed class ContributionAdmissionTests
         var admission = ContributionAdmission.Decide(Open(), revoked, facts, null, Now);
 
         facts.Signature.ShouldBeNull();
-        admission!.StreamId.ShouldBe(EventStreams.Round(1));
+        admission!.StreamId.ShouldBe(EventStreams.Round(TaskIds.Default, 1));
         Rejected(admission).Reason.ShouldBe(RejectionReason.RevokedKey);
     }
 
@@ -161,7 +162,7 @@ public sealed class ContributionAdmissionTests
     {
         var admission = ContributionAdmission.Decide(Open(), Registry, Facts(first.Contribute(TestGateway.Update())), null, Now.AddMinutes(10))!;
 
-        admission.StreamId.ShouldBe(EventStreams.Round(1));
+        admission.StreamId.ShouldBe(EventStreams.Round(TaskIds.Default, 1));
         Rejected(admission).Reason.ShouldBe(RejectionReason.Late);
     }
 

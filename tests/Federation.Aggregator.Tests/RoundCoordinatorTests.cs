@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
@@ -276,7 +277,7 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
         await Coordinator.OpenRoundAsync(services.GetRequiredService<AggregatorOptions>().Rounds, [first.Id], CancellationToken.None);
         // Another aggregator instance records a rejection in round 1: this coordinator's cached version is now stale.
         var stray = new ContributionRejected(1, second.Id, second.Key.KeyId, "sha", RejectionReason.NotInvited, "not invited", "{}", "sig", clock.GetUtcNow());
-        await services.GetRequiredService<EventHistory>().AppendAsync(EventStreams.Round(1), 1, stray);
+        await services.GetRequiredService<EventHistory>().AppendAsync(EventStreams.Round(TaskIds.Default, 1), 1, stray);
 
         await Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
 

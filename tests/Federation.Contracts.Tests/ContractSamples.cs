@@ -1,6 +1,7 @@
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 
 namespace Federation.Contracts.Tests;
 
@@ -34,5 +35,17 @@ public static class ContractSamples
         new GatewayKeyRevoked("factory-1", Sha, "Laptop stolen", "operator-alice", At),
         new GatewayPoliciesAllowed("factory-1", [Sha, Key], "operator-alice", At),
         new EvaluationRejected(3, "factory-2", RejectionReason.InvalidMetrics, "Metric 'accuracy' is NaN.", "{}", "c2lnbmF0dXJl", At),
+        new RoundAnnouncedV2("weld-photos", 3, 2, new ModelReference(Sha, 1_073_741_824), Training, ["factory-1", "factory-2"], At),
+        new ModelPublishedV2("weld-photos", 3, new ModelReference(Sha, 31488), 3),
+        new ModelReleased("weld-photos", 3, new ModelReference(Sha, 31488)),
+        new TaskCreated("weld-photos", "Weld seam inspection from photos", Sha, 31488, ["factory-1"],
+            new TaskRoundPlan("krum", Parameters, 2, 300, 10.0, Training),
+            new TaskEvaluationPlan(["accuracy", "loss"], new ReleaseGate([new GateThreshold("accuracy", null, 0.85, null), new GateThreshold("accuracy", GateThreshold.EverySlice, 0.75, null, 200)], 2)),
+            "operator-alice", At),
+        new TaskPaused("weld-photos", "Camera recalibration at factory-1", "operator-alice", At),
+        new TaskResumed("weld-photos", "operator-alice", At),
+        new TaskRetired("weld-photos", "Replaced by weld-photos-v2", "operator-alice", At),
+        new ModelVersionReleased("weld-photos", 3, Sha, [new GateCheck("accuracy", null, 0.85, null, 0.875, 3200, true)], [new EvaluationUsed("factory-1", Key, Sha)], "operator-alice", "Slice below threshold has 40 samples; reviewed by QA", At),
+        new ModelVersionHeld("weld-photos", 3, Sha, [new GateCheck("accuracy", "class=Porosity", 0.75, null, 0.70, 240, false)], [new EvaluationUsed("factory-1", Key, Sha)], At),
     ];
 }

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text;
@@ -191,7 +192,7 @@ public sealed partial class AuditTests
         var path = Path.Combine(bundle, AuditBundle.EventsFile);
         var lines = File.ReadAllLines(path).ToList();
         var data = EventHistory.ToEventData(forged);
-        var stored = new RecordedEvent(lines.Count + 1, stream ?? EventStreams.Round(2), streamVersion, data.EventId, data.Type, data.Data, data.Metadata, DateTimeOffset.UtcNow);
+        var stored = new RecordedEvent(lines.Count + 1, stream ?? EventStreams.Round(TaskIds.Default, 2), streamVersion, data.EventId, data.Type, data.Data, data.Metadata, DateTimeOffset.UtcNow);
         lines.Add(JsonSerializer.Serialize(stored, AuditBundle.EventJson));
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
 

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -216,7 +217,7 @@ public sealed class BusBenchmark : ProductionPart
         new Random(7).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(messages));
 
         await using var dataSource = NpgsqlDataSource.Create(ProductionServers.Postgres);
-        var stream = EventStreams.Round(opened.Round);
+        var stream = EventStreams.Round(TaskIds.Default, opened.Round);
         var start = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var publishing = PublishAsync(publishers, messages).ContinueWith(_ => watch.Elapsed.TotalSeconds, TaskScheduler.Default);
@@ -285,7 +286,7 @@ public sealed class BusBenchmark : ProductionPart
     private static async Task<DateTimeOffset> LastModelTimestampAsync(NpgsqlDataSource dataSource, string schema)
     {
         await using var command = dataSource.CreateCommand($"""SELECT "timestamp" FROM "{schema}".events WHERE stream_id = @stream ORDER BY stream_version DESC LIMIT 1;""");
-        command.Parameters.AddWithValue("stream", EventStreams.Models);
+        command.Parameters.AddWithValue("stream", EventStreams.Models(TaskIds.Default));
         return ParseTimestamp((string)(await command.ExecuteScalarAsync())!);
     }
 

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -127,7 +128,7 @@ public sealed class StoreBenchmark : ProductionPart
         await using var store = await PostgresEventStore.OpenAsync(ProductionServers.Postgres, schema);
         return await TimedAsync(writers, events, async (writer, share) =>
         {
-            var stream = EventStreams.Round(writer + 1);
+            var stream = EventStreams.Round(TaskIds.Default, writer + 1);
             long version = ExpectedVersion.NoStream;
             for (var offset = 0; offset < share.Length; offset += batch)
             {
@@ -146,7 +147,7 @@ public sealed class StoreBenchmark : ProductionPart
         long lastPosition = 0;
         return await TimedAsync(writers, events, async (writer, share) =>
         {
-            var stream = EventStreams.Round(writer + 1);
+            var stream = EventStreams.Round(TaskIds.Default, writer + 1);
             long version = 0;
             for (var offset = 0; offset < share.Length; offset += batch)
             {

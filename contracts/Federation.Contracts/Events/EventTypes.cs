@@ -19,6 +19,12 @@ public static class EventTypes
         [typeof(GatewayKeyRotated)] = "federation.gateway-key-rotated.v1",
         [typeof(GatewayKeyRevoked)] = "federation.gateway-key-revoked.v1",
         [typeof(GatewayPoliciesAllowed)] = "federation.gateway-policies-allowed.v1",
+        [typeof(TaskCreated)] = "federation.task-created.v1",
+        [typeof(TaskPaused)] = "federation.task-paused.v1",
+        [typeof(TaskResumed)] = "federation.task-resumed.v1",
+        [typeof(TaskRetired)] = "federation.task-retired.v1",
+        [typeof(ModelVersionReleased)] = "federation.model-version-released.v1",
+        [typeof(ModelVersionHeld)] = "federation.model-version-held.v1",
     };
 
     private static readonly Dictionary<string, Type> TypesByName =

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Federation.Contracts.Signing;
 
 /// <summary>
@@ -19,6 +21,10 @@ namespace Federation.Contracts.Signing;
 /// </param>
 /// <param name="PolicySha256">SHA-256 of the exact bytes of the policy file the gateway released the update under.</param>
 /// <param name="CreatedAt">When the gateway signed it.</param>
+/// <param name="Task">
+/// The task contributed to. Required in a <see cref="DocumentTypes.ContributionManifestV2"/>; absent in a v1 manifest
+/// (from before tasks), which is read as one of task <c>default</c>. Left out of the JSON when null, so v1 bytes are unchanged.
+/// </param>
 public sealed record ContributionManifest(
     string Type,
     string GatewayId,
@@ -30,4 +36,5 @@ public sealed record ContributionManifest(
     long SampleCount,
     long Sequence,
     string PolicySha256,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Federation.Contracts.Signing;
 
 /// <summary>What a gateway signs about its local evaluation of a model version.</summary>
@@ -8,6 +10,10 @@ namespace Federation.Contracts.Signing;
 /// <param name="ModelSha256">SHA-256 of the evaluated model, so the report names exactly what it measured.</param>
 /// <param name="Metrics">Aggregate metrics only, each with the number of samples behind it.</param>
 /// <param name="CreatedAt">When the gateway signed it.</param>
+/// <param name="Task">
+/// The task whose model was evaluated. Required in a <see cref="DocumentTypes.EvaluationReportV2"/>; absent in a v1
+/// report, which is read as one of task <c>default</c>. Left out of the JSON when null, so v1 bytes are unchanged.
+/// </param>
 public sealed record EvaluationReport(
     string Type,
     string GatewayId,
@@ -15,7 +21,8 @@ public sealed record EvaluationReport(
     int ModelVersion,
     string ModelSha256,
     IReadOnlyList<MetricValue> Metrics,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null);
 
 /// <summary>One aggregate metric and how many samples it summarizes.</summary>
 /// <param name="Name">Metric name, e.g. "accuracy" or "loss".</param>

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
@@ -45,7 +46,7 @@ public static class ModelsEndpoints
     }
 
     private static IAsyncEnumerable<ModelVersionPublished> PublishedAsync(EventHistory history, CancellationToken cancellationToken) =>
-        history.ReadStreamAsync(EventStreams.Models, cancellationToken).Select(entry => entry.Event).OfType<ModelVersionPublished>();
+        history.ReadStreamAsync(EventStreams.Models(TaskIds.Default), cancellationToken).Select(entry => entry.Event).OfType<ModelVersionPublished>();
 
     private static ValueTask<ModelVersionPublished?> FindAsync(EventHistory history, int version, CancellationToken cancellationToken) =>
         PublishedAsync(history, cancellationToken).FirstOrDefaultAsync(published => published.Version == version, cancellationToken);

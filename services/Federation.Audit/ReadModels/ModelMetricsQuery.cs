@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
@@ -10,7 +11,7 @@ public static class ModelMetricsQuery
     /// <summary>Reads the recorded evaluations of <paramref name="modelVersion"/>.</summary>
     public static async Task<ModelMetrics> ReadAsync(EventHistory history, int modelVersion, CancellationToken cancellationToken = default)
     {
-        var reports = await history.ReadStreamAsync(EventStreams.Evaluations, cancellationToken)
+        var reports = await history.ReadStreamAsync(EventStreams.Evaluations(TaskIds.Default), cancellationToken)
             .Select(entry => entry.Event).OfType<EvaluationRecorded>()
             .Where(report => report.ModelVersion == modelVersion)
             .ToListAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
@@ -10,13 +11,13 @@ public static class RoundDetailsQuery
     /// <summary>Reads round <paramref name="round"/> from the history; null when it does not exist.</summary>
     public static async Task<RoundDetails?> ReadAsync(EventHistory history, int round, CancellationToken cancellationToken = default)
     {
-        var events = await history.ReadStreamAsync(EventStreams.Round(round), cancellationToken).Select(entry => entry.Event).ToListAsync(cancellationToken);
+        var events = await history.ReadStreamAsync(EventStreams.Round(TaskIds.Default, round), cancellationToken).Select(entry => entry.Event).ToListAsync(cancellationToken);
         if (events.FirstOrDefault() is not RoundOpened opened)
         {
             return null;
         }
 
-        var model = await history.ReadStreamAsync(EventStreams.Models, cancellationToken)
+        var model = await history.ReadStreamAsync(EventStreams.Models(TaskIds.Default), cancellationToken)
             .Select(entry => entry.Event).OfType<ModelVersionPublished>()
             .FirstOrDefaultAsync(published => published.Round == round, cancellationToken);
         return new RoundDetails(

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
@@ -210,7 +211,7 @@ public sealed class AnnouncementPublisher(
     {
         // A round that closes between this look and the publish is still announced; its contributions are then
         // rejected as late or for a closed round, which is what they would have been anyway.
-        var closed = await history.Store.ReadStreamAsync(EventStreams.Round(opened.Round), 1, cancellationToken)
+        var closed = await history.Store.ReadStreamAsync(EventStreams.Round(TaskIds.Default, opened.Round), 1, cancellationToken)
             .AnyAsync(stored => stored.Type == RoundClosedType, cancellationToken);
         if (StaleReason(opened, closed, clock.GetUtcNow()) is { } reason)
         {

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.Contributions;
 using Federation.Audit.History;
 using Federation.Audit.Registry;
@@ -45,7 +46,7 @@ public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, D
             IFederationEvent outcome = rejection is null
                 ? new EvaluationRecorded(report!.ModelVersion, report.GatewayId, report.KeyId, report.Metrics, message.Report, message.Signature, now)
                 : new EvaluationRejected(report?.ModelVersion, report?.GatewayId, rejection.Reason, rejection.Detail, message.Report, message.Signature, now);
-            await history.AppendAsync(EventStreams.Evaluations, ExpectedVersion.Any, outcome, cancellationToken);
+            await history.AppendAsync(EventStreams.Evaluations(TaskIds.Default), ExpectedVersion.Any, outcome, cancellationToken);
             return (report, rejection);
         }, cancellationToken);
         if (rejection is not null)
@@ -56,7 +57,7 @@ public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, D
 
     private async Task<Rejection?> CheckModelAndDuplicatesAsync(EvaluationReport report, CancellationToken cancellationToken)
     {
-        var alreadyReported = await history.ReadStreamAsync(EventStreams.Evaluations, cancellationToken)
+        var alreadyReported = await history.ReadStreamAsync(EventStreams.Evaluations(TaskIds.Default), cancellationToken)
             .Select(entry => entry.Event).OfType<EvaluationRecorded>()
             .AnyAsync(recorded => recorded.ModelVersion == report.ModelVersion && recorded.GatewayId == report.GatewayId, cancellationToken);
         if (alreadyReported)
@@ -64,7 +65,7 @@ public sealed class EvaluationRecorder(EventHistory history, GatewayKeys keys, D
             return new Rejection(RejectionReason.DuplicateContribution, $"Gateway '{report.GatewayId}' already has a recorded evaluation of model version {report.ModelVersion}.");
         }
 
-        await foreach (var entry in history.ReadStreamAsync(EventStreams.Models, cancellationToken))
+        await foreach (var entry in history.ReadStreamAsync(EventStreams.Models(TaskIds.Default), cancellationToken))
         {
             if (entry.Event is ModelVersionPublished published && published.Version == report.ModelVersion)
             {

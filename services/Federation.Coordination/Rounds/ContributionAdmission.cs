@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.Contributions;
 using Federation.Audit.Registry;
 using Federation.Audit;
@@ -47,7 +48,7 @@ public static class ContributionAdmission
         if (rejection is null)
         {
             return new Admission(
-                EventStreams.Round(round!.Round),
+                EventStreams.Round(TaskIds.Default, round!.Round),
                 round.StreamVersion,
                 new ContributionAccepted(
                     manifest!.Round, manifest.GatewayId, manifest.KeyId, contribution.PayloadSha256, manifest.PayloadBytes,
@@ -62,7 +63,7 @@ public static class ContributionAdmission
         // No readable round, or not the latest one: kept where auditors look for strays, so
         // unauthenticated claims never land in a closed round's stream.
         return round is not null && manifest?.Round == round.Round
-            ? new Admission(EventStreams.Round(round.Round), round.StreamVersion, rejected, rejection)
+            ? new Admission(EventStreams.Round(TaskIds.Default, round.Round), round.StreamVersion, rejected, rejection)
             : new Admission(EventStreams.Unattributed, ExpectedVersion.Any, rejected, rejection);
     }
 

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using System.Collections.Immutable;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
@@ -48,7 +49,7 @@ public sealed record CoordinatorState(
         {
             ModelVersionPublished published => state with { LatestModel = published, ModelsStreamVersion = streamVersion, Model = null },
             RoundOpened opened => state with { Round = RoundState.Start(opened) },
-            var roundEvent when Round is not null && streamId == EventStreams.Round(Round.Round) => state with
+            var roundEvent when Round is not null && streamId == EventStreams.Round(TaskIds.Default, Round.Round) => state with
             {
                 Round = Round.Apply(roundEvent),
                 RoundsClosed = RoundsClosed + (roundEvent is RoundClosed ? 1 : 0),

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
@@ -105,7 +106,7 @@ public sealed class RoundCoordinator(
 
             var model = CurrentModel;
             var opened = RoundDecisions.Open((state.Round?.Round ?? 0) + 1, model, plan, invited?.Distinct().ToList() ?? registry.ActiveIds(now), now);
-            var streamId = EventStreams.Round(opened.Round);
+            var streamId = EventStreams.Round(TaskIds.Default, opened.Round);
             var result = await history.AppendAsync(streamId, ExpectedVersion.NoStream, opened, cancellationToken);
             state = state.Apply(streamId, result.StreamVersion, opened, null);
             logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
@@ -307,7 +308,7 @@ public sealed class RoundCoordinator(
     private async Task AppendClosedAsync(RoundClosed closed, CancellationToken cancellationToken)
     {
         var round = state.Round!;
-        var streamId = EventStreams.Round(round.Round);
+        var streamId = EventStreams.Round(TaskIds.Default, round.Round);
         var result = await history.AppendAsync(streamId, round.StreamVersion, closed, cancellationToken);
         state = state.Apply(streamId, result.StreamVersion, closed, null);
         logger.LogInformation("Round {Round} closed: {Outcome} with {Accepted} accepted, {Rejected} rejected",
@@ -316,8 +317,8 @@ public sealed class RoundCoordinator(
 
     private async Task AppendModelAsync(PreparedModel prepared, CancellationToken cancellationToken)
     {
-        var result = await history.AppendAsync(EventStreams.Models, state.ModelsStreamVersion, prepared.Event, cancellationToken);
-        state = state.Apply(EventStreams.Models, result.StreamVersion, prepared.Event, null) with { Model = prepared.Version };
+        var result = await history.AppendAsync(EventStreams.Models(TaskIds.Default), state.ModelsStreamVersion, prepared.Event, cancellationToken);
+        state = state.Apply(EventStreams.Models(TaskIds.Default), result.StreamVersion, prepared.Event, null) with { Model = prepared.Version };
     }
 
     /// <summary>After another writer appended first: what the coordinator and the key registry know, from the history.</summary>
