@@ -70,9 +70,9 @@ done
 # --- 4. Definitions, applied idempotently ----------------------------------------------------
 # Exchange names are pinned by services/Federation.Messaging (FederationEntityNames); queue names
 # follow the hosts' endpoint names. definitions.md explains every regex below.
-announcements='federation\.(round-announced|model-published)'
+announcements='federation\.(round-announced|round-announced\.v2|model-published|model-published\.v2|model-released)'
 reports='federation\.(contribution-submitted|contribution-payload-chunk|evaluation-reported)'
-all_messages='federation\.(round-announced|model-published|contribution-submitted|contribution-payload-chunk|evaluation-reported)'
+all_messages='federation\.(round-announced|round-announced\.v2|model-published|model-published\.v2|model-released|contribution-submitted|contribution-payload-chunk|evaluation-reported)'
 own_suffix='(_error|_skipped)?'
 
 users=()        # JSON objects
