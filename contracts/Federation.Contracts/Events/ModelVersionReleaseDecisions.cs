@@ -39,7 +39,7 @@ public sealed record ModelVersionHeld(
 
 /// <summary>One threshold of a release gate applied to one measured value.</summary>
 /// <param name="Metric">The metric.</param>
-/// <param name="Slice">The slice measured (a concrete slice name, never "*"); null for all data.</param>
+/// <param name="Slice">The slice measured; null for all data; <c>"*"</c> only when a threshold on every slice found no slice with enough samples (that check fails: nothing was measured).</param>
 /// <param name="Minimum">The threshold's lower bound, if any.</param>
 /// <param name="Maximum">The threshold's upper bound, if any.</param>
 /// <param name="Measured">The sample-weighted federated value; null when no evaluation reported it (which fails).</param>
