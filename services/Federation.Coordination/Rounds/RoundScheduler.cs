@@ -23,7 +23,7 @@ public sealed class RoundScheduler(
     {
         await coordinator.InitializeAsync(stoppingToken);
         // After the coordinator: the configured job's version 0 must exist before it is recorded as task default.
-        await tasks.InitializeAsync(defaults, stoppingToken);
+        await tasks.InitializeAsync(defaults.ToTaskPlan(), stoppingToken);
         using var timer = new PeriodicTimer(Tick, clock);
         do
         {

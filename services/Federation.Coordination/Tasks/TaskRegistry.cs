@@ -4,7 +4,6 @@ using Federation.Contracts.Events;
 using Federation.Contracts.Tasks;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
-using Federation.Coordination.Rounds;
 using Federation.EventStore;
 using Microsoft.Extensions.Logging;
 
@@ -50,7 +49,7 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
     /// version 0 of any task whose creation was recorded but whose version 0 was not (a crash between the two
     /// appends).
     /// </summary>
-    public async Task InitializeAsync(RoundPlan defaults, CancellationToken cancellationToken)
+    public async Task InitializeAsync(TaskRoundPlan defaults, CancellationToken cancellationToken)
     {
         try
         {
@@ -62,7 +61,7 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
         }
     }
 
-    private Task InitializeInGateAsync(RoundPlan defaults, CancellationToken cancellationToken) =>
+    private Task InitializeInGateAsync(TaskRoundPlan defaults, CancellationToken cancellationToken) =>
         gate.RunAsync(async () =>
         {
             await RebuildAsync(cancellationToken);
@@ -138,7 +137,7 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
         }, () => RebuildAsync(cancellationToken), cancellationToken);
     }
 
-    private async Task RecordDefaultAsync(RoundPlan defaults, CancellationToken cancellationToken)
+    private async Task RecordDefaultAsync(TaskRoundPlan defaults, CancellationToken cancellationToken)
     {
         var versionZero = await history.ReadStreamAsync(EventStreams.Models(TaskIds.Default), cancellationToken)
             .Select(entry => entry.Event).OfType<ModelVersionPublished>().FirstOrDefaultAsync(cancellationToken);
@@ -148,10 +147,9 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
             return;
         }
 
-        var plan = defaults.ToTaskPlan();
         var created = new TaskCreated(
             TaskIds.Default, "The aggregator's configured job (Aggregator:Model and Aggregator:Rounds).",
-            versionZero.ModelSha256, versionZero.ModelBytes, [], plan, new TaskEvaluationPlan([], null), ConfigurationCreator, clock.GetUtcNow());
+            versionZero.ModelSha256, versionZero.ModelBytes, [], defaults, new TaskEvaluationPlan([], null), ConfigurationCreator, clock.GetUtcNow());
         await AppendAsync(created, ExpectedVersion.NoStream, cancellationToken);
         logger.LogInformation("Recorded the configured job as task {Task}", TaskIds.Default);
     }
