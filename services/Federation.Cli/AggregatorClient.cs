@@ -28,6 +28,18 @@ public sealed class AggregatorClient(HttpClient http)
     public async Task<T> PutAsync<T>(string path, object body) =>
         (await ReadAsync<T>(await SendAsync(() => http.PutAsJsonAsync(path, body, ApiJson.Options))))!;
 
+    /// <summary>POSTs a multipart form of one JSON part and one file part, streaming the file, and reads JSON.</summary>
+    public async Task<T> PostFileAsync<T>(string path, string jsonName, object json, string fileName, string filePath)
+    {
+        await using var file = File.OpenRead(filePath);
+        using var form = new MultipartFormDataContent
+        {
+            { JsonContent.Create(json, options: ApiJson.Options), jsonName },
+            { new StreamContent(file), fileName, Path.GetFileName(filePath) },
+        };
+        return (await ReadAsync<T>(await SendAsync(() => http.PostAsync(path, form))))!;
+    }
+
     /// <summary>GETs raw bytes with the response headers.</summary>
     public async Task<(byte[] Bytes, HttpResponseHeaders Headers)> GetBytesAsync(string path)
     {

@@ -1,3 +1,4 @@
+using Federation.Coordination.Tasks;
 using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
@@ -38,6 +39,8 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
         harness = services.GetRequiredService<ITestHarness>();
         await harness.Start();
         await Coordinator.InitializeAsync(CancellationToken.None);
+        // The scheduler records the configured job as task default at start; wait for it, so counts of events are stable.
+        await services.GetRequiredService<TaskRegistry>().CatalogAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -46,6 +46,7 @@ public static class ApiRegistration
     public static IEndpointRouteBuilder MapAggregatorApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
+        api.MapTasks();
         api.MapRounds();
         api.MapModels();
         api.MapEvents();

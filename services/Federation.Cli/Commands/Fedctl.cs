@@ -10,6 +10,7 @@ using Federation.Cli.Keys;
 using Federation.Cli.Models;
 using Federation.Cli.Policy;
 using Federation.Cli.Rounds;
+using Federation.Cli.Tasks;
 using Federation.Cli.Vault;
 using Spectre.Console;
 
@@ -88,6 +89,7 @@ public static class Fedctl
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(EventsCommand.Create(context));
         root.Subcommands.Add(GatewaysCommand.Create(context, api));
+        root.Subcommands.Add(TasksCommand.Create(context, api));
         root.Subcommands.Add(RoundsCommand.Create(context, api));
         root.Subcommands.Add(ModelsCommand.Create(context, api));
         root.Subcommands.Add(AuditCommand.Create(context, api));

@@ -12,6 +12,7 @@ using Federation.Coordination.Evaluations;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
 using Federation.Coordination.Rounds;
+using Federation.Coordination.Tasks;
 using Federation.Coordination.Transparency;
 using Federation.EventStore.Postgres;
 using Federation.EventStore;
@@ -53,6 +54,7 @@ public static class AggregatorRegistration
         services.AddSingleton<ContributionVerification>();
         services.AddSingleton<ModelPublishing>();
         services.AddSingleton<RoundCoordinator>();
+        services.AddSingleton<TaskRegistry>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
         // Loaded now, so a missing or broken key file stops the start with its name, not the first request.

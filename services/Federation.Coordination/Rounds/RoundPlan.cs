@@ -1,3 +1,7 @@
+using Federation.Contracts.Events;
+using Federation.Contracts.Messages;
+using Federation.Contracts.Tasks;
+
 namespace Federation.Coordination.Rounds;
 
 /// <summary>
@@ -47,4 +51,9 @@ public sealed class RoundPlan
 
     /// <summary>What stops this plan from running with <paramref name="enrolledGateways"/> gateways, or null.</summary>
     public string? RoundPlanProblem(int enrolledGateways) => RoundPlanValidation.Problem(this, enrolledGateways);
+
+    /// <summary>This plan as a task records it (<see cref="TaskCreated"/>): everything but <see cref="Count"/>.</summary>
+    public TaskRoundPlan ToTaskPlan() => new(
+        Strategy, StrategyParameters, MinParticipants, Duration.TotalSeconds, MaxUpdateNorm,
+        new TrainingPlan(Epochs, BatchSize, LearningRate, Seed, ProximalMu));
 }

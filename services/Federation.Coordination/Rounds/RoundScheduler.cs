@@ -1,17 +1,18 @@
 using Federation.Audit.Registry;
 using Federation.Coordination.Enrolment;
+using Federation.Coordination.Tasks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Federation.Coordination.Rounds;
 
 /// <summary>
-/// Drives rounds: rebuilds the coordinator from the history at start, closes rounds whose
+/// Drives rounds: rebuilds the coordinator and the task registry from the history at start, closes rounds whose
 /// deadline has passed, and, until <see cref="RoundPlan.Count"/> rounds have closed, opens the
 /// next one whenever none is open (after that, rounds open when the model team asks). A failing step is logged and retried on the next tick; the aggregator keeps serving.
 /// </summary>
 public sealed class RoundScheduler(
-    RoundCoordinator coordinator, GatewayKeys keys, RoundPlan defaults, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
+    RoundCoordinator coordinator, TaskRegistry tasks, GatewayKeys keys, RoundPlan defaults, FederationProgress progress, TimeProvider clock, ILogger<RoundScheduler> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
@@ -21,6 +22,8 @@ public sealed class RoundScheduler(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await coordinator.InitializeAsync(stoppingToken);
+        // After the coordinator: the configured job's version 0 must exist before it is recorded as task default.
+        await tasks.InitializeAsync(defaults.ToTaskPlan(), stoppingToken);
         using var timer = new PeriodicTimer(Tick, clock);
         do
         {

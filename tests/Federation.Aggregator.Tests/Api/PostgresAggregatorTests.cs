@@ -39,11 +39,13 @@ public sealed class PostgresAggregatorTests(PostgresAggregatorFactory factory) :
     {
         var operatorClient = factory.ClientWith(AggregatorApiFactory.OperatorToken);
 
+        // Once the task list answers, the configured job is recorded as task default; the round follows it.
+        (await operatorClient.GetAsync("/api/tasks")).EnsureSuccessStatusCode();
         var opened = await operatorClient.PostAsJsonAsync("/api/rounds", new { durationSeconds = 600 });
 
         opened.StatusCode.ShouldBe(HttpStatusCode.Created);
         await using var store = await PostgresEventStore.OpenAsync(PostgresAggregatorFactory.ConnectionString, factory.Schema);
         var types = await store.ReadAllAsync().Select(recorded => recorded.Type).ToListAsync();
-        types.ShouldBe(["federation.gateway-key-enrolled.v1", "federation.gateway-key-enrolled.v1", "federation.model-version-published.v1", "federation.round-opened.v1"]);
+        types.ShouldBe(["federation.gateway-key-enrolled.v1", "federation.gateway-key-enrolled.v1", "federation.model-version-published.v1", "federation.task-created.v1", "federation.round-opened.v1"]);
     }
 }
