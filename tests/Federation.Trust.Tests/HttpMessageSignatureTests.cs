@@ -35,6 +35,18 @@ public class HttpMessageSignatureTests
     }
 
     [Fact]
+    public void Signature_of_the_zero_seed_key_is_the_one_python_cryptography_computes_from_docs_FORMATS()
+    {
+        // Computed with Debian's python3-cryptography from the signature base of docs/FORMATS.md section 13.
+        using var key = FixedKey();
+
+        var headers = HttpMessageSignature.Sign("GET", Target, Now, "plant-7", key);
+
+        key.KeyId.ShouldBe("139e3940e64b5491722088d9a0d741628fc826e09475d341a780acde3c4b8070");
+        headers.Signature.ShouldBe("sig1=:cuz4eOej3fhvJWIEafaobxiDN3qPHQGByyuiE6jTwpaWXz0TI9cPNhOdVryObw1zx2ft0euFqkFFr0kMp623Bg==:");
+    }
+
+    [Fact]
     public void Signature_does_not_verify_for_another_target()
     {
         using var key = FixedKey();
