@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Federation.Contracts.Messages;
+using Federation.Site.Models;
 using Federation.Trust;
 
 namespace Federation.Aggregator.Tests.Api;
@@ -77,6 +79,28 @@ public sealed class ModelFilesApiTests(AggregatorApiFactory factory) : IClassFix
         var response = await factory.CreateClient().SendAsync(Signed($"/api/model-files/{InitialModel.ToUpperInvariant()}", factory.First));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_gateway_model_cache_downloads_the_published_model_through_the_signed_http_source()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"federation-model-cache-{Guid.NewGuid():N}");
+        try
+        {
+            var length = (await (await factory.ClientWith(AggregatorApiFactory.AuditorToken).GetAsync($"/api/model-files/{InitialModel}")).Content.ReadAsByteArrayAsync()).Length;
+            var source = new HttpModelSource(factory.CreateClient(), new Uri("http://localhost"), factory.First.Id, factory.First.Key, TimeProvider.System);
+
+            var path = await new ModelCache(directory, source).GetAsync(new ModelReference(InitialModel, length));
+
+            Sha256Hex.Of(await File.ReadAllBytesAsync(path)).ShouldBe(InitialModel);
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
     }
 
     private static HttpRequestMessage Signed(string path, TestGateway gateway)
