@@ -53,6 +53,7 @@ public static class ApiRegistration
         api.MapLog();
         api.MapGateways();
         api.MapPayloads();
+        api.MapModelFiles();
         return endpoints;
     }
 }
