@@ -164,7 +164,14 @@ public static class TasksCommand
         console.MarkupLineInterpolated($"  release gate    after {gate.MinReports} report(s):");
         foreach (var threshold in gate.Thresholds)
         {
-            console.MarkupLineInterpolated($"    {threshold.Metric} on {(threshold.Slice ?? "all data")}: {(threshold.Minimum is { } low ? $"≥ {low} " : "")}{(threshold.Maximum is { } high ? $"≤ {high} " : "")}(slices of ≥ {threshold.MinSamples} samples)");
+            var bounds = $"{(threshold.Minimum is { } low ? $"≥ {low} " : "")}{(threshold.Maximum is { } high ? $"≤ {high}" : "")}".Trim();
+            var scope = threshold.Slice switch
+            {
+                null => "all data",
+                GateThreshold.EverySlice => $"every slice of ≥ {threshold.MinSamples} samples",
+                var slice => $"slice {slice}",
+            };
+            console.MarkupLineInterpolated($"    {threshold.Metric} on {scope}: {bounds}");
         }
     }
 }
