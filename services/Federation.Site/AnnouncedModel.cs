@@ -1,4 +1,7 @@
+using Federation.Contracts.Messages;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Tensors;
+using Federation.Site.Models;
 using Federation.Trust;
 
 namespace Federation.Site;
@@ -15,4 +18,30 @@ internal static class AnnouncedModel
             ? SafeTensors.Read(bytes)
             : throw new InvalidDataException($"{description} was announced as {announcedSha256} but its bytes hash to {actualSha256}; not using it.");
     }
+
+    /// <summary>
+    /// Fetches the model through the gateway's cache (which keeps a file only once its hash and length are those
+    /// announced) and reads it. The file's bytes are read once and dropped; only the parameters stay.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes received are not the announced model; the message names both hashes.</exception>
+    /// <exception cref="SafeTensorsFormatException">The model is not a readable safetensors file.</exception>
+    public static async Task<TensorSet> FetchAsync(ModelCache cache, ModelReference model, CancellationToken cancellationToken)
+    {
+        var path = await cache.GetAsync(model, cancellationToken);
+        return SafeTensors.Read(await File.ReadAllBytesAsync(path, cancellationToken));
+    }
+
+    /// <summary>A v1 announcement, from before tasks, is one of task <c>default</c> with its model inline.</summary>
+    public static RoundAnnouncedV2 Upcast(RoundAnnounced round) =>
+        new(TaskIds.Default, round.Round, round.BaseModelVersion, new ModelReference(round.BaseModelSha256, round.BaseModel.LongLength), round.Training, round.Invited, round.Deadline);
+
+    /// <summary>A v1 model announcement, from before tasks, is one of task <c>default</c> with its model inline.</summary>
+    public static ModelPublishedV2 Upcast(ModelPublished model) =>
+        new(TaskIds.Default, model.Version, new ModelReference(model.ModelSha256, model.Model.LongLength), model.Round);
+
+    /// <summary>Whether <paramref name="task"/> is the task of histories from before tasks, whose signed documents keep their v1 bytes.</summary>
+    public static bool IsDefault(string task) => task == TaskIds.Default;
+
+    /// <summary>A decision's subject: as before tasks for task <c>default</c> ("round 3"), else prefixed by the task.</summary>
+    public static string Subject(string task, string what) => IsDefault(task) ? what : $"task {task} {what}";
 }
