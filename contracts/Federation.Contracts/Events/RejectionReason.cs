@@ -71,4 +71,7 @@ public enum RejectionReason
 
     /// <summary>An evaluation report has a non-finite metric or a non-positive sample count.</summary>
     InvalidMetrics,
+
+    /// <summary>The manifest or report names a task this aggregator does not have.</summary>
+    UnknownTask,
 }

@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.Contributions;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
@@ -53,7 +54,10 @@ public static class AggregatorRegistration
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GatewayKeys>(provider, (IReadOnlyList<GatewayEnrolment>)options.Gateways));
         services.AddSingleton<ContributionVerification>();
         services.AddSingleton<ModelPublishing>();
-        services.AddSingleton<RoundCoordinator>();
+        // One coordinator per task; the default task's is a service of its own (the demo and tests read it).
+        services.AddSingleton<Func<string, RoundCoordinator>>(provider => task => ActivatorUtilities.CreateInstance<RoundCoordinator>(provider, task));
+        services.AddSingleton(provider => provider.GetRequiredService<Func<string, RoundCoordinator>>()(TaskIds.Default));
+        services.AddSingleton<TaskRounds>();
         services.AddSingleton<TaskRegistry>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
