@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
@@ -28,19 +29,30 @@ public static class LocalTraining
     /// <see cref="GatewayNode.PayloadChunkBytes"/> is streamed to a file for the outbox instead (<see cref="OutboxPayload"/>),
     /// and the returned message carries an empty payload: it travels in chunks.
     /// </summary>
+    /// <param name="gateway">The gateway.</param>
+    /// <param name="round">The announcement.</param>
+    /// <param name="task">
+    /// The round's task, from its announcement; <see cref="TaskIds.Default"/> for an announcement without one. The
+    /// task's rules and budget apply, and a task the policy does not name is refused (and recorded) before any training.
+    /// </param>
     /// <exception cref="InvalidDataException">The announced model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
-    public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnounced round)
+    public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnounced round, string task = TaskIds.Default)
     {
         var baseModel = AnnouncedModel.Read(round.BaseModel, round.BaseModelSha256, $"Round {round.Round}'s base model");
         var spec = ModelSpec.FromParameters(baseModel);
         var policy = gateway.Policy.Policy;
         var subject = $"round {round.Round}";
+        if (PolicyEvaluator.RefuseUnnamedTask<ReleasedModelUpdate>(policy, gateway.Policy.Hash, ReleaseKind.ModelUpdate, task, gateway.Now()) is { } unnamed)
+        {
+            return Deny(gateway, unnamed, [], subject, round.Round);
+        }
 
         // A policy without privacy rules allows no model update (the loader guarantees them whenever it does); the
         // pre-flight below then refuses with the policy's own reason. z = 0 is never trained with: it would be refused.
-        double clippingNorm = policy.Privacy?.MaxExampleL2Norm ?? 1;
-        double noiseMultiplier = policy.Privacy?.MinNoiseMultiplier ?? 0;
+        var rules = policy.RulesFor(task)!;
+        double clippingNorm = rules.Privacy?.MaxExampleL2Norm ?? 1;
+        double noiseMultiplier = rules.Privacy?.MinNoiseMultiplier ?? 0;
         var seed = gateway.NoiseSeed(round.Round, round.BaseModelSha256, gateway.State.LastSequence() + 1);
         try
         {
@@ -60,7 +72,7 @@ public static class LocalTraining
             PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
             var charge = run.Charge;
             ModelUpdateRequest Request(TensorSet update) =>
-                new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId);
+                new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId, task);
 
             // Pre-flight on a zero update of the base model's layout: every check but the update's values decides as it
             // will after training, so an expired policy, an unlisted aggregator, too few samples, a forbidden tensor or a

@@ -1,6 +1,7 @@
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
@@ -20,12 +21,24 @@ public static class LocalEvaluation
     /// slice such as "class=3"); passes them through the policy (<see cref="MetricsRelease"/>); records the decision;
     /// and when allowed signs a report of the released metrics and puts it in the outbox.
     /// </summary>
+    /// <param name="gateway">The gateway.</param>
+    /// <param name="model">The publication.</param>
+    /// <param name="task">
+    /// The model's task, from its publication; <see cref="TaskIds.Default"/> for one without. A task the policy does not
+    /// name is refused (and recorded) before the held-out data is read.
+    /// </param>
     /// <exception cref="InvalidDataException">The published model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The published model is not readable.</exception>
-    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model)
+    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model, string task = TaskIds.Default)
     {
         var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
         var now = gateway.Now();
+        if (PolicyEvaluator.RefuseUnnamedTask<ReleasedMetrics>(gateway.Policy.Policy, gateway.Policy.Hash, ReleaseKind.EvaluationMetrics, task, now) is { } unnamed)
+        {
+            long unnamedId = gateway.State.RecordDenied(DecisionDraft.From(unnamed, $"model v{model.Version}"), GatewayState.ModelsLedger, model.Version);
+            return new ReleaseResult<EvaluationReported>(unnamedId, unnamed.Reason, null, null);
+        }
+
         Dataset holdout;
         try
         {
@@ -43,7 +56,7 @@ public static class LocalEvaluation
         }
 
         var metrics = Metrics(parameters, holdout);
-        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}");
+        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}", task);
         if (released is null)
         {
             long denied = gateway.State.RecordDenied(decision, GatewayState.ModelsLedger, model.Version);
