@@ -47,7 +47,7 @@ public sealed class EvaluationRecorder(
             var (registry, catalog, now) = (keys.Registry, await tasks.CatalogAsync(cancellationToken), clock.GetUtcNow());
             var report = ReadReport(message.Report, out var rejection);
             var task = report is not null && IsKnown(TaskOf(report), catalog) ? TaskOf(report) : TaskIds.Default;
-            if (report is not null)
+            if (report is not null && rejection is null)
             {
                 SignedDocument.Authenticate(registry, report.GatewayId, report.KeyId, message.Report, message.Signature, now, out rejection);
                 rejection ??= CheckTask(report, catalog)
