@@ -37,9 +37,16 @@ internal sealed class TestGateway(string id)
     public static TensorSet Update(float value = 0.25f) =>
         new(BaseModel.Select(tensor => new Tensor(tensor.Name, tensor.Shape, Enumerable.Repeat(value, tensor.Values.Length).ToArray())));
 
-    public EvaluationReported Report(int modelVersion, string modelSha256, params MetricValue[] metrics)
+    public EvaluationReported Report(int modelVersion, string modelSha256, params MetricValue[] metrics) =>
+        Sign(new EvaluationReport(DocumentTypes.EvaluationReport, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt));
+
+    /// <summary>A v2 report, which names its task.</summary>
+    public EvaluationReported ReportFor(string task, int modelVersion, string modelSha256, params MetricValue[] metrics) =>
+        Sign(new EvaluationReport(DocumentTypes.EvaluationReportV2, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt, task));
+
+    /// <summary>Signs whatever report a test needs, well-formed or not.</summary>
+    public EvaluationReported Sign(EvaluationReport report)
     {
-        var report = new EvaluationReport(DocumentTypes.EvaluationReport, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt);
         var json = JsonCanonicalizer.Serialize(report, FederationJson.Options);
         return new EvaluationReported(Encoding.UTF8.GetString(json), Convert.ToBase64String(Key.Sign(json)));
     }

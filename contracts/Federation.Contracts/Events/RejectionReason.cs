@@ -66,7 +66,7 @@ public enum RejectionReason
     /// <summary>The gateway already has an accepted contribution in this round.</summary>
     DuplicateContribution,
 
-    /// <summary>An evaluation report names a model version that does not exist or a different hash.</summary>
+    /// <summary>An evaluation report names a task or model version that does not exist, or a different hash.</summary>
     UnknownModelVersion,
 
     /// <summary>An evaluation report has a non-finite metric or a non-positive sample count.</summary>

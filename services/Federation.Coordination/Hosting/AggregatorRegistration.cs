@@ -12,6 +12,7 @@ using Federation.Coordination.Enrolment;
 using Federation.Coordination.Evaluations;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
+using Federation.Coordination.Releases;
 using Federation.Coordination.Rounds;
 using Federation.Coordination.Tasks;
 using Federation.Coordination.Transparency;
@@ -59,6 +60,7 @@ public static class AggregatorRegistration
         services.AddSingleton(provider => provider.GetRequiredService<Func<string, RoundCoordinator>>()(TaskIds.Default));
         services.AddSingleton<TaskRounds>();
         services.AddSingleton<TaskRegistry>();
+        services.AddSingleton<ReleaseRecorder>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
         // Loaded now, so a missing or broken key file stops the start with its name, not the first request.
