@@ -101,6 +101,13 @@ public sealed class AnnouncementPublisher(
                 resumedAt ??= await ResumePositionAsync(stoppingToken);
                 await foreach (var recorded in subscription.SubscribeAllAsync(handled + 1, stoppingToken))
                 {
+                    // The v1 messages know no task: only task default's rounds and models can be told in them.
+                    if (EventStreams.TaskOf(recorded.StreamId) != TaskIds.Default)
+                    {
+                        handled = recorded.Position;
+                        continue;
+                    }
+
                     if (recorded.Type == RoundOpenedType)
                     {
                         // Remembered before the first announcement, so a repeat never misses a round already announced.
