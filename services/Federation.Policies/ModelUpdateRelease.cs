@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Tensors;
 
 namespace Federation.Policies;
@@ -14,8 +15,19 @@ namespace Federation.Policies;
 /// <param name="ExampleClippingNorm">C, the per-example gradient clipping norm the trainer used.</param>
 /// <param name="NoiseMultiplier">z, the trainer's noise multiplier: each step's clipped sum got N(0, (z·C)²) per coordinate. 0 when training was not private.</param>
 /// <param name="AggregatorKeyId">The key id of the aggregator that will receive it.</param>
+/// <param name="Task">
+/// The task the update is for (from the round's announcement; <see cref="TaskIds.Default"/> for an announcement without
+/// one): its rules apply, its budget pays, and a task the policy does not name is refused.
+/// </param>
 public sealed record ModelUpdateRequest(
-    TensorSet Update, long SampleCount, int BatchSize, int LocalSteps, double ExampleClippingNorm, double NoiseMultiplier, string AggregatorKeyId);
+    TensorSet Update,
+    long SampleCount,
+    int BatchSize,
+    int LocalSteps,
+    double ExampleClippingNorm,
+    double NoiseMultiplier,
+    string AggregatorKeyId,
+    string Task = TaskIds.Default);
 
 /// <summary>What an allowed model-update decision lets leave, and what it cost.</summary>
 /// <param name="Update">The update to send: the trained update scaled down, if longer, to <c>clipping.maxUpdateL2Norm</c>.</param>

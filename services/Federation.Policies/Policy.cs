@@ -1,16 +1,16 @@
 using System.Collections.Immutable;
+using Federation.Contracts.Tasks;
 
 namespace Federation.Policies;
 
 /// <summary>
 /// What a factory lets leave its site, as loaded from a policy file by <see cref="PolicyLoader"/>: which kinds of
-/// message, to which aggregator keys, until when, and under which rules. Immutable.
+/// message, for which tasks, to which aggregator keys, until when, and under which rules. Immutable.
 /// </summary>
 /// <remarks>
-/// The shape mirrors the YAML file (see <c>policies/example.yaml</c>). The loader guarantees that whenever
-/// <see cref="ReleaseKind.ModelUpdate"/> is allowed, <see cref="MinimumSamples"/>, <see cref="Clipping"/> and
-/// <see cref="Privacy"/> are set and <see cref="Tensors"/> is not empty, and that whenever
-/// <see cref="ReleaseKind.EvaluationMetrics"/> is allowed, <see cref="Metrics"/> is not empty.
+/// The shape mirrors the YAML file (see <c>policies/example.yaml</c>). The top-level rules are those of task
+/// <see cref="TaskIds.Default"/>, so a file written before tasks existed means what it meant; each entry under
+/// <c>tasks</c> has rules of its own (<see cref="TaskRules"/>). Expiry and aggregator keys apply to every task.
 /// </remarks>
 public sealed class Policy
 {
@@ -19,25 +19,17 @@ public sealed class Policy
         string? name,
         int version,
         DateTimeOffset expires,
-        ImmutableArray<ReleaseKind> allowedKinds,
         ImmutableArray<string> aggregatorKeyIds,
-        long? minimumSamples,
-        ImmutableArray<TensorRule> tensors,
-        ClippingRule? clipping,
-        PrivacyRule? privacy,
-        ImmutableArray<MetricRule> metrics)
+        TaskRules defaultRules,
+        ImmutableSortedDictionary<string, TaskRules> namedTasks)
     {
         Id = id;
         Name = name;
         Version = version;
         Expires = expires;
-        AllowedKinds = allowedKinds;
         AggregatorKeyIds = aggregatorKeyIds;
-        MinimumSamples = minimumSamples;
-        Tensors = tensors;
-        Clipping = clipping;
-        Privacy = privacy;
-        Metrics = metrics;
+        DefaultRules = defaultRules;
+        Tasks = namedTasks.SetItem(TaskIds.Default, defaultRules);
     }
 
     /// <summary>The policy's identifier (<c>id</c>), e.g. <c>factory-1-release</c>.</summary>
@@ -49,17 +41,91 @@ public sealed class Policy
     /// <summary>The policy version (<c>version</c>), a positive integer the factory raises on every change.</summary>
     public int Version { get; }
 
-    /// <summary>The instant from which the policy allows nothing (<c>expires</c>).</summary>
+    /// <summary>The instant from which the policy allows nothing (<c>expires</c>), for every task.</summary>
     public DateTimeOffset Expires { get; }
+
+    /// <summary>
+    /// The aggregator keys that may receive anything (<c>aggregatorKeys</c>), for every task: Ed25519 key ids, each the
+    /// lowercase hex SHA-256 of the 32-byte public key.
+    /// </summary>
+    public ImmutableArray<string> AggregatorKeyIds { get; }
+
+    /// <summary>The top-level rules, which are the rules of task <see cref="TaskIds.Default"/>.</summary>
+    public TaskRules DefaultRules { get; }
+
+    /// <summary>
+    /// Every task the policy takes part in, by id, in ordinal order: <see cref="TaskIds.Default"/> (the top-level rules)
+    /// and each task named under <c>tasks</c>. A task not in here is one the gateway refuses.
+    /// </summary>
+    public ImmutableSortedDictionary<string, TaskRules> Tasks { get; }
+
+    /// <summary>The kinds of message that may leave for task default (<c>allow</c>), without duplicates, in enum order.</summary>
+    public ImmutableArray<ReleaseKind> AllowedKinds => DefaultRules.AllowedKinds;
+
+    /// <summary>The fewest local training samples behind one model update of task default (<c>minimumSamples</c>).</summary>
+    public long? MinimumSamples => DefaultRules.MinimumSamples;
+
+    /// <summary>The tensors a model update of task default must consist of (<c>tensors</c>).</summary>
+    public ImmutableArray<TensorRule> Tensors => DefaultRules.Tensors;
+
+    /// <summary>The L2 bound on a model update of task default (<c>clipping</c>).</summary>
+    public ClippingRule? Clipping => DefaultRules.Clipping;
+
+    /// <summary>DP-SGD limits and budget of task default (<c>privacy</c>).</summary>
+    public PrivacyRule? Privacy => DefaultRules.Privacy;
+
+    /// <summary>The metrics task default may report (<c>metrics</c>).</summary>
+    public ImmutableArray<MetricRule> Metrics => DefaultRules.Metrics;
+
+    /// <summary>Whether <paramref name="kind"/> is listed under the top-level <c>allow</c> (task default).</summary>
+    /// <param name="kind">The kind of message.</param>
+    /// <returns>True when it may leave (subject to the other rules).</returns>
+    public bool Allows(ReleaseKind kind) => DefaultRules.Allows(kind);
+
+    /// <summary>The rules of <paramref name="task"/>, or null when the policy does not take part in it.</summary>
+    /// <param name="task">A task id.</param>
+    /// <returns>The task's rules; null for a task the policy does not name.</returns>
+    public TaskRules? RulesFor(string task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return Tasks.GetValueOrDefault(task);
+    }
+
+    /// <summary>Whether the policy has expired at <paramref name="now"/> (from <see cref="Expires"/> on).</summary>
+    /// <param name="now">The current time, passed in by the caller.</param>
+    /// <returns>True when nothing may leave any more.</returns>
+    public bool IsExpiredAt(DateTimeOffset now) => now >= Expires;
+}
+
+/// <summary>
+/// What may leave for one task: the top-level rules of a policy file (task <see cref="TaskIds.Default"/>) or one entry
+/// under <c>tasks</c>. Immutable.
+/// </summary>
+/// <remarks>
+/// The loader guarantees that whenever <see cref="ReleaseKind.ModelUpdate"/> is allowed, <see cref="MinimumSamples"/>,
+/// <see cref="Clipping"/> and <see cref="Privacy"/> are set and <see cref="Tensors"/> is not empty, and that whenever
+/// <see cref="ReleaseKind.EvaluationMetrics"/> is allowed, <see cref="Metrics"/> is not empty.
+/// </remarks>
+public sealed class TaskRules
+{
+    internal TaskRules(
+        ImmutableArray<ReleaseKind> allowedKinds,
+        long? minimumSamples,
+        ImmutableArray<TensorRule> tensors,
+        ClippingRule? clipping,
+        PrivacyRule? privacy,
+        ImmutableArray<MetricRule> metrics)
+    {
+        AllowedKinds = allowedKinds;
+        MinimumSamples = minimumSamples;
+        Tensors = tensors;
+        Clipping = clipping;
+        Privacy = privacy;
+        Metrics = metrics;
+    }
 
     /// <summary>The kinds of message that may leave (<c>allow</c>), without duplicates, in enum order.</summary>
     public ImmutableArray<ReleaseKind> AllowedKinds { get; }
-
-    /// <summary>
-    /// The aggregator keys that may receive anything (<c>aggregatorKeys</c>): Ed25519 key ids, each the lowercase hex
-    /// SHA-256 of the 32-byte public key.
-    /// </summary>
-    public ImmutableArray<string> AggregatorKeyIds { get; }
 
     /// <summary>The fewest local training samples behind one model update (<c>minimumSamples</c>).</summary>
     public long? MinimumSamples { get; }
@@ -70,7 +136,7 @@ public sealed class Policy
     /// <summary>The L2 bound the whole model update is scaled down to before it leaves (<c>clipping</c>).</summary>
     public ClippingRule? Clipping { get; }
 
-    /// <summary>What DP-SGD training must at least have done, and the privacy budget (<c>privacy</c>).</summary>
+    /// <summary>What DP-SGD training must at least have done, and this task's own privacy budget (<c>privacy</c>).</summary>
     public PrivacyRule? Privacy { get; }
 
     /// <summary>The aggregate metrics that may be reported, in ordinal name order (<c>metrics</c>).</summary>
@@ -80,11 +146,6 @@ public sealed class Policy
     /// <param name="kind">The kind of message.</param>
     /// <returns>True when it may leave (subject to the other rules).</returns>
     public bool Allows(ReleaseKind kind) => AllowedKinds.Contains(kind);
-
-    /// <summary>Whether the policy has expired at <paramref name="now"/> (from <see cref="Expires"/> on).</summary>
-    /// <param name="now">The current time, passed in by the caller.</param>
-    /// <returns>True when nothing may leave any more.</returns>
-    public bool IsExpiredAt(DateTimeOffset now) => now >= Expires;
 }
 
 /// <summary>One allowlisted tensor and the shape it must have.</summary>

@@ -21,6 +21,9 @@ public sealed record PolicyCheck(string Name, bool Passed, string Detail);
 /// <summary>The names of the checks <see cref="PolicyEvaluator"/> performs, in the order it performs them.</summary>
 public static class PolicyChecks
 {
+    /// <summary>The policy takes part in the task: <c>default</c> (the top-level rules) or one named under <c>tasks</c>.</summary>
+    public const string TaskNamed = "task-named";
+
     /// <summary>The policy has not expired at the decision time.</summary>
     public const string NotExpired = "policy-not-expired";
 

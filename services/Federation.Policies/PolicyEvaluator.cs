@@ -1,4 +1,5 @@
 using System.Globalization;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
@@ -11,13 +12,14 @@ namespace Federation.Policies;
 /// </summary>
 /// <remarks>
 /// Checks run in a fixed order and stop at the first failure, which becomes the decision's reason; a denied decision
-/// carries no payload. Everything fails closed: an expired policy, a kind not listed, an unknown recipient, too few
+/// carries no payload. Everything fails closed: a task the policy does not name, an expired policy, a kind not listed, an unknown recipient, too few
 /// samples, an unlisted or misshapen tensor, a non-finite value or an exhausted budget each deny.
 /// </remarks>
 public static class PolicyEvaluator
 {
     /// <summary>
-    /// Judges a model update trained with DP-SGD: policy not expired; <c>model-update</c> allowed; recipient key
+    /// Judges a model update trained with DP-SGD under the rules of its task (<see cref="ModelUpdateRequest.Task"/>):
+    /// the policy takes part in the task; policy not expired; <c>model-update</c> allowed; recipient key
     /// allowed; enough samples; exactly the allowlisted tensors and shapes; finite values; per-example clipping norm at
     /// most <c>privacy.maxExampleL2Norm</c>; noise multiplier at least <c>privacy.minNoiseMultiplier</c>; ε over the
     /// budget window, this release included, within <c>privacy.budget</c>. Then the update is scaled down, if longer,
@@ -26,7 +28,7 @@ public static class PolicyEvaluator
     /// <param name="policy">The policy in force.</param>
     /// <param name="policyHash">The policy file's <see cref="PolicyHash"/>, recorded in the decision.</param>
     /// <param name="request">The update and the DP-SGD parameters it was trained with.</param>
-    /// <param name="ledger">The privacy spent so far.</param>
+    /// <param name="ledger">The privacy spent so far; only the task's own releases count against the task's budget.</param>
     /// <param name="now">The decision time; also the release time recorded in the ledger.</param>
     /// <returns>The decision; when allowed, the payload holds the clipped update and the updated ledger.</returns>
     /// <remarks>
@@ -62,14 +64,15 @@ public static class PolicyEvaluator
             return PolicyDecision<ReleasedModelUpdate>.Deny(Kind, policy, policyHash, now, checks);
         }
 
-        if (CommonChecks(policy, Kind, request.AggregatorKeyId, now, checks) is { } failed)
+        var (failed, rules) = CommonChecks(policy, request.Task, Kind, request.AggregatorKeyId, now, checks);
+        if (failed is not null)
         {
             return Deny(failed.Name, failed.Detail);
         }
 
         // The loader guarantees these whenever model-update is allowed; a policy without them allows nothing.
-        if (policy.MinimumSamples is not { } minimumSamples || policy.Clipping is not { } clipping
-            || policy.Privacy is not { } privacy || policy.Tensors.IsEmpty)
+        if (rules!.MinimumSamples is not { } minimumSamples || rules.Clipping is not { } clipping
+            || rules.Privacy is not { } privacy || rules.Tensors.IsEmpty)
         {
             return Deny(PolicyChecks.KindAllowed, "the policy allows model-update but lacks its minimumSamples, tensors, clipping or privacy rules");
         }
@@ -81,12 +84,12 @@ public static class PolicyEvaluator
 
         checks.Add(new PolicyCheck(PolicyChecks.MinimumSamples, true, Text($"trained on {request.SampleCount} samples (at least {minimumSamples})")));
 
-        if (DescribeTensorDifference(request.Update, policy) is { } difference)
+        if (DescribeTensorDifference(request.Update, rules) is { } difference)
         {
             return Deny(PolicyChecks.TensorAllowlist, difference);
         }
 
-        checks.Add(new PolicyCheck(PolicyChecks.TensorAllowlist, true, Text($"exactly the {policy.Tensors.Length} allowlisted tensors with their shapes")));
+        checks.Add(new PolicyCheck(PolicyChecks.TensorAllowlist, true, Text($"exactly the {rules.Tensors.Length} allowlisted tensors with their shapes")));
 
         if (request.Update.FindNonFinite() is { } nonFinite)
         {
@@ -117,7 +120,7 @@ public static class PolicyEvaluator
             $"each of the {request.LocalSteps} noisy steps got Gaussian noise with σ = {z * exampleNorm:G6} per value on a sum whose sensitivity to one record is {exampleNorm:G6} (noise multiplier {z:G6}, at least {privacy.MinNoiseMultiplier:G6})")));
 
         double samplingRate = DifferentialPrivacy.SamplingRate(request.SampleCount, request.BatchSize);
-        var release = new PrivacyRelease(now, z, samplingRate, request.LocalSteps);
+        var release = new PrivacyRelease(now, z, samplingRate, request.LocalSteps, request.Task);
         var budget = privacy.Budget;
         var assessment = ledger.Assess(release, budget);
         string window = WindowText.Format(budget.Window);
@@ -127,11 +130,11 @@ public static class PolicyEvaluator
                 ? Text($"a single release with noise multiplier {z:G6}, sampling rate {samplingRate:G6} and {request.LocalSteps} steps costs more than the whole budget, so waiting will not help")
                 : $"the window frees up enough budget at {Instant(assessment.FreesUpAt!.Value)}";
             return Deny(PolicyChecks.PrivacyBudget, Text(
-                $"privacy budget spent: this release would bring ε to {assessment.Epsilon:G4} over the last {window} (budget ε = {budget.Epsilon:G6} at δ = {budget.Delta:G6}, {assessment.ReleasesInWindow} earlier releases in the window); {when}"));
+                $"privacy budget spent for task '{request.Task}': this release would bring ε to {assessment.Epsilon:G4} over the last {window} (budget ε = {budget.Epsilon:G6} at δ = {budget.Delta:G6}, {assessment.ReleasesInWindow} earlier releases in the window); {when}"));
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.PrivacyBudget, true, Text(
-            $"ε = {assessment.Epsilon:G4} of {budget.Epsilon:G6} at δ = {budget.Delta:G6} over the last {window}, this release ({request.LocalSteps} steps at sampling rate {samplingRate:G6}) and {assessment.ReleasesInWindow} earlier ones included")));
+            $"ε = {assessment.Epsilon:G4} of {budget.Epsilon:G6} at δ = {budget.Delta:G6} over the last {window}, this release ({request.LocalSteps} steps at sampling rate {samplingRate:G6}) and {assessment.ReleasesInWindow} earlier ones of task '{request.Task}' included")));
 
         var clipped = L2Clipping.Clip(request.Update, clipping.MaxUpdateL2Norm);
         checks.Add(new PolicyCheck(PolicyChecks.UpdateClipping, true, clipped.WasClipped
@@ -153,12 +156,14 @@ public static class PolicyEvaluator
     /// <param name="metrics">The metrics to report.</param>
     /// <param name="aggregatorKeyId">The key id of the aggregator that will receive them.</param>
     /// <param name="now">The decision time.</param>
+    /// <param name="task">The task whose model was evaluated; its rules apply, and a task the policy does not name is refused.</param>
     /// <returns>The decision; when allowed, the payload holds the metrics unchanged.</returns>
     public static PolicyDecision<ReleasedMetrics> EvaluateMetrics(
-        Policy policy, string policyHash, IReadOnlyList<MetricReport> metrics, string aggregatorKeyId, DateTimeOffset now)
+        Policy policy, string policyHash, IReadOnlyList<MetricReport> metrics, string aggregatorKeyId, DateTimeOffset now, string task = TaskIds.Default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(task);
         RequireHash(policyHash);
 
         const ReleaseKind Kind = ReleaseKind.EvaluationMetrics;
@@ -169,12 +174,13 @@ public static class PolicyEvaluator
             return PolicyDecision<ReleasedMetrics>.Deny(Kind, policy, policyHash, now, checks);
         }
 
-        if (CommonChecks(policy, Kind, aggregatorKeyId, now, checks) is { } failed)
+        var (failed, taskRules) = CommonChecks(policy, task, Kind, aggregatorKeyId, now, checks);
+        if (failed is not null)
         {
             return Deny(failed.Name, failed.Detail);
         }
 
-        var rules = policy.Metrics.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var rules = taskRules!.Metrics.ToDictionary(m => m.Name, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var metric in metrics)
         {
@@ -211,36 +217,80 @@ public static class PolicyEvaluator
         return PolicyDecision<ReleasedMetrics>.Allow(Kind, policy, policyHash, now, checks, new ReleasedMetrics([.. metrics]));
     }
 
-    /// <summary>Expiry, kind and recipient, common to every kind; returns the failed check or null.</summary>
-    private static PolicyCheck? CommonChecks(Policy policy, ReleaseKind kind, string? aggregatorKeyId, DateTimeOffset now, List<PolicyCheck> checks)
+    /// <summary>
+    /// Refuses, before any data is read or any training is run, a task the policy does not take part in: the same
+    /// first check <see cref="EvaluateModelUpdate"/> and <see cref="EvaluateMetrics"/> make, so the refusal a gateway
+    /// records early reads exactly as a late one would.
+    /// </summary>
+    /// <typeparam name="TPayload">The payload type of the decision the caller records.</typeparam>
+    /// <param name="policy">The policy in force.</param>
+    /// <param name="policyHash">The policy file's <see cref="PolicyHash"/>.</param>
+    /// <param name="kind">What was to leave.</param>
+    /// <param name="task">The announced task.</param>
+    /// <param name="now">The decision time.</param>
+    /// <returns>The denial when the policy does not name <paramref name="task"/>; null when it takes part.</returns>
+    public static PolicyDecision<TPayload>? RefuseUnnamedTask<TPayload>(Policy policy, string policyHash, ReleaseKind kind, string task, DateTimeOffset now)
+        where TPayload : class
     {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(task);
+        RequireHash(policyHash);
+        var check = TaskCheck(policy, task);
+        return check.Passed ? null : PolicyDecision<TPayload>.Deny(kind, policy, policyHash, now, [check]);
+    }
+
+    /// <summary>Whether the policy takes part in <paramref name="task"/>: the first check of every decision.</summary>
+    private static PolicyCheck TaskCheck(Policy policy, string task)
+    {
+        if (policy.RulesFor(task) is not null)
+        {
+            return new PolicyCheck(PolicyChecks.TaskNamed, true, $"takes part in task '{task}'");
+        }
+
+        return new PolicyCheck(PolicyChecks.TaskNamed, false, Text(
+            $"policy {policy.Id} v{policy.Version} does not take part in task '{task}' (it names {string.Join(", ", policy.Tasks.Keys.Select(id => $"'{id}'"))}); nothing is trained or sent for it"));
+    }
+
+    /// <summary>Task, expiry, kind and recipient, common to every kind; returns the failed check, or the task's rules.</summary>
+    private static (PolicyCheck? Failed, TaskRules? Rules) CommonChecks(
+        Policy policy, string task, ReleaseKind kind, string? aggregatorKeyId, DateTimeOffset now, List<PolicyCheck> checks)
+    {
+        var taken = TaskCheck(policy, task);
+        if (!taken.Passed)
+        {
+            return (taken, null);
+        }
+
+        checks.Add(taken);
+        var rules = policy.RulesFor(task)!;
         string expires = Instant(policy.Expires);
         if (policy.IsExpiredAt(now))
         {
-            return new PolicyCheck(PolicyChecks.NotExpired, false, Text($"policy '{policy.Id}' version {policy.Version} expired at {expires}; nothing may leave"));
+            return (new PolicyCheck(PolicyChecks.NotExpired, false, Text($"policy '{policy.Id}' version {policy.Version} expired at {expires}; nothing may leave")), null);
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.NotExpired, true, $"valid until {expires}"));
 
-        if (!policy.Allows(kind))
+        if (!rules.Allows(kind))
         {
-            string allowed = policy.AllowedKinds.IsEmpty ? "nothing" : string.Join(", ", policy.AllowedKinds.Select(k => k.ToName()));
-            return new PolicyCheck(PolicyChecks.KindAllowed, false, $"the policy does not allow {kind.ToName()} (allow: {allowed})");
+            string allowed = rules.AllowedKinds.IsEmpty ? "nothing" : string.Join(", ", rules.AllowedKinds.Select(k => k.ToName()));
+            string where = task == TaskIds.Default ? "" : $" for task '{task}'";
+            return (new PolicyCheck(PolicyChecks.KindAllowed, false, $"the policy does not allow {kind.ToName()}{where} (allow: {allowed})"), null);
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.KindAllowed, true, $"{kind.ToName()} is allowed"));
 
         if (aggregatorKeyId is null || !policy.AggregatorKeyIds.Contains(aggregatorKeyId, StringComparer.Ordinal))
         {
-            return new PolicyCheck(PolicyChecks.AggregatorKeyAllowed, false, $"aggregator key '{aggregatorKeyId}' is not listed in the policy's aggregatorKeys");
+            return (new PolicyCheck(PolicyChecks.AggregatorKeyAllowed, false, $"aggregator key '{aggregatorKeyId}' is not listed in the policy's aggregatorKeys"), null);
         }
 
         checks.Add(new PolicyCheck(PolicyChecks.AggregatorKeyAllowed, true, $"aggregator key {aggregatorKeyId} is allowed"));
-        return null;
+        return (null, rules);
     }
 
     /// <summary>The first difference, in name order, between the update's tensors and the policy's; null when equal.</summary>
-    private static string? DescribeTensorDifference(TensorSet update, Policy policy)
+    private static string? DescribeTensorDifference(TensorSet update, TaskRules policy)
     {
         var rules = policy.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         foreach (var tensor in update)

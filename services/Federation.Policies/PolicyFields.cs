@@ -17,6 +17,7 @@ internal static class PolicyFields
     public const string Clipping = "clipping";
     public const string Privacy = "privacy";
     public const string Metrics = "metrics";
+    public const string Tasks = "tasks";
     public const string MaxUpdateL2Norm = "maxUpdateL2Norm";
     public const string MaxExampleL2Norm = "maxExampleL2Norm";
     public const string MinNoiseMultiplier = "minNoiseMultiplier";
@@ -26,15 +27,21 @@ internal static class PolicyFields
     public const string Window = "window";
 
     /// <summary>Top-level fields.</summary>
-    public static readonly string[] Root = [Id, Name, Version, Expires, Allow, AggregatorKeys, MinimumSamples, Tensors, Clipping, Privacy, Metrics];
+    public static readonly string[] Root = [Id, Name, Version, Expires, Allow, AggregatorKeys, MinimumSamples, Tensors, Clipping, Privacy, Metrics, Tasks];
+
+    /// <summary>Fields of each entry under <c>tasks</c>: the top-level rules that can differ per task.</summary>
+    public static readonly string[] TaskFields = [Allow, MinimumSamples, Tensors, Clipping, Privacy, Metrics];
+
+    /// <summary>Fields every entry under <c>tasks</c> needs.</summary>
+    public static readonly string[] TaskRequired = [Allow];
 
     /// <summary>Top-level fields every policy needs.</summary>
     public static readonly string[] RootRequired = [Id, Version, Expires, Allow, AggregatorKeys];
 
-    /// <summary>Top-level fields needed when <c>allow</c> lists <c>model-update</c>.</summary>
+    /// <summary>Fields needed, at the top level or in a task, when its <c>allow</c> lists <c>model-update</c>.</summary>
     public static readonly string[] RequiredForModelUpdate = [MinimumSamples, Tensors, Clipping, Privacy];
 
-    /// <summary>Top-level fields needed when <c>allow</c> lists <c>evaluation-metrics</c>.</summary>
+    /// <summary>Fields needed, at the top level or in a task, when its <c>allow</c> lists <c>evaluation-metrics</c>.</summary>
     public static readonly string[] RequiredForEvaluationMetrics = [Metrics];
 
     /// <summary>Fields of <c>clipping</c>, all required.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Federation.Contracts.Tasks;
 
 namespace Federation.Policies;
 
@@ -115,14 +116,23 @@ public static partial class PolicyLoader
             string? name = fields.TryGetValue(PolicyFields.Name, out var nameNode) ? Text(nameNode, PolicyFields.Name) : null;
             int version = Version(fields[PolicyFields.Version], PolicyFields.Version);
             var expires = DateTime(fields[PolicyFields.Expires], PolicyFields.Expires);
-            var kinds = Kinds(fields[PolicyFields.Allow], PolicyFields.Allow);
             var keys = KeyIds(fields[PolicyFields.AggregatorKeys], PolicyFields.AggregatorKeys);
+            var defaultRules = Rules(fields, root, "");
+            var tasks = fields.TryGetValue(PolicyFields.Tasks, out var tasksNode)
+                ? Tasks(tasksNode, PolicyFields.Tasks)
+                : ImmutableSortedDictionary.Create<string, TaskRules>(StringComparer.Ordinal);
+            return new Policy(id, name, version, expires, keys, defaultRules, tasks);
+        }
 
+        /// <summary>The rules of one task, from the top level (path "") or from an entry under <c>tasks</c>.</summary>
+        private TaskRules Rules(Dictionary<string, PolicyNode> fields, PolicyMapping map, string path)
+        {
+            var kinds = Kinds(fields[PolicyFields.Allow], Child(path, PolicyFields.Allow));
             if (kinds.Contains(ReleaseKind.ModelUpdate))
             {
                 foreach (string required in PolicyFields.RequiredForModelUpdate)
                 {
-                    Require(fields, root, "", required, $"is required when {PolicyFields.Allow} lists {ReleaseKinds.ModelUpdateName}");
+                    Require(fields, map, path, required, $"is required when {Child(path, PolicyFields.Allow)} lists {ReleaseKinds.ModelUpdateName}");
                 }
             }
 
@@ -130,19 +140,55 @@ public static partial class PolicyLoader
             {
                 foreach (string required in PolicyFields.RequiredForEvaluationMetrics)
                 {
-                    Require(fields, root, "", required, $"is required when {PolicyFields.Allow} lists {ReleaseKinds.EvaluationMetricsName}");
+                    Require(fields, map, path, required, $"is required when {Child(path, PolicyFields.Allow)} lists {ReleaseKinds.EvaluationMetricsName}");
                 }
             }
 
             long? minimumSamples = fields.TryGetValue(PolicyFields.MinimumSamples, out var samplesNode)
-                ? PositiveInteger(samplesNode, PolicyFields.MinimumSamples)
+                ? PositiveInteger(samplesNode, Child(path, PolicyFields.MinimumSamples))
                 : null;
-            var tensors = fields.TryGetValue(PolicyFields.Tensors, out var tensorsNode) ? Tensors(tensorsNode, PolicyFields.Tensors) : [];
-            var clipping = fields.TryGetValue(PolicyFields.Clipping, out var clippingNode) ? Clipping(clippingNode, PolicyFields.Clipping) : null;
-            var privacy = fields.TryGetValue(PolicyFields.Privacy, out var privacyNode) ? Privacy(privacyNode, PolicyFields.Privacy) : null;
-            var metrics = fields.TryGetValue(PolicyFields.Metrics, out var metricsNode) ? Metrics(metricsNode, PolicyFields.Metrics) : [];
+            var tensors = fields.TryGetValue(PolicyFields.Tensors, out var tensorsNode) ? Tensors(tensorsNode, Child(path, PolicyFields.Tensors)) : [];
+            var clipping = fields.TryGetValue(PolicyFields.Clipping, out var clippingNode) ? Clipping(clippingNode, Child(path, PolicyFields.Clipping)) : null;
+            var privacy = fields.TryGetValue(PolicyFields.Privacy, out var privacyNode) ? Privacy(privacyNode, Child(path, PolicyFields.Privacy)) : null;
+            var metrics = fields.TryGetValue(PolicyFields.Metrics, out var metricsNode) ? Metrics(metricsNode, Child(path, PolicyFields.Metrics)) : [];
+            return new TaskRules(kinds, minimumSamples, tensors, clipping, privacy, metrics);
+        }
 
-            return new Policy(id, name, version, expires, kinds, keys, minimumSamples, tensors, clipping, privacy, metrics);
+        /// <summary>The <c>tasks</c> section: task id → rules. Ids are safe task names, and not <c>default</c>.</summary>
+        private ImmutableSortedDictionary<string, TaskRules> Tasks(PolicyNode node, string path)
+        {
+            var map = Mapping(node, path);
+            if (map.Entries.Count == 0)
+            {
+                throw Error(map, path, "must name at least one task; leave it out to take part only in task default");
+            }
+
+            var tasks = ImmutableSortedDictionary.CreateBuilder<string, TaskRules>(StringComparer.Ordinal);
+            foreach (var (key, value) in UserKeyed(map, path, "task"))
+            {
+                // tasks.weld-photos rather than tasks["weld-photos"]: a task id is a safe name, so the plain path is unambiguous.
+                string taskPath = Child(path, key.Value);
+                if (TaskIds.Problem(key.Value) is { } problem)
+                {
+                    throw Error(key, taskPath, problem);
+                }
+
+                if (key.Value == TaskIds.Default)
+                {
+                    throw Error(key, taskPath, $"is the top-level rules: task {TaskIds.Default} is what the fields outside {path} say; remove this entry or move its rules to the top level");
+                }
+
+                var entry = Mapping(value, taskPath);
+                var fields = Fields(entry, taskPath, PolicyFields.TaskFields);
+                foreach (string required in PolicyFields.TaskRequired)
+                {
+                    Require(fields, entry, taskPath, required);
+                }
+
+                tasks.Add(key.Value, Rules(fields, entry, taskPath));
+            }
+
+            return tasks.ToImmutable();
         }
 
         private ClippingRule Clipping(PolicyNode node, string path)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Privacy;
 
 namespace Federation.Policies;
@@ -20,7 +21,9 @@ namespace Federation.Policies;
 /// </para>
 /// <para>
 /// The ledger is about the site's data, not about one policy: releases made under an earlier policy version still
-/// count under the next. It never forgets on its own; <see cref="PruneBefore"/> drops releases the gateway knows can
+/// count under the next. Each release belongs to one task, and a task's budget is judged on that task's releases
+/// only (<see cref="Assess"/>), so a budget spent on one task never funds, nor is drawn on by, another; the site's
+/// exposure across tasks is what <see cref="Spent(DateTimeOffset, TimeSpan, double)"/> composes (docs/PRIVACY.md). It never forgets on its own; <see cref="PruneBefore"/> drops releases the gateway knows can
 /// no longer fall in any window it will use. Persist it (<see cref="ToJson"/>) before sending the release it records,
 /// so that a crash cannot spend the same budget twice.
 /// </para>
@@ -72,7 +75,21 @@ public sealed class PrivacyLedger
         return [.. Releases.Where(r => r.At > start)];
     }
 
-    /// <summary>The (ε, δ) spent by the releases in the window ending at <paramref name="now"/>.</summary>
+    /// <summary>The releases of <paramref name="task"/> that count at <paramref name="now"/> for a window of length <paramref name="window"/>.</summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="window">The window length, positive.</param>
+    /// <param name="task">The task.</param>
+    /// <returns>The task's releases with <c>At &gt; now − window</c>, oldest first.</returns>
+    public ImmutableArray<PrivacyRelease> InWindow(DateTimeOffset now, TimeSpan window, string task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return [.. InWindow(now, window).Where(r => r.Task == task)];
+    }
+
+    /// <summary>
+    /// The (ε, δ) spent by all releases in the window ending at <paramref name="now"/>, every task together: the site's
+    /// exposure if the same records fed every task (RDP composed over all of them, at most the sum of the tasks' ε).
+    /// </summary>
     /// <param name="now">The current time.</param>
     /// <param name="window">The window length.</param>
     /// <param name="delta">δ in (0, 1).</param>
@@ -80,9 +97,19 @@ public sealed class PrivacyLedger
     public PrivacySpent Spent(DateTimeOffset now, TimeSpan window, double delta) =>
         Epsilon(Sum(InWindow(now, window).Select(RdpOf), RdpAccountant.DefaultOrders.Count), delta);
 
+    /// <summary>The (ε, δ) spent by the releases of <paramref name="task"/> in the window ending at <paramref name="now"/>.</summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="window">The window length.</param>
+    /// <param name="delta">δ in (0, 1).</param>
+    /// <param name="task">The task.</param>
+    /// <returns>The guarantee; ε is 0 for an empty window.</returns>
+    public PrivacySpent Spent(DateTimeOffset now, TimeSpan window, double delta, string task) =>
+        Epsilon(Sum(InWindow(now, window, task).Select(RdpOf), RdpAccountant.DefaultOrders.Count), delta);
+
     /// <summary>
-    /// Whether <paramref name="candidate"/> fits in <paramref name="budget"/> together with the releases already in
-    /// the window ending at the candidate's time, and if not, from when it would.
+    /// Whether <paramref name="candidate"/> fits in <paramref name="budget"/> together with the releases of its task
+    /// already in the window ending at the candidate's time, and if not, from when it would. Other tasks' releases do
+    /// not count: each task has its own budget.
     /// </summary>
     /// <param name="candidate">The release about to be made.</param>
     /// <param name="budget">The policy's budget.</param>
@@ -91,7 +118,7 @@ public sealed class PrivacyLedger
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(budget);
-        var inWindow = InWindow(candidate.At, budget.Window);
+        var inWindow = InWindow(candidate.At, budget.Window, candidate.Task);
         var cache = new Dictionary<(double, double), double[]>();
         var vectors = inWindow.Select(r => RdpOf(r, cache)).ToArray();
         var own = RdpOf(candidate, cache);
@@ -131,7 +158,9 @@ public sealed class PrivacyLedger
     /// <summary>Serializes the ledger as JSON, so that the gateway can persist it.</summary>
     /// <returns>
     /// <c>{"format":"federation.privacy-ledger.v1","releases":[{"at":"…","noiseMultiplier":…,"samplingRate":…,"steps":…}]}</c>,
-    /// times in ISO 8601 with offset, numbers in shortest round-trip form.
+    /// times in ISO 8601 with offset, numbers in shortest round-trip form. A release of a task other than
+    /// <see cref="TaskIds.Default"/> also has <c>"task":"…"</c>; one without it belongs to task default, so a ledger
+    /// from before tasks reads, and writes, exactly as it did.
     /// </returns>
     public string ToJson()
     {
@@ -148,6 +177,11 @@ public sealed class PrivacyLedger
                 writer.WriteNumber("noiseMultiplier", release.NoiseMultiplier);
                 writer.WriteNumber("samplingRate", release.SamplingRate);
                 writer.WriteNumber("steps", release.Steps);
+                if (release.Task != TaskIds.Default)
+                {
+                    writer.WriteString("task", release.Task);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -179,13 +213,16 @@ public sealed class PrivacyLedger
             var releases = new List<PrivacyRelease>();
             foreach (var item in root.GetProperty("releases").EnumerateArray())
             {
-                ExpectProperties(item, "release", "at", "noiseMultiplier", "samplingRate", "steps");
+                bool hasTask = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("task", out _);
+                ExpectProperties(item, "release", hasTask ? ["at", "noiseMultiplier", "samplingRate", "steps", "task"] : ["at", "noiseMultiplier", "samplingRate", "steps"]);
                 string at = item.GetProperty("at").GetString() ?? throw new FormatException("release 'at' must be a string");
+                string task = hasTask ? item.GetProperty("task").GetString() ?? throw new FormatException("release 'task' must be a string") : TaskIds.Default;
                 releases.Add(new PrivacyRelease(
                     DateTimeOffset.ParseExact(at, "O", CultureInfo.InvariantCulture, DateTimeStyles.None),
                     item.GetProperty("noiseMultiplier").GetDouble(),
                     item.GetProperty("samplingRate").GetDouble(),
-                    item.GetProperty("steps").GetInt32()));
+                    item.GetProperty("steps").GetInt32(),
+                    task));
             }
 
             return new PrivacyLedger([.. releases.OrderBy(r => r.At)]);

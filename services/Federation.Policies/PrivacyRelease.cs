@@ -1,8 +1,10 @@
+using Federation.Contracts.Tasks;
+
 namespace Federation.Policies;
 
 /// <summary>
 /// One release recorded against the privacy budget: a round of local DP training with noise multiplier z, Poisson
-/// sampling rate q (batch size / local samples) and a number of steps, released at a point in time.
+/// sampling rate q (batch size / local samples) and a number of steps, released at a point in time for one task.
 /// </summary>
 public sealed record PrivacyRelease
 {
@@ -11,9 +13,16 @@ public sealed record PrivacyRelease
     /// <param name="noiseMultiplier">z, positive and finite.</param>
     /// <param name="samplingRate">q in (0, 1].</param>
     /// <param name="steps">The number of noisy steps, positive.</param>
+    /// <param name="task">The task whose budget it was charged to; releases from before tasks existed belong to <see cref="TaskIds.Default"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
-    public PrivacyRelease(DateTimeOffset at, double noiseMultiplier, double samplingRate, int steps)
+    /// <exception cref="ArgumentException"><paramref name="task"/> is not a safe task id.</exception>
+    public PrivacyRelease(DateTimeOffset at, double noiseMultiplier, double samplingRate, int steps, string task = TaskIds.Default)
     {
+        if (TaskIds.Problem(task) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(task));
+        }
+
         if (!(noiseMultiplier > 0) || !double.IsFinite(noiseMultiplier))
         {
             throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier, "the noise multiplier must be positive and finite");
@@ -29,6 +38,7 @@ public sealed record PrivacyRelease
         NoiseMultiplier = noiseMultiplier;
         SamplingRate = samplingRate;
         Steps = steps;
+        Task = task;
     }
 
     /// <summary>When the release left.</summary>
@@ -42,4 +52,7 @@ public sealed record PrivacyRelease
 
     /// <summary>The number of noisy steps.</summary>
     public int Steps { get; }
+
+    /// <summary>The task whose budget paid for the release.</summary>
+    public string Task { get; }
 }

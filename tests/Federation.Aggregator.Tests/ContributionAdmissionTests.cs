@@ -25,7 +25,7 @@ public sealed class ContributionAdmissionTests
     /// <summary>Round <paramref name="round"/> open on the base model, inviting both gateways, after earlier rounds closed.</summary>
     private CoordinatorState Open(int round = 1)
     {
-        var state = CoordinatorState.Empty with { Model = BaseModel };
+        var state = CoordinatorState.Empty(TaskIds.Default) with { Model = BaseModel };
         for (var number = 1; number <= round; number++)
         {
             var opened = RoundDecisions.Open(number, BaseModel, new RoundPlan { MinParticipants = 1, Duration = TimeSpan.FromMinutes(5) }, [first.Id, second.Id], TestGateway.SignedAt);

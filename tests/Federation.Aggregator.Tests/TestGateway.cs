@@ -37,9 +37,16 @@ internal sealed class TestGateway(string id)
     public static TensorSet Update(float value = 0.25f) =>
         new(BaseModel.Select(tensor => new Tensor(tensor.Name, tensor.Shape, Enumerable.Repeat(value, tensor.Values.Length).ToArray())));
 
-    public EvaluationReported Report(int modelVersion, string modelSha256, params MetricValue[] metrics)
+    public EvaluationReported Report(int modelVersion, string modelSha256, params MetricValue[] metrics) =>
+        Sign(new EvaluationReport(DocumentTypes.EvaluationReport, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt));
+
+    /// <summary>A v2 report, which names its task.</summary>
+    public EvaluationReported ReportFor(string task, int modelVersion, string modelSha256, params MetricValue[] metrics) =>
+        Sign(new EvaluationReport(DocumentTypes.EvaluationReportV2, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt, task));
+
+    /// <summary>Signs whatever report a test needs, well-formed or not.</summary>
+    public EvaluationReported Sign(EvaluationReport report)
     {
-        var report = new EvaluationReport(DocumentTypes.EvaluationReport, Id, Key.KeyId, modelVersion, modelSha256, metrics, SignedAt);
         var json = JsonCanonicalizer.Serialize(report, FederationJson.Options);
         return new EvaluationReported(Encoding.UTF8.GetString(json), Convert.ToBase64String(Key.Sign(json)));
     }
@@ -49,11 +56,11 @@ internal sealed class TestGateway(string id)
 
     /// <summary>Signs a contribution; its sequence number is the next of this gateway's unless <paramref name="sequence"/> is given.</summary>
     public ContributionSubmitted Contribute(
-        byte[] payload, int round = 1, long samples = 100, Ed25519KeyPair? signWith = null, string? baseModelSha256 = null, long? sequence = null, string? policySha256 = null, string? keyId = null)
+        byte[] payload, int round = 1, long samples = 100, Ed25519KeyPair? signWith = null, string? baseModelSha256 = null, long? sequence = null, string? policySha256 = null, string? keyId = null, string? task = null)
     {
         var manifest = new ContributionManifest(
             DocumentTypes.ContributionManifest, Id, keyId ?? Key.KeyId, round, baseModelSha256 ?? BaseModelSha256,
-            Sha256Hex.Of(payload), payload.Length, samples, sequence ?? ++lastSequence, policySha256 ?? PolicySha256, SignedAt);
+            Sha256Hex.Of(payload), payload.Length, samples, sequence ?? ++lastSequence, policySha256 ?? PolicySha256, SignedAt, task);
         var json = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
         return new ContributionSubmitted(Encoding.UTF8.GetString(json), Convert.ToBase64String((signWith ?? Key).Sign(json)), payload);
     }

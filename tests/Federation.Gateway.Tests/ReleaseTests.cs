@@ -35,7 +35,7 @@ public sealed class ReleaseTests : IDisposable
         // Then the decision allowed it after every check, and the bus carries the recorded message
         decision.Allowed.ShouldBeTrue();
         decision.Checks.Select(check => check.Name).ShouldBe([
-            LocalTraining.TrainingCheck, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
+            LocalTraining.TrainingCheck, PolicyChecks.TaskNamed, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
             PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
             PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping]);
         var published = run.Published<ContributionSubmitted>().Single();

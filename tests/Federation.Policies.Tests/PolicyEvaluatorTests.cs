@@ -9,7 +9,7 @@ public class PolicyEvaluatorTests
 
     private static readonly string[] AllModelUpdateChecks =
     [
-        PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
+        PolicyChecks.TaskNamed, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed, PolicyChecks.MinimumSamples,
         PolicyChecks.TensorAllowlist, PolicyChecks.FiniteValues, PolicyChecks.ExampleClipping, PolicyChecks.NoiseMultiplier,
         PolicyChecks.PrivacyBudget, PolicyChecks.UpdateClipping,
     ];
@@ -79,7 +79,7 @@ public class PolicyEvaluatorTests
         checks[PolicyChecks.ExampleClipping].ShouldStartWith("one record changes each noisy sum by at most L2 norm 2 (at most 2)");
         checks[PolicyChecks.NoiseMultiplier].ShouldBe("each of the 100 noisy steps got Gaussian noise with σ = 2.2 per value on a sum whose sensitivity to one record is 2 (noise multiplier 1.1, at least 1.1)");
         checks[PolicyChecks.PrivacyBudget].ShouldStartWith("ε = ");
-        checks[PolicyChecks.PrivacyBudget].ShouldEndWith(" of 8 at δ = 1E-05 over the last 30d, this release (100 steps at sampling rate 0.01) and 0 earlier ones included");
+        checks[PolicyChecks.PrivacyBudget].ShouldEndWith(" of 8 at δ = 1E-05 over the last 30d, this release (100 steps at sampling rate 0.01) and 0 earlier ones of task 'default' included");
         checks[PolicyChecks.UpdateClipping].ShouldStartWith("update L2 norm 4.43");
         checks[PolicyChecks.UpdateClipping].ShouldEndWith(" scaled down to 1");
     }
@@ -166,7 +166,7 @@ public class PolicyEvaluatorTests
         var decision = Evaluate(now: Policy.Expires);
 
         ShouldBeDeniedBy(decision, PolicyChecks.NotExpired, "expired at 2027-01-01T00:00:00Z; nothing may leave");
-        decision.Checks.Length.ShouldBe(1);
+        decision.Checks.Select(c => c.Name).ShouldBe([PolicyChecks.TaskNamed, PolicyChecks.NotExpired]);
     }
 
     [Fact]
@@ -332,7 +332,7 @@ public class PolicyEvaluatorTests
         decision.Payload!.Metrics.ShouldBe(metrics);
         decision.Checks.Select(c => c.Name).ShouldBe(
         [
-            PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed,
+            PolicyChecks.TaskNamed, PolicyChecks.NotExpired, PolicyChecks.KindAllowed, PolicyChecks.AggregatorKeyAllowed,
             PolicyChecks.MetricAllowlist, PolicyChecks.MetricMinimumSamples,
         ]);
     }

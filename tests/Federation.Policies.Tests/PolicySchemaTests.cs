@@ -80,4 +80,14 @@ public class PolicySchemaTests
             schema.GetProperty("additionalProperties").GetBoolean().ShouldBeFalse();
         }
     }
+
+    [Fact]
+    public void Task_fields_match_the_loader()
+    {
+        var task = Schema().GetProperty("properties").GetProperty("tasks").GetProperty("additionalProperties");
+
+        PropertyNames(task).ShouldBe(PolicyFields.TaskFields, ignoreOrder: true);
+        Required(task).ShouldBe(PolicyFields.TaskRequired, ignoreOrder: true);
+        task.GetProperty("additionalProperties").GetBoolean().ShouldBeFalse();
+    }
 }

@@ -66,9 +66,12 @@ public enum RejectionReason
     /// <summary>The gateway already has an accepted contribution in this round.</summary>
     DuplicateContribution,
 
-    /// <summary>An evaluation report names a model version that does not exist or a different hash.</summary>
+    /// <summary>An evaluation report names a task or model version that does not exist, or a different hash.</summary>
     UnknownModelVersion,
 
     /// <summary>An evaluation report has a non-finite metric or a non-positive sample count.</summary>
     InvalidMetrics,
+
+    /// <summary>The manifest or report names a task this aggregator does not have.</summary>
+    UnknownTask,
 }

@@ -8,10 +8,14 @@ namespace Federation.Audit.ReadModels;
 /// <summary>Reads <see cref="ModelMetrics"/> from the history.</summary>
 public static class ModelMetricsQuery
 {
-    /// <summary>Reads the recorded evaluations of <paramref name="modelVersion"/>.</summary>
-    public static async Task<ModelMetrics> ReadAsync(EventHistory history, int modelVersion, CancellationToken cancellationToken = default)
+    /// <summary>Reads the recorded evaluations of <paramref name="modelVersion"/> of task <c>default</c>.</summary>
+    public static Task<ModelMetrics> ReadAsync(EventHistory history, int modelVersion, CancellationToken cancellationToken = default) =>
+        ReadAsync(history, TaskIds.Default, modelVersion, cancellationToken);
+
+    /// <summary>Reads the recorded evaluations of <paramref name="modelVersion"/> of <paramref name="task"/>.</summary>
+    public static async Task<ModelMetrics> ReadAsync(EventHistory history, string task, int modelVersion, CancellationToken cancellationToken = default)
     {
-        var reports = await history.ReadStreamAsync(EventStreams.Evaluations(TaskIds.Default), cancellationToken)
+        var reports = await history.ReadStreamAsync(EventStreams.Evaluations(task), cancellationToken)
             .Select(entry => entry.Event).OfType<EvaluationRecorded>()
             .Where(report => report.ModelVersion == modelVersion)
             .ToListAsync(cancellationToken);

@@ -8,16 +8,16 @@ namespace Federation.Audit.ReadModels;
 /// <summary>Reads <see cref="RoundDetails"/> from the history.</summary>
 public static class RoundDetailsQuery
 {
-    /// <summary>Reads round <paramref name="round"/> from the history; null when it does not exist.</summary>
-    public static async Task<RoundDetails?> ReadAsync(EventHistory history, int round, CancellationToken cancellationToken = default)
+    /// <summary>Reads round <paramref name="round"/> of <paramref name="task"/> from the history; null when it does not exist.</summary>
+    public static async Task<RoundDetails?> ReadAsync(EventHistory history, string task, int round, CancellationToken cancellationToken = default)
     {
-        var events = await history.ReadStreamAsync(EventStreams.Round(TaskIds.Default, round), cancellationToken).Select(entry => entry.Event).ToListAsync(cancellationToken);
+        var events = await history.ReadStreamAsync(EventStreams.Round(task, round), cancellationToken).Select(entry => entry.Event).ToListAsync(cancellationToken);
         if (events.FirstOrDefault() is not RoundOpened opened)
         {
             return null;
         }
 
-        var model = await history.ReadStreamAsync(EventStreams.Models(TaskIds.Default), cancellationToken)
+        var model = await history.ReadStreamAsync(EventStreams.Models(task), cancellationToken)
             .Select(entry => entry.Event).OfType<ModelVersionPublished>()
             .FirstOrDefaultAsync(published => published.Round == round, cancellationToken);
         return new RoundDetails(

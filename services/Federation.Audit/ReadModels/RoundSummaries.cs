@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
@@ -7,8 +8,12 @@ namespace Federation.Audit.ReadModels;
 /// <summary>Builds <see cref="RoundSummary"/> rows by reading the history once.</summary>
 public static class RoundSummaries
 {
-    /// <summary>Every round in the history, in order.</summary>
-    public static async Task<IReadOnlyList<RoundSummary>> ReadAsync(EventHistory history, CancellationToken cancellationToken = default)
+    /// <summary>Every round of task <see cref="TaskIds.Default"/> in the history, in order.</summary>
+    public static Task<IReadOnlyList<RoundSummary>> ReadAsync(EventHistory history, CancellationToken cancellationToken = default) =>
+        ReadAsync(history, TaskIds.Default, cancellationToken);
+
+    /// <summary>Every round of <paramref name="task"/> in the history, in order.</summary>
+    public static async Task<IReadOnlyList<RoundSummary>> ReadAsync(EventHistory history, string task, CancellationToken cancellationToken = default)
     {
         var rounds = new SortedDictionary<int, RoundSummary>();
         var versionsByRound = new Dictionary<int, ModelVersionPublished>();
@@ -16,6 +21,11 @@ public static class RoundSummaries
 
         await foreach (var entry in history.ReadAllAsync(1, cancellationToken))
         {
+            if (EventStreams.TaskOf(entry.Recorded.StreamId) != task)
+            {
+                continue;
+            }
+
             switch (entry.Event)
             {
                 case RoundOpened opened:

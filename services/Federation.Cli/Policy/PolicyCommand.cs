@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Federation.Contracts.Tasks;
 using Federation.Policies;
 using Spectre.Console;
 
@@ -7,7 +8,7 @@ namespace Federation.Cli.Policy;
 
 /// <summary>
 /// <c>fedctl policy check FILE</c>: loads a release policy exactly as the gateway does and says what it lets leave,
-/// or why the gateway would refuse to start with it, so factory IT can check a policy before deploying it.
+/// task by task, or why the gateway would refuse to start with it, so factory IT can check a policy before deploying it.
 /// </summary>
 public static class PolicyCommand
 {
@@ -42,44 +43,56 @@ public static class PolicyCommand
         var table = new Table().Title($"Policy {Markup.Escape(loaded.SourceName)}").AddColumns("Rule", "Value");
         table.AddRow("id, version", Markup.Escape($"{policy.Id} v{policy.Version}{(policy.Name is null ? "" : $" ({policy.Name})")}"));
         table.AddRow("SHA-256 (in every manifest; enrol it)", loaded.Hash);
-        table.AddRow("expires", Markup.Escape(policy.Expires.ToString("u", CultureInfo.InvariantCulture)));
-        table.AddRow("may leave", policy.AllowedKinds.IsEmpty ? "nothing" : string.Join(", ", policy.AllowedKinds.Select(kind => kind.ToName())));
-        table.AddRow("to aggregator keys", string.Join("\n", policy.AggregatorKeyIds));
-        if (policy.MinimumSamples is { } minimum)
-        {
-            table.AddRow("model update: minimum samples", minimum.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (!policy.Tensors.IsEmpty)
-        {
-            table.AddRow("model update: tensors", Markup.Escape(string.Join("\n", policy.Tensors.Select(tensor => $"{tensor.Name} [{string.Join(", ", tensor.Shape)}]"))));
-        }
-
-        if (policy.Clipping is { } clipping)
-        {
-            table.AddRow("model update: L2 norm at most", clipping.MaxUpdateL2Norm.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (policy.Privacy is { } privacy)
-        {
-            table.AddRow("DP-SGD", string.Create(CultureInfo.InvariantCulture,
-                $"per-example norm C <= {privacy.MaxExampleL2Norm}, noise multiplier z >= {privacy.MinNoiseMultiplier}; " +
-                $"budget ε = {privacy.Budget.Epsilon}, δ = {privacy.Budget.Delta} per {WindowText.Format(privacy.Budget.Window)}"));
-        }
-
-        if (!policy.Metrics.IsEmpty)
-        {
-            table.AddRow("metrics (minimum samples)", string.Join(", ", policy.Metrics.Select(metric => $"{metric.Name} ({metric.MinimumSamples})")));
-        }
-
+        table.AddRow("expires (every task)", Markup.Escape(policy.Expires.ToString("u", CultureInfo.InvariantCulture)));
+        table.AddRow("to aggregator keys (every task)", string.Join("\n", policy.AggregatorKeyIds));
+        table.AddRow("takes part in tasks", Markup.Escape(string.Join(", ", policy.Tasks.Keys) + "; any other task is refused"));
         console.Write(table);
+        foreach (var (task, rules) in policy.Tasks)
+        {
+            string title = task == TaskIds.Default ? $"Task {task} (the top-level rules)" : $"Task {task} (tasks.{task})";
+            console.Write(Rules(new Table().Title(Markup.Escape(title)).AddColumns("Rule", "Value"), rules));
+        }
+
         if (policy.Expires <= now)
         {
             console.MarkupLine($"[red]Expired at {policy.Expires:u}: a gateway loads it but lets nothing leave. Raise the version and set a later expires.[/]");
             return 1;
         }
 
-        console.MarkupLine("[green]Valid.[/] A gateway with this policy lets out only the above.");
+        console.MarkupLine("[green]Valid.[/] A gateway with this policy lets out only the above, each task under its own rules and budget.");
         return 0;
+    }
+
+    private static Table Rules(Table table, TaskRules rules)
+    {
+        table.AddRow("may leave", rules.AllowedKinds.IsEmpty ? "nothing" : string.Join(", ", rules.AllowedKinds.Select(kind => kind.ToName())));
+        if (rules.MinimumSamples is { } minimum)
+        {
+            table.AddRow("model update: minimum samples", minimum.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (!rules.Tensors.IsEmpty)
+        {
+            table.AddRow("model update: tensors", Markup.Escape(string.Join("\n", rules.Tensors.Select(tensor => $"{tensor.Name} [{string.Join(", ", tensor.Shape)}]"))));
+        }
+
+        if (rules.Clipping is { } clipping)
+        {
+            table.AddRow("model update: L2 norm at most", clipping.MaxUpdateL2Norm.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (rules.Privacy is { } privacy)
+        {
+            table.AddRow("DP-SGD (this task's own budget)", string.Create(CultureInfo.InvariantCulture,
+                $"per-example norm C <= {privacy.MaxExampleL2Norm}, noise multiplier z >= {privacy.MinNoiseMultiplier}; " +
+                $"budget ε = {privacy.Budget.Epsilon}, δ = {privacy.Budget.Delta} per {WindowText.Format(privacy.Budget.Window)}"));
+        }
+
+        if (!rules.Metrics.IsEmpty)
+        {
+            table.AddRow("metrics (minimum samples)", string.Join(", ", rules.Metrics.Select(metric => $"{metric.Name} ({metric.MinimumSamples})")));
+        }
+
+        return table;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Federation.Audit.ReadModels;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
+using Federation.Cli.Tasks;
 using Federation.Coordination.Rounds;
 using Spectre.Console;
 
@@ -15,37 +16,38 @@ public static class RoundsCommand
     public static Command Create(FedctlContext context, ApiOptions api)
     {
         var console = context.Console;
-        var ls = new Command("ls", "every round: outcome, contributions, model, reported accuracy");
+        var task = TaskOption.Create();
+        var ls = new Command("ls", "every round of the task: outcome, contributions, model, reported accuracy") { task };
         api.AddTo(ls);
         ls.SetAction(async parsed =>
         {
-            console.Write(SummaryTable(await api.Client(parsed).GetAsync<List<RoundSummary>>("/api/rounds")));
+            console.Write(SummaryTable(await api.Client(parsed).GetAsync<List<RoundSummary>>($"/api/rounds{TaskOption.Query(parsed, task)}")));
             return 0;
         });
 
         var shown = CommonOptions.WholeNumberArgument("N", "the round number");
-        var show = new Command("show", "one round: strategy, every contribution accepted or rejected and why") { shown };
+        var show = new Command("show", "one round: strategy, every contribution accepted or rejected and why") { shown, task };
         api.AddTo(show);
         show.SetAction(async parsed =>
         {
-            Show(await api.Client(parsed).GetAsync<RoundDetails>($"/api/rounds/{parsed.GetValue(shown)}"), console);
+            Show(await api.Client(parsed).GetAsync<RoundDetails>($"/api/rounds/{parsed.GetValue(shown)}{TaskOption.Query(parsed, task)}"), console);
             return 0;
         });
 
         var aborted = CommonOptions.WholeNumberArgument("N", "the round number");
-        var abort = new Command("abort", "abort the open round N") { aborted };
+        var abort = new Command("abort", "abort the open round N of the task") { aborted, task };
         api.AddTo(abort);
         abort.SetAction(async parsed =>
         {
-            var closed = await api.Client(parsed).PostAsync<RoundClosed>($"/api/rounds/{parsed.GetValue(aborted)}/abort", null);
+            var closed = await api.Client(parsed).PostAsync<RoundClosed>($"/api/rounds/{parsed.GetValue(aborted)}/abort{TaskOption.Query(parsed, task)}", null);
             console.MarkupLineInterpolated($"Round [bold]{closed.Round}[/] aborted ({closed.AcceptedCount} accepted contributions discarded).");
             return 0;
         });
 
-        return new Command("rounds", "the model team steers rounds through the aggregator's API") { ls, show, Open(context, api), abort };
+        return new Command("rounds", "the model team steers rounds through the aggregator's API") { ls, show, Open(context, api, task), abort };
     }
 
-    private static Command Open(FedctlContext context, ApiOptions api)
+    private static Command Open(FedctlContext context, ApiOptions api, Option<string?> task)
     {
         var strategy = CommonOptions.Text("--strategy", "NAME", "fedavg fedavgm fedprox fedadam fedyogi fedadagrad fedmedian trimmed-mean krum multi-krum bulyan");
         var parameters = StrategyArguments.Option();
@@ -57,9 +59,9 @@ public static class RoundsCommand
         var learningRate = CommonOptions.Real("--lr", "X", "local learning rate");
         var mu = CommonOptions.Real("--mu", "X", "FedProx proximal term mu");
         var maxNorm = CommonOptions.Real("--max-norm", "X", "refuse updates whose L2 norm is above X");
-        var open = new Command("open", "open the next round; options override the aggregator's defaults")
+        var open = new Command("open", "open the next round of the task; options override the task's round plan")
         {
-            strategy, parameters, min, duration, invite, epochs, batchSize, learningRate, mu, maxNorm,
+            strategy, parameters, min, duration, invite, epochs, batchSize, learningRate, mu, maxNorm, task,
         };
         api.AddTo(open);
         open.SetAction(async parsed =>
@@ -77,7 +79,7 @@ public static class RoundsCommand
                 proximalMu = parsed.GetValue(mu),
                 maxUpdateNorm = parsed.GetValue(maxNorm),
             };
-            var opened = await api.Client(parsed).PostAsync<RoundOpened>("/api/rounds", request);
+            var opened = await api.Client(parsed).PostAsync<RoundOpened>($"/api/rounds{TaskOption.Query(parsed, task)}", request);
             context.Console.MarkupLineInterpolated($"Round [bold]{opened.Round}[/] opened on model v{opened.BaseModelVersion} with {opened.Strategy}; deadline {opened.Deadline:u}; invited: {string.Join(", ", opened.Invited)}");
             return 0;
         });

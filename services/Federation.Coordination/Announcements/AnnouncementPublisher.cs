@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using Federation.Contracts.Tasks;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Contracts.Tasks;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
 using Federation.EventStore;

@@ -6,11 +6,11 @@ using MassTransit;
 
 namespace Federation.Coordination.Contributions;
 
-/// <summary>Hands received contributions to the <see cref="RoundCoordinator"/>.</summary>
-public sealed class ContributionSubmittedConsumer(RoundCoordinator coordinator) : IConsumer<ContributionSubmitted>
+/// <summary>Hands received contributions to the round coordinator of their task (<see cref="TaskRounds"/>).</summary>
+public sealed class ContributionSubmittedConsumer(TaskRounds rounds) : IConsumer<ContributionSubmitted>
 {
     /// <inheritdoc />
-    public Task Consume(ConsumeContext<ContributionSubmitted> context) => coordinator.SubmitAsync(context.Message, context.MessageId, context.CancellationToken);
+    public Task Consume(ConsumeContext<ContributionSubmitted> context) => rounds.SubmitAsync(context.Message, context.MessageId, context.CancellationToken);
 }
 
 /// <summary>

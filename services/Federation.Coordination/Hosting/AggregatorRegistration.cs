@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Audit.Contributions;
 using Federation.Audit.History;
 using Federation.Audit.ReadModels;
@@ -11,6 +12,7 @@ using Federation.Coordination.Enrolment;
 using Federation.Coordination.Evaluations;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
+using Federation.Coordination.Releases;
 using Federation.Coordination.Rounds;
 using Federation.Coordination.Tasks;
 using Federation.Coordination.Transparency;
@@ -53,8 +55,12 @@ public static class AggregatorRegistration
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GatewayKeys>(provider, (IReadOnlyList<GatewayEnrolment>)options.Gateways));
         services.AddSingleton<ContributionVerification>();
         services.AddSingleton<ModelPublishing>();
-        services.AddSingleton<RoundCoordinator>();
+        // One coordinator per task; the default task's is a service of its own (the demo and tests read it).
+        services.AddSingleton<Func<string, RoundCoordinator>>(provider => task => ActivatorUtilities.CreateInstance<RoundCoordinator>(provider, task));
+        services.AddSingleton(provider => provider.GetRequiredService<Func<string, RoundCoordinator>>()(TaskIds.Default));
+        services.AddSingleton<TaskRounds>();
         services.AddSingleton<TaskRegistry>();
+        services.AddSingleton<ReleaseRecorder>();
         services.AddSingleton<EvaluationRecorder>();
         services.AddSingleton<FederationProgress>();
         // Loaded now, so a missing or broken key file stops the start with its name, not the first request.

@@ -18,7 +18,9 @@ public sealed record Admission(string StreamId, long ExpectedVersion, IFederatio
 /// <summary>
 /// Whether the coordinator admits a contribution, as a pure function of its state, the key registry, the
 /// contribution's facts and the time (the decider's <c>Decide(state, command)</c>). Every check runs here, once, in a
-/// fixed order: the stateless ones (<see cref="ContributionChecks.Judge"/>), then replay, then the round's.
+/// fixed order: the stateless ones (<see cref="ContributionChecks.Judge"/>), then the task, then replay, then the round's.
+/// A contribution reaches the coordinator of the task its manifest names (no task: <see cref="TaskIds.Default"/>);
+/// one naming a task the aggregator does not have reaches the default task's coordinator and is rejected here.
 /// </summary>
 public static class ContributionAdmission
 {
@@ -42,13 +44,14 @@ public static class ContributionAdmission
         }
 
         var rejection = ContributionChecks.Judge(contribution, registry, now)
+            ?? CheckTask(state, contribution.Manifest!)
             ?? CheckSequence(state, contribution.Manifest!)
             ?? AdmitToRound(state, contribution, now);
         var (manifest, message, round) = (contribution.Manifest, contribution.Message, state.Round);
         if (rejection is null)
         {
             return new Admission(
-                EventStreams.Round(TaskIds.Default, round!.Round),
+                EventStreams.Round(state.Task, round!.Round),
                 round.StreamVersion,
                 new ContributionAccepted(
                     manifest!.Round, manifest.GatewayId, manifest.KeyId, contribution.PayloadSha256, manifest.PayloadBytes,
@@ -60,12 +63,20 @@ public static class ContributionAdmission
             manifest?.Round, manifest?.GatewayId, manifest?.KeyId, contribution.PayloadSha256, rejection.Reason, rejection.Detail,
             message.Manifest, message.Signature, now);
 
-        // No readable round, or not the latest one: kept where auditors look for strays, so
+        // No readable round, another task's, or not the latest one: kept where auditors look for strays, so
         // unauthenticated claims never land in a closed round's stream.
-        return round is not null && manifest?.Round == round.Round
-            ? new Admission(EventStreams.Round(TaskIds.Default, round.Round), round.StreamVersion, rejected, rejection)
+        return round is not null && manifest?.Round == round.Round && TaskOf(manifest) == state.Task
+            ? new Admission(EventStreams.Round(state.Task, round.Round), round.StreamVersion, rejected, rejection)
             : new Admission(EventStreams.Unattributed, ExpectedVersion.Any, rejected, rejection);
     }
+
+    /// <summary>The task a manifest names; one that names none belongs to the single job of older gateways.</summary>
+    public static string TaskOf(ContributionManifest manifest) => manifest.Task ?? TaskIds.Default;
+
+    private static Rejection? CheckTask(CoordinatorState state, ContributionManifest manifest) =>
+        TaskOf(manifest) == state.Task
+            ? null
+            : new Rejection(RejectionReason.UnknownTask, $"The manifest names task '{TaskOf(manifest)}', which this aggregator does not have.");
 
     private static Rejection? CheckSequence(CoordinatorState state, ContributionManifest manifest) =>
         state.HighestSequences.TryGetValue(manifest.GatewayId, out var highest) && manifest.Sequence <= highest

@@ -1,4 +1,3 @@
-using Federation.Contracts.Tasks;
 using System.Collections.Immutable;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
@@ -7,9 +6,11 @@ using Federation.Coordination.Models;
 namespace Federation.Coordination.Rounds;
 
 /// <summary>
-/// What the round coordinator decides from, folded from the history: the latest round, the sequence numbers and
-/// bus message ids already accepted, and the latest model. Immutable, so a decision always sees one consistent state.
+/// What one task's round coordinator decides from, folded from that task's streams of the history: the latest round,
+/// the sequence numbers and bus message ids already accepted, and the latest model. Events of other tasks' streams
+/// leave it unchanged, so tasks never see each other's rounds. Immutable, so a decision always sees one consistent state.
 /// </summary>
+/// <param name="Task">The task whose rounds and models this state follows.</param>
 /// <param name="Round">The latest round, or null before the first.</param>
 /// <param name="RoundsClosed">Rounds closed over the federation's history.</param>
 /// <param name="HighestSequences">The highest sequence number accepted from each gateway.</param>
@@ -21,6 +22,7 @@ namespace Federation.Coordination.Rounds;
 /// clears it at every model event and the caller sets it (<c>state with { Model = … }</c>).
 /// </param>
 public sealed record CoordinatorState(
+    string Task,
     RoundState? Round,
     int RoundsClosed,
     ImmutableDictionary<string, long> HighestSequences,
@@ -29,9 +31,9 @@ public sealed record CoordinatorState(
     long ModelsStreamVersion,
     ModelVersion? Model)
 {
-    /// <summary>The state of an empty history.</summary>
-    public static CoordinatorState Empty { get; } =
-        new(null, 0, ImmutableDictionary.Create<string, long>(StringComparer.Ordinal), [], null, 0, null);
+    /// <summary>The state of task <paramref name="task"/> in an empty history.</summary>
+    public static CoordinatorState Empty(string task) =>
+        new(task, null, 0, ImmutableDictionary.Create<string, long>(StringComparer.Ordinal), [], null, 0, null);
 
     /// <summary>The state after one more event read from the history.</summary>
     public CoordinatorState Apply(HistoryEntry entry) =>
@@ -44,12 +46,17 @@ public sealed record CoordinatorState(
     /// <param name="causationId">The bus message that caused it, if any.</param>
     public CoordinatorState Apply(string streamId, long streamVersion, IFederationEvent @event, Guid? causationId)
     {
+        if (EventStreams.TaskOf(streamId) != Task)
+        {
+            return this;
+        }
+
         var state = @event is ContributionAccepted accepted ? Count(accepted, causationId) : this;
         return @event switch
         {
             ModelVersionPublished published => state with { LatestModel = published, ModelsStreamVersion = streamVersion, Model = null },
             RoundOpened opened => state with { Round = RoundState.Start(opened) },
-            var roundEvent when Round is not null && streamId == EventStreams.Round(TaskIds.Default, Round.Round) => state with
+            var roundEvent when Round is not null && streamId == EventStreams.Round(Task, Round.Round) => state with
             {
                 Round = Round.Apply(roundEvent),
                 RoundsClosed = RoundsClosed + (roundEvent is RoundClosed ? 1 : 0),

@@ -1,4 +1,5 @@
 using Federation.Contracts.Tasks;
+using Federation.Audit.Contributions;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
@@ -13,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Federation.Coordination.Rounds;
 
 /// <summary>
-/// Runs rounds: opens them, records every contribution as accepted or rejected, closes them and publishes model
+/// Runs the rounds of one task (<see cref="TaskId"/>): opens them, records every contribution as accepted or rejected, closes them and publishes model
 /// versions. A thin shell around pure decisions (<see cref="ContributionAdmission"/>, <see cref="RoundDecisions"/>):
 /// inside the <see cref="DecisionGate"/> it reads its state, decides, appends with the expected version and applies
 /// what it appended; when another writer appended first, the gate has it rebuild the state and decide again. Its
@@ -22,7 +23,23 @@ namespace Federation.Coordination.Rounds;
 /// It only appends: what gateways hear (round announced, model published) is derived from the
 /// history by <see cref="Announcements.AnnouncementPublisher"/>.
 /// </summary>
+/// <remarks>
+/// Each task has its own coordinator (<see cref="TaskRounds"/>), with its own state and its own aggregation in
+/// progress, so one task's slow round never holds up another's. All of them share the one
+/// <see cref="DecisionGate"/>: it is held only to decide and append, never while aggregating, and sharing it keeps
+/// acceptances and key changes in one order for every task (docs/FORMATS.md section 10, check 4).
+/// </remarks>
+/// <param name="task">The task whose rounds this coordinator runs.</param>
+/// <param name="history">The event history it decides from and appends to.</param>
+/// <param name="gate">The one gate every decision of the aggregator passes.</param>
+/// <param name="payloads">Where accepted payloads and models are kept.</param>
+/// <param name="keys">The gateways and their keys.</param>
+/// <param name="verification">Checks a contribution's signature and payload before it is decided.</param>
+/// <param name="models">Makes model versions.</param>
+/// <param name="clock">The time of decisions.</param>
+/// <param name="logger">Where outcomes are logged.</param>
 public sealed class RoundCoordinator(
+    string task,
     EventHistory history,
     DecisionGate gate,
     PayloadStore payloads,
@@ -33,13 +50,16 @@ public sealed class RoundCoordinator(
     ILogger<RoundCoordinator> logger)
 {
     private readonly TaskCompletionSource initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CoordinatorState state = CoordinatorState.Empty;
+    private CoordinatorState state = CoordinatorState.Empty(task);
 
     // Completes when no round is being aggregated. While one is, the round's outcome is being computed outside the
     // gate, and no other decision about rounds is made until it is recorded (key changes still pass the gate).
     private Task closing = Task.CompletedTask;
 
-    /// <summary>Rounds closed over the federation's history.</summary>
+    /// <summary>The task whose rounds this coordinator runs.</summary>
+    public string TaskId => task;
+
+    /// <summary>Rounds of the task closed over the federation's history.</summary>
     public int RoundsClosed => state.RoundsClosed;
 
     /// <summary>The latest round, or null before the first.</summary>
@@ -49,7 +69,8 @@ public sealed class RoundCoordinator(
     public ModelVersion CurrentModel => state.Model ?? throw new InvalidOperationException("The coordinator is not initialized.");
 
     /// <summary>
-    /// Rebuilds state from the history; on a new history, publishes the initial model as version 0.
+    /// Rebuilds state from the history; on a new history, publishes the configured initial model as version 0 of task
+    /// <see cref="TaskIds.Default"/> (other tasks get theirs from <see cref="Tasks.TaskRegistry"/> when created).
     /// Finishes a round that closed with enough contributions but whose model was never published
     /// (a crash between the two appends).
     /// </summary>
@@ -62,6 +83,11 @@ public sealed class RoundCoordinator(
             var unpublished = await gate.RunAsync(async () =>
             {
                 await RebuildAsync(cancellationToken);
+                if (state.LatestModel is null && task != TaskIds.Default)
+                {
+                    throw new InvalidOperationException($"Task '{task}' has no version 0 in the history; the task registry records it when the task is created.");
+                }
+
                 if (state.LatestModel is null)
                 {
                     logger.LogInformation("New history: publishing the initial model as version 0");
@@ -106,10 +132,10 @@ public sealed class RoundCoordinator(
 
             var model = CurrentModel;
             var opened = RoundDecisions.Open((state.Round?.Round ?? 0) + 1, model, plan, invited?.Distinct().ToList() ?? registry.ActiveIds(now), now);
-            var streamId = EventStreams.Round(TaskIds.Default, opened.Round);
+            var streamId = EventStreams.Round(task, opened.Round);
             var result = await history.AppendAsync(streamId, ExpectedVersion.NoStream, opened, cancellationToken);
             state = state.Apply(streamId, result.StreamVersion, opened, null);
-            logger.LogInformation("Round {Round} opened on model version {Version}", opened.Round, model.Version);
+            logger.LogInformation("Task {Task}: round {Round} opened on model version {Version}", task, opened.Round, model.Version);
             return opened;
         }, cancellationToken);
 
@@ -138,7 +164,17 @@ public sealed class RoundCoordinator(
     {
         // Signature and payload checks need no state: they run once, before the gate, and their facts are judged inside it.
         await initialized.Task.WaitAsync(cancellationToken);
-        var facts = await verification.VerifyAsync(message, cancellationToken);
+        await AdmitAsync(await verification.VerifyAsync(message, cancellationToken), messageId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a verified contribution (<paramref name="facts"/>, from <see cref="ContributionVerification"/>) as
+    /// accepted or rejected, and closes the round when that makes it due. One whose manifest names another task is
+    /// rejected (<see cref="RejectionReason.UnknownTask"/>): it is routed here only when that task does not exist.
+    /// </summary>
+    public async Task AdmitAsync(ContributionFacts facts, Guid? messageId, CancellationToken cancellationToken)
+    {
+        await initialized.Task.WaitAsync(cancellationToken);
         Admission? recorded = null;
         var now = default(DateTimeOffset);
         var pending = await RoundTurnAsync(async () =>
@@ -208,7 +244,7 @@ public sealed class RoundCoordinator(
         state = state.Apply(admission.StreamId, result.StreamVersion, admission.Event, messageId);
         if (admission.Event is ContributionAccepted accepted)
         {
-            logger.LogInformation("Round {Round}: accepted the contribution of {Gateway}", accepted.Round, accepted.GatewayId);
+            logger.LogInformation("Task {Task}, round {Round}: accepted the contribution of {Gateway}", task, accepted.Round, accepted.GatewayId);
         }
         else if (admission.Event is ContributionRejected rejected)
         {
@@ -301,24 +337,24 @@ public sealed class RoundCoordinator(
         }
 
         await AppendModelAsync(prepared, cancellationToken);
-        logger.LogInformation("Published model version {Version} ({Sha256}) from round {Round}", prepared.Version.Version, prepared.Version.Sha256, round.Round);
+        logger.LogInformation("Task {Task}: published model version {Version} ({Sha256}) from round {Round}", task, prepared.Version.Version, prepared.Version.Sha256, round.Round);
         return true;
     }
 
     private async Task AppendClosedAsync(RoundClosed closed, CancellationToken cancellationToken)
     {
         var round = state.Round!;
-        var streamId = EventStreams.Round(TaskIds.Default, round.Round);
+        var streamId = EventStreams.Round(task, round.Round);
         var result = await history.AppendAsync(streamId, round.StreamVersion, closed, cancellationToken);
         state = state.Apply(streamId, result.StreamVersion, closed, null);
-        logger.LogInformation("Round {Round} closed: {Outcome} with {Accepted} accepted, {Rejected} rejected",
-            closed.Round, closed.Outcome, closed.AcceptedCount, closed.RejectedCount);
+        logger.LogInformation("Task {Task}: round {Round} closed: {Outcome} with {Accepted} accepted, {Rejected} rejected",
+            task, closed.Round, closed.Outcome, closed.AcceptedCount, closed.RejectedCount);
     }
 
     private async Task AppendModelAsync(PreparedModel prepared, CancellationToken cancellationToken)
     {
-        var result = await history.AppendAsync(EventStreams.Models(TaskIds.Default), state.ModelsStreamVersion, prepared.Event, cancellationToken);
-        state = state.Apply(EventStreams.Models(TaskIds.Default), result.StreamVersion, prepared.Event, null) with { Model = prepared.Version };
+        var result = await history.AppendAsync(EventStreams.Models(task), state.ModelsStreamVersion, prepared.Event, cancellationToken);
+        state = state.Apply(EventStreams.Models(task), result.StreamVersion, prepared.Event, null) with { Model = prepared.Version };
     }
 
     /// <summary>After another writer appended first: what the coordinator and the key registry know, from the history.</summary>
@@ -330,7 +366,7 @@ public sealed class RoundCoordinator(
 
     private async Task RebuildAsync(CancellationToken cancellationToken)
     {
-        var folded = await history.ReadAllAsync(1, cancellationToken).AggregateAsync(CoordinatorState.Empty, (folding, entry) => folding.Apply(entry), cancellationToken);
+        var folded = await history.ReadAllAsync(1, cancellationToken).AggregateAsync(CoordinatorState.Empty(task), (folding, entry) => folding.Apply(entry), cancellationToken);
         state = folded.LatestModel is { } latest ? folded with { Model = await models.LoadAsync(latest) } : folded;
     }
 

@@ -52,6 +52,22 @@ public sealed class RoundPlan
     /// <summary>What stops this plan from running with <paramref name="enrolledGateways"/> gateways, or null.</summary>
     public string? RoundPlanProblem(int enrolledGateways) => RoundPlanValidation.Problem(this, enrolledGateways);
 
+    /// <summary>The plan a task recorded (<see cref="TaskCreated.RoundPlan"/>), as rounds of it run; it opens none by itself.</summary>
+    public static RoundPlan FromTaskPlan(TaskRoundPlan plan) => new()
+    {
+        Count = 0,
+        Strategy = plan.Strategy,
+        StrategyParameters = new Dictionary<string, double>(plan.StrategyParameters),
+        MaxUpdateNorm = plan.MaxUpdateNorm,
+        MinParticipants = plan.MinParticipants,
+        Duration = TimeSpan.FromSeconds(Math.Min(plan.DurationSeconds, MaxDuration.TotalSeconds)),
+        Epochs = plan.Training.Epochs,
+        BatchSize = plan.Training.BatchSize,
+        LearningRate = plan.Training.LearningRate,
+        Seed = plan.Training.Seed,
+        ProximalMu = plan.Training.ProximalMu,
+    };
+
     /// <summary>This plan as a task records it (<see cref="TaskCreated"/>): everything but <see cref="Count"/>.</summary>
     public TaskRoundPlan ToTaskPlan() => new(
         Strategy, StrategyParameters, MinParticipants, Duration.TotalSeconds, MaxUpdateNorm,

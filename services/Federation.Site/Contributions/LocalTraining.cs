@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
@@ -28,17 +29,23 @@ public static class LocalTraining
     /// <see cref="GatewayNode.PayloadChunkBytes"/> is streamed to a file for the outbox instead (<see cref="OutboxPayload"/>),
     /// and the returned message carries an empty payload: it travels in chunks.
     /// </summary>
+    /// <param name="gateway">The gateway.</param>
+    /// <param name="round">The announcement.</param>
+    /// <param name="task">
+    /// The round's task, from its announcement; <see cref="TaskIds.Default"/> for an announcement without one. The
+    /// task's rules and budget apply, and a task the policy does not name is refused (and recorded) before any training.
+    /// </param>
     /// <exception cref="InvalidDataException">The announced model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
-    public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnounced round)
+    public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnounced round, string task = TaskIds.Default)
     {
         ArgumentNullException.ThrowIfNull(round);
         var baseModel = AnnouncedModel.Read(round.BaseModel, round.BaseModelSha256, $"Round {round.Round}'s base model");
-        return gateway.Contribute(AnnouncedModel.Upcast(round), baseModel);
+        return gateway.Contribute(AnnouncedModel.Upcast(round) with { Task = task }, baseModel);
     }
 
     /// <summary>
-    /// As <see cref="Contribute(GatewayNode, RoundAnnounced)"/>, for a round of any task whose base model the caller has
+    /// As <see cref="Contribute(GatewayNode, RoundAnnounced, string)"/>, for a round of any task whose base model the caller has
     /// fetched and checked against <see cref="RoundAnnouncedV2.BaseModel"/> (<see cref="Models.ModelCache"/>). The
     /// manifest names the task, except for task <c>default</c>, whose manifests keep the v1 bytes.
     /// </summary>
@@ -48,14 +55,20 @@ public static class LocalTraining
         ArgumentNullException.ThrowIfNull(baseModel);
         var spec = ModelSpec.FromParameters(baseModel);
         var policy = gateway.Policy.Policy;
-        var subject = AnnouncedModel.Subject(round.Task, $"round {round.Round}");
-        var ledger = GatewayState.RoundsLedgerOf(round.Task);
+        var task = round.Task;
+        var subject = AnnouncedModel.Subject(task, $"round {round.Round}");
+        var ledger = GatewayState.RoundsLedgerOf(task);
         var baseModelSha256 = round.BaseModel.Sha256;
+        if (PolicyEvaluator.RefuseUnnamedTask<ReleasedModelUpdate>(policy, gateway.Policy.Hash, ReleaseKind.ModelUpdate, task, gateway.Now()) is { } unnamed)
+        {
+            return Deny(gateway, unnamed, [], subject, ledger, round.Round);
+        }
 
         // A policy without privacy rules allows no model update (the loader guarantees them whenever it does); the
         // pre-flight below then refuses with the policy's own reason. z = 0 is never trained with: it would be refused.
-        double clippingNorm = policy.Privacy?.MaxExampleL2Norm ?? 1;
-        double noiseMultiplier = policy.Privacy?.MinNoiseMultiplier ?? 0;
+        var rules = policy.RulesFor(task)!;
+        double clippingNorm = rules.Privacy?.MaxExampleL2Norm ?? 1;
+        double noiseMultiplier = rules.Privacy?.MinNoiseMultiplier ?? 0;
         var seed = gateway.NoiseSeed(round.Round, baseModelSha256, gateway.State.LastSequence() + 1);
         try
         {
@@ -75,7 +88,7 @@ public static class LocalTraining
             PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
             var charge = run.Charge;
             ModelUpdateRequest Request(TensorSet update) =>
-                new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId);
+                new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId, task);
 
             // Pre-flight on a zero update of the base model's layout: every check but the update's values decides as it
             // will after training, so an expired policy, an unlisted aggregator, too few samples, a forbidden tensor or a

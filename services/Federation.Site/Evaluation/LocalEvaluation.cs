@@ -1,6 +1,7 @@
 using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Tensors;
@@ -20,17 +21,23 @@ public static class LocalEvaluation
     /// slice such as "class=3"); passes them through the policy (<see cref="MetricsRelease"/>); records the decision;
     /// and when allowed signs a report of the released metrics and puts it in the outbox.
     /// </summary>
+    /// <param name="gateway">The gateway.</param>
+    /// <param name="model">The publication.</param>
+    /// <param name="task">
+    /// The model's task, from its publication; <see cref="TaskIds.Default"/> for one without. A task the policy does not
+    /// name is refused (and recorded) before the held-out data is read.
+    /// </param>
     /// <exception cref="InvalidDataException">The published model does not match its announced hash.</exception>
     /// <exception cref="SafeTensorsFormatException">The published model is not readable.</exception>
-    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model)
+    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model, string task = TaskIds.Default)
     {
         ArgumentNullException.ThrowIfNull(model);
         var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
-        return gateway.Evaluate(AnnouncedModel.Upcast(model), parameters);
+        return gateway.Evaluate(AnnouncedModel.Upcast(model) with { Task = task }, parameters);
     }
 
     /// <summary>
-    /// As <see cref="Evaluate(GatewayNode, ModelPublished)"/>, for a model version of any task that the caller has
+    /// As <see cref="Evaluate(GatewayNode, ModelPublished, string)"/>, for a model version of any task that the caller has
     /// fetched and checked against <see cref="ModelPublishedV2.Model"/>. The report names the task, except for task
     /// <c>default</c>, whose reports keep the v1 bytes.
     /// </summary>
@@ -40,7 +47,14 @@ public static class LocalEvaluation
         ArgumentNullException.ThrowIfNull(parameters);
         var ledger = GatewayState.ModelsLedgerOf(model.Task);
         var subject = AnnouncedModel.Subject(model.Task, $"model v{model.Version}");
+        var task = model.Task;
         var now = gateway.Now();
+        if (PolicyEvaluator.RefuseUnnamedTask<ReleasedMetrics>(gateway.Policy.Policy, gateway.Policy.Hash, ReleaseKind.EvaluationMetrics, task, now) is { } unnamed)
+        {
+            long unnamedId = gateway.State.RecordDenied(DecisionDraft.From(unnamed, subject), ledger, model.Version);
+            return new ReleaseResult<EvaluationReported>(unnamedId, unnamed.Reason, null, null);
+        }
+
         Dataset holdout;
         try
         {
@@ -58,7 +72,7 @@ public static class LocalEvaluation
         }
 
         var metrics = Metrics(parameters, holdout);
-        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, subject);
+        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, subject, task);
         if (released is null)
         {
             long denied = gateway.State.RecordDenied(decision, ledger, model.Version);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Policies;
 using Federation.Site.State;
 
@@ -26,13 +27,14 @@ public static class MetricsRelease
     /// <param name="aggregatorKeyId">The receiving aggregator's key id.</param>
     /// <param name="now">The decision time.</param>
     /// <param name="subject">What the decision is about, e.g. <c>model v3</c>.</param>
+    /// <param name="task">The task whose model was evaluated; its metric rules apply, and a task the policy does not name is refused.</param>
     /// <returns>The decision to record and, when allowed, the metrics to sign (in their original order).</returns>
     public static (DecisionDraft Decision, IReadOnlyList<MetricValue>? Released) Decide(
-        LoadedPolicy policy, IReadOnlyList<MetricValue> metrics, string aggregatorKeyId, DateTimeOffset now, string subject)
+        LoadedPolicy policy, IReadOnlyList<MetricValue> metrics, string aggregatorKeyId, DateTimeOffset now, string subject, string task = TaskIds.Default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(metrics);
-        var overall = PolicyEvaluator.EvaluateMetrics(policy.Policy, policy.Hash, Reports(metrics.Where(metric => metric.Slice is null)), aggregatorKeyId, now);
+        var overall = PolicyEvaluator.EvaluateMetrics(policy.Policy, policy.Hash, Reports(metrics.Where(metric => metric.Slice is null)), aggregatorKeyId, now, task);
         if (!overall.IsAllowed)
         {
             return (DecisionDraft.From(overall, subject), null);
@@ -42,7 +44,7 @@ public static class MetricsRelease
         var dropped = new List<string>();
         foreach (var slice in metrics.Select(metric => metric.Slice).OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            var decision = PolicyEvaluator.EvaluateMetrics(policy.Policy, policy.Hash, Reports(metrics.Where(metric => metric.Slice == slice)), aggregatorKeyId, now);
+            var decision = PolicyEvaluator.EvaluateMetrics(policy.Policy, policy.Hash, Reports(metrics.Where(metric => metric.Slice == slice)), aggregatorKeyId, now, task);
             if (decision.IsAllowed)
             {
                 kept.Add(slice);

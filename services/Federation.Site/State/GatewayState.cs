@@ -95,7 +95,8 @@ public sealed class GatewayState
             noise_multiplier REAL NOT NULL,
             sampling_rate    REAL NOT NULL,
             steps            INTEGER NOT NULL,
-            decision_id      INTEGER NOT NULL REFERENCES decisions (id));
+            decision_id      INTEGER NOT NULL REFERENCES decisions (id),
+            task             TEXT NOT NULL DEFAULT 'default');
         """;
 
     private readonly string connectionString;
@@ -137,6 +138,12 @@ public sealed class GatewayState
         if (Scalar<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'payload_file'") == 0)
         {
             Execute(connection, null, "ALTER TABLE outbox ADD COLUMN payload_file TEXT");
+        }
+
+        // Releases recorded before tasks existed were all charged to task default's budget.
+        if (Scalar<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('privacy_releases') WHERE name = 'task'") == 0)
+        {
+            Execute(connection, null, "ALTER TABLE privacy_releases ADD COLUMN task TEXT NOT NULL DEFAULT 'default'");
         }
 
         return state;
@@ -202,16 +209,16 @@ public sealed class GatewayState
         return Scalar<int>(connection, null, "SELECT COALESCE(MAX(number), -1) FROM announcements WHERE ledger = $ledger", ("$ledger", ledger));
     }
 
-    /// <summary>The privacy ledger: every model update released, with the DP-SGD parameters it was charged for.</summary>
+    /// <summary>The privacy ledger: every model update released, with the DP-SGD parameters it was charged for and its task.</summary>
     public PrivacyLedger PrivacyLedger()
     {
         using var connection = Connect();
-        using var command = Command(connection, null, "SELECT released_at, noise_multiplier, sampling_rate, steps FROM privacy_releases ORDER BY id");
+        using var command = Command(connection, null, "SELECT released_at, noise_multiplier, sampling_rate, steps, task FROM privacy_releases ORDER BY id");
         using var reader = command.ExecuteReader();
         var ledger = Policies.PrivacyLedger.Empty;
         while (reader.Read())
         {
-            ledger = ledger.Record(new PrivacyRelease(Time(reader.GetString(0)), reader.GetDouble(1), reader.GetDouble(2), reader.GetInt32(3)));
+            ledger = ledger.Record(new PrivacyRelease(Time(reader.GetString(0)), reader.GetDouble(1), reader.GetDouble(2), reader.GetInt32(3), reader.GetString(4)));
         }
 
         return ledger;
@@ -262,8 +269,8 @@ public sealed class GatewayState
         if (release is not null)
         {
             Execute(connection, transaction,
-                "INSERT INTO privacy_releases (released_at, noise_multiplier, sampling_rate, steps, decision_id) VALUES ($at, $z, $q, $steps, $decision)",
-                ("$at", Text(release.At)), ("$z", release.NoiseMultiplier), ("$q", release.SamplingRate), ("$steps", release.Steps), ("$decision", id));
+                "INSERT INTO privacy_releases (released_at, noise_multiplier, sampling_rate, steps, decision_id, task) VALUES ($at, $z, $q, $steps, $decision, $task)",
+                ("$at", Text(release.At)), ("$z", release.NoiseMultiplier), ("$q", release.SamplingRate), ("$steps", release.Steps), ("$decision", id), ("$task", release.Task));
         }
 
         Execute(connection, transaction,
