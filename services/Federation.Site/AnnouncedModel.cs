@@ -1,7 +1,6 @@
 using Federation.Contracts.Messages;
 using Federation.Contracts.Tasks;
 using Federation.Learning.Tensors;
-using Federation.Site.Models;
 using Federation.Trust;
 
 namespace Federation.Site;
@@ -17,18 +16,6 @@ internal static class AnnouncedModel
         return actualSha256 == announcedSha256
             ? SafeTensors.Read(bytes)
             : throw new InvalidDataException($"{description} was announced as {announcedSha256} but its bytes hash to {actualSha256}; not using it.");
-    }
-
-    /// <summary>
-    /// Fetches the model through the gateway's cache (which keeps a file only once its hash and length are those
-    /// announced) and reads it. The file's bytes are read once and dropped; only the parameters stay.
-    /// </summary>
-    /// <exception cref="InvalidDataException">The bytes received are not the announced model; the message names both hashes.</exception>
-    /// <exception cref="SafeTensorsFormatException">The model is not a readable safetensors file.</exception>
-    public static async Task<TensorSet> FetchAsync(ModelCache cache, ModelReference model, CancellationToken cancellationToken)
-    {
-        var path = await cache.GetAsync(model, cancellationToken);
-        return SafeTensors.Read(await File.ReadAllBytesAsync(path, cancellationToken));
     }
 
     /// <summary>A v1 announcement, from before tasks, is one of task <c>default</c> with its model inline.</summary>

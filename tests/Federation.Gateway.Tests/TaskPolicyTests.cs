@@ -41,7 +41,8 @@ public sealed class TaskPolicyTests : IDisposable
         decision.Checks.ShouldHaveSingleItem().Name.ShouldBe(PolicyChecks.TaskNamed);
         node.State.OutboxHistory().ShouldBeEmpty();
         node.State.PrivacyLedger().Releases.ShouldBeEmpty();
-        node.State.LastCompleted(GatewayState.RoundsLedger).ShouldBe(1);
+        node.State.LastCompleted(GatewayState.RoundsLedgerOf("press-fit")).ShouldBe(1, "the refusal decides the task's round 1");
+        node.State.LastCompleted(GatewayState.RoundsLedger).ShouldBe(-1, "task default's round 1 is still undecided");
     }
 
     [Fact]

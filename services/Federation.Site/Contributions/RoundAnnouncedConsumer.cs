@@ -20,7 +20,7 @@ public sealed class RoundAnnouncedConsumer(IEnumerable<GatewayNode> gateways, Ga
     public Task Consume(ConsumeContext<RoundAnnouncedV2> context)
     {
         var round = context.Message;
-        return DecideAsync(round, (gateway, cancellationToken) => AnnouncedModel.FetchAsync(models.For(gateway), round.BaseModel, cancellationToken), context.CancellationToken);
+        return DecideAsync(round, (gateway, cancellationToken) => models.For(gateway).ReadAsync(round.BaseModel, cancellationToken), context.CancellationToken);
     }
 
     /// <inheritdoc />

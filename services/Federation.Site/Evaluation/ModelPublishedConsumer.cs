@@ -19,7 +19,7 @@ public sealed class ModelPublishedConsumer(IEnumerable<GatewayNode> gateways, Ga
     public Task Consume(ConsumeContext<ModelPublishedV2> context)
     {
         var model = context.Message;
-        return DecideAsync(model, (gateway, cancellationToken) => AnnouncedModel.FetchAsync(models.For(gateway), model.Model, cancellationToken), context.CancellationToken);
+        return DecideAsync(model, (gateway, cancellationToken) => models.For(gateway).ReadAsync(model.Model, cancellationToken), context.CancellationToken);
     }
 
     /// <inheritdoc />
