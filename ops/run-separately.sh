@@ -59,6 +59,7 @@ for site in 0 1 2; do
   (cd "$(dirname "$(bin Federation.Gateway Federation.Gateway)")" && exec env $(bus "$id") \
     Gateway__Id="$id" Gateway__KeyFile="$data/$id/gateway.key" Gateway__PolicyFile="$data/$id/policy.yaml" \
     Gateway__AggregatorKeyId="$aggregator_key_id" Gateway__StateDirectory="$data/$id/state" \
+    Gateway__Aggregator__BaseUrl=http://127.0.0.1:5080/ \
     Gateway__Sites=3 Gateway__Site="$site" \
     dotnet "$(bin Federation.Gateway Federation.Gateway)") > "$data/$id.log" 2>&1 &
   pids+=($!)

@@ -63,6 +63,9 @@ public sealed class GatewayOptions
     /// </summary>
     public int PayloadChunkBytes { get; set; } = GatewayNode.DefaultPayloadChunkBytes;
 
+    /// <summary>How to reach the aggregator's HTTPS API (<c>Gateway:Aggregator:BaseUrl</c>), where announced models are downloaded.</summary>
+    public AggregatorConnectionOptions Aggregator { get; set; } = new();
+
     /// <summary>The trainer <see cref="Training"/> names, reading <paramref name="vault"/> or this site's share of Fashion-MNIST.</summary>
     /// <param name="vault">The gateway's vault.</param>
     public ILocalTrainer CreateTrainer(VaultStore vault) =>
@@ -110,9 +113,25 @@ public sealed class GatewayOptions
             throw new InvalidOperationException("Gateway:Alpha must be positive.");
         }
 
+        if (!string.IsNullOrWhiteSpace(Aggregator.BaseUrl)
+            && !(Uri.TryCreate(Aggregator.BaseUrl, UriKind.Absolute, out var baseUrl) && baseUrl.Scheme is "https" or "http"))
+        {
+            throw new InvalidOperationException($"Gateway:Aggregator:BaseUrl must be an absolute https (or http) URL, e.g. https://aggregator.example/; it is '{Aggregator.BaseUrl}'.");
+        }
+
         if (PayloadChunkBytes is < 1024 or > 64 << 20)
         {
             throw new InvalidOperationException($"Gateway:PayloadChunkBytes must be between 1024 and {64 << 20} (64 MiB); it is {PayloadChunkBytes}.");
         }
     }
+}
+
+/// <summary>The <c>Gateway:Aggregator</c> section.</summary>
+public sealed class AggregatorConnectionOptions
+{
+    /// <summary>
+    /// The aggregator's base URL, e.g. <c>https://aggregator.example/</c>. Without it the gateway cannot download the
+    /// models rounds announce, and skips each such round with that reason.
+    /// </summary>
+    public string BaseUrl { get; set; } = "";
 }

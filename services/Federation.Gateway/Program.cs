@@ -2,6 +2,7 @@ using Federation.Gateway;
 using Federation.Messaging;
 using Federation.Site;
 using Federation.Site.Hosting;
+using Federation.Site.Models;
 using Federation.Site.State;
 using Federation.Trust;
 using Federation.Vault;
@@ -23,14 +24,20 @@ options.Validate();
 
 // The trainer reads the vault (Gateway:Training:Source), so both share one store.
 var vault = VaultStore.Open(options.StateDirectory, options.Vault);
+var key = Ed25519KeyFile.Load(options.KeyFile);
 var gateway = new GatewayNode(
-    options.Id, Ed25519KeyFile.Load(options.KeyFile), GatewayPolicy.Load(options.PolicyFile), options.CreateTrainer(vault), TimeProvider.System,
+    options.Id, key, GatewayPolicy.Load(options.PolicyFile), options.CreateTrainer(vault), TimeProvider.System,
     options.AggregatorKeyId, GatewayState.Open(options.StateDirectory))
 {
     PayloadChunkBytes = options.PayloadChunkBytes,
 };
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
-builder.Services.AddGateways([gateway]);
+// Announced models are downloaded from the aggregator's API, signed with the gateway's own key.
+using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+Func<IServiceProvider, GatewayNode, IModelSource>? models = string.IsNullOrWhiteSpace(options.Aggregator.BaseUrl)
+    ? null
+    : (_, node) => new HttpModelSource(http, new Uri(options.Aggregator.BaseUrl), node.Id, key, TimeProvider.System);
+builder.Services.AddGateways([gateway], modelSource: models);
 builder.Services.AddVault(vault);
 await builder.Build().RunAsync();

@@ -14,6 +14,7 @@ namespace Federation.Site;
 public sealed class GatewayNode
 {
     private readonly Ed25519KeyPair key;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AnnouncementLedger> ledgers = new(StringComparer.Ordinal);
 
     /// <summary>Creates a gateway.</summary>
     /// <param name="id">Gateway id as enrolled with the aggregator.</param>
@@ -40,8 +41,6 @@ public sealed class GatewayNode
         Clock = clock;
         AggregatorKeyId = aggregatorKeyId;
         State = state;
-        Rounds = new AnnouncementLedger(state.LastCompleted(GatewayState.RoundsLedger));
-        Models = new AnnouncementLedger(state.LastCompleted(GatewayState.ModelsLedger));
     }
 
     /// <summary>The default of <see cref="PayloadChunkBytes"/>: 4 MiB, far below the broker's message size limit.</summary>
@@ -77,11 +76,14 @@ public sealed class GatewayNode
     /// <summary>The gateway's persistent state: decision record, outbox, sequence counter, ledgers.</summary>
     public GatewayState State { get; }
 
-    /// <summary>Rounds this gateway has contributed to or refused (or is training for).</summary>
-    internal AnnouncementLedger Rounds { get; }
+    /// <summary>Rounds of <paramref name="task"/> this gateway has contributed to or refused (or is training for).</summary>
+    internal AnnouncementLedger Rounds(string task) => Ledger(GatewayState.RoundsLedgerOf(task));
 
-    /// <summary>Model versions this gateway has evaluated or refused to report on (or is evaluating).</summary>
-    internal AnnouncementLedger Models { get; }
+    /// <summary>Model versions of <paramref name="task"/> this gateway has evaluated or refused to report on (or is evaluating).</summary>
+    internal AnnouncementLedger Models(string task) => Ledger(GatewayState.ModelsLedgerOf(task));
+
+    // Round and version numbers count per task, so each task has its own high-water marks, read once from the state.
+    private AnnouncementLedger Ledger(string name) => ledgers.GetOrAdd(name, ledger => new AnnouncementLedger(State.LastCompleted(ledger)));
 
     /// <summary>
     /// Held from the policy decision to the committed release, so that two releases of one node can neither spend
@@ -104,6 +106,7 @@ public sealed class GatewayNode
     /// </summary>
     internal byte[] NoiseSeed(int round, string baseModelSha256, long sequence) =>
         key.DeriveSecret(Encoding.UTF8.GetBytes($"federation/dp-sgd-noise/v1\n{Id}\n{round}\n{baseModelSha256}\n{sequence}"));
+
 
     /// <summary>
     /// Signs a document: RFC 8785 canonical JSON of <paramref name="document"/>, then Ed25519

@@ -9,6 +9,7 @@ using Federation.Coordination.Enrolment;
 using Federation.Coordination.History;
 using Federation.Coordination.Hosting;
 using Federation.Coordination.Models;
+using Federation.Coordination.Payloads;
 using Federation.Coordination.Rounds;
 using Federation.EventStore;
 using Federation.Learning.Data;
@@ -77,21 +78,22 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var run = await StartAggregatorAsync();
         await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
         var opening = await RoundOpeningAsync(run, 1);
-        run.Published<RoundAnnounced>().ShouldBeEmpty("the coordinator only appends");
+        run.Published<RoundAnnouncedV2>().ShouldBeEmpty("the coordinator only appends");
 
         await run.StartPublisherAsync();
-        var announced = (await run.WaitForPublishedAsync<RoundAnnounced>(1)).Single();
+        var announced = (await run.WaitForPublishedAsync<RoundAnnouncedV2>(1)).Single();
         // Later events are followed too; the round is not announced a second time meanwhile.
         await run.Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
         await run.Coordinator.SubmitAsync(second.Contribute(TestGateway.Update()), CancellationToken.None);
-        await run.WaitForPublishedAsync<ModelPublished>(1);
+        await run.WaitForPublishedAsync<ModelPublishedV2>(1);
 
         announced.Context.MessageId.ShouldBe(opening.EventId);
         announced.Context.Message.Round.ShouldBe(1);
         announced.Context.Message.BaseModelVersion.ShouldBe(0);
-        Sha256Hex.Of(announced.Context.Message.BaseModel).ShouldBe(TestGateway.BaseModelSha256);
+        announced.Context.Message.BaseModel.Sha256.ShouldBe(TestGateway.BaseModelSha256);
+        announced.Context.Message.Task.ShouldBe(TaskIds.Default);
         announced.Context.Message.Invited.ShouldBe([first.Id, second.Id]);
-        run.Published<RoundAnnounced>().Count.ShouldBe(1);
+        run.Published<RoundAnnouncedV2>().Count.ShouldBe(1);
     }
 
     [Fact]
@@ -101,7 +103,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         {
             await before.StartPublisherAsync();
             await before.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-            await before.WaitForPublishedAsync<RoundAnnounced>(1);
+            await before.WaitForPublishedAsync<RoundAnnouncedV2>(1);
             await WaitForCheckpointAsync((await RoundOpeningAsync(before, 1)).Position);
         }
 
@@ -111,8 +113,8 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         await after.Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
         await after.Coordinator.SubmitAsync(second.Contribute(TestGateway.Update()), CancellationToken.None);
 
-        (await after.WaitForPublishedAsync<ModelPublished>(1)).Single().Context.Message.Version.ShouldBe(1);
-        after.Published<RoundAnnounced>().ShouldBeEmpty();
+        (await after.WaitForPublishedAsync<ModelPublishedV2>(1)).Single().Context.Message.Version.ShouldBe(1);
+        after.Published<RoundAnnouncedV2>().ShouldBeEmpty();
     }
 
     [Fact]
@@ -123,7 +125,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         {
             await before.StartPublisherAsync();
             await before.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-            firstMessageId = (await before.WaitForPublishedAsync<RoundAnnounced>(1)).Single().Context.MessageId!.Value;
+            firstMessageId = (await before.WaitForPublishedAsync<RoundAnnouncedV2>(1)).Single().Context.MessageId!.Value;
             (await before.WaitForPublishedAsync<ContributionSubmitted>(1)).ShouldHaveSingleItem("the gateway trains once");
             await WaitForCheckpointAsync((await RoundOpeningAsync(before, 1)).Position);
         }
@@ -133,9 +135,9 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var after = await StartAggregatorAsync();
         await after.StartPublisherAsync();
 
-        var repeated = (await after.WaitForPublishedAsync<RoundAnnounced>(1)).Single();
+        var repeated = (await after.WaitForPublishedAsync<RoundAnnouncedV2>(1)).Single();
         repeated.Context.MessageId.ShouldBe(firstMessageId);
-        await after.WaitForConsumedAsync<RoundAnnounced>(1);
+        await after.WaitForConsumedAsync<RoundAnnouncedV2>(1);
         after.Published<ContributionSubmitted>().ShouldBeEmpty("the gateway already contributed to round 1");
     }
 
@@ -148,7 +150,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
             await before.Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
             await before.Coordinator.SubmitAsync(second.Contribute(TestGateway.Update()), CancellationToken.None);
             await before.StartPublisherAsync();
-            await before.WaitForPublishedAsync<ModelPublished>(1);
+            await before.WaitForPublishedAsync<ModelPublishedV2>(1);
             (await before.WaitForPublishedAsync<EvaluationReported>(1)).ShouldHaveSingleItem();
         }
 
@@ -156,8 +158,8 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var after = await StartAggregatorAsync();
         await after.StartPublisherAsync();
 
-        (await after.WaitForPublishedAsync<ModelPublished>(1)).Single().Context.Message.Version.ShouldBe(1);
-        await after.WaitForConsumedAsync<ModelPublished>(1);
+        (await after.WaitForPublishedAsync<ModelPublishedV2>(1)).Single().Context.Message.Version.ShouldBe(1);
+        await after.WaitForConsumedAsync<ModelPublishedV2>(1);
         after.Published<EvaluationReported>().ShouldBeEmpty("the gateway already evaluated version 1");
     }
 
@@ -173,10 +175,10 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
 
         await run.StartPublisherAsync();
 
-        var announced = (await run.WaitForPublishedAsync<RoundAnnounced>(1)).Single();
+        var announced = (await run.WaitForPublishedAsync<RoundAnnouncedV2>(1)).Single();
         announced.Context.Message.Round.ShouldBe(2);
         announced.Context.Message.BaseModelVersion.ShouldBe(1);
-        var model = run.Published<ModelPublished>().ShouldHaveSingleItem();
+        var model = run.Published<ModelPublishedV2>().ShouldHaveSingleItem();
         model.Context.Message.Version.ShouldBe(1);
         model.Context.Message.Round.ShouldBe(1);
         model.Context.MessageId.ShouldBe((await run.History.Store.ReadStreamAsync(EventStreams.Models(TaskIds.Default), 2).FirstAsync()).EventId);
@@ -192,7 +194,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         await run.StartPublisherAsync();
         await WaitForCheckpointAsync((await RoundOpeningAsync(run, 1)).Position);
 
-        run.Published<RoundAnnounced>().ShouldBeEmpty();
+        run.Published<RoundAnnouncedV2>().ShouldBeEmpty();
     }
 
     [Fact]
@@ -205,7 +207,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
 
         await run.StartPublisherAsync();
 
-        (await run.WaitForPublishedAsync<RoundAnnounced>(1)).Single().Context.Message.Round.ShouldBe(1);
+        (await run.WaitForPublishedAsync<RoundAnnouncedV2>(1)).Single().Context.Message.Round.ShouldBe(1);
     }
 
     [Fact]
@@ -214,7 +216,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var run = await StartAggregatorAsync();
         await run.StartPublisherAsync();
         await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        await run.WaitForPublishedAsync<RoundAnnouncedV2>(1);
         (await run.WaitForPublishedAsync<ContributionSubmitted>(1)).ShouldHaveSingleItem("the gateway trains on the first announcement");
 
         await AdvancePastRepeatAsync(RepeatInterval);
@@ -235,13 +237,13 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         {
             await before.StartPublisherAsync();
             await before.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-            firstMessageId = (await before.WaitForPublishedAsync<RoundAnnounced>(1)).Single().Context.MessageId!.Value;
+            firstMessageId = (await before.WaitForPublishedAsync<RoundAnnouncedV2>(1)).Single().Context.MessageId!.Value;
             await WaitForCheckpointAsync((await RoundOpeningAsync(before, 1)).Position);
         }
 
         var after = await StartAggregatorAsync();
         await after.StartPublisherAsync();
-        after.Published<RoundAnnounced>().ShouldBeEmpty("the checkpoint says round 1 was announced");
+        after.Published<RoundAnnouncedV2>().ShouldBeEmpty("the checkpoint says round 1 was announced");
 
         await AdvancePastRepeatAsync(RepeatInterval);
 
@@ -254,10 +256,10 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var run = await StartAggregatorAsync();
         await run.StartPublisherAsync();
         await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        await run.WaitForPublishedAsync<RoundAnnouncedV2>(1);
         await run.Coordinator.SubmitAsync(first.Contribute(TestGateway.Update()), CancellationToken.None);
         await run.Coordinator.SubmitAsync(second.Contribute(TestGateway.Update()), CancellationToken.None);
-        await run.WaitForPublishedAsync<ModelPublished>(1);
+        await run.WaitForPublishedAsync<ModelPublishedV2>(1);
 
         await AdvancePastRepeatAsync(RepeatInterval);
 
@@ -270,7 +272,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var run = await StartAggregatorAsync();
         await run.StartPublisherAsync();
         await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        await run.WaitForPublishedAsync<RoundAnnouncedV2>(1);
 
         await AdvancePastRepeatAsync(Plan.Duration + TimeSpan.FromSeconds(1));
 
@@ -283,7 +285,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         var run = await StartAggregatorAsync(repeatSeconds: 0);
         await run.StartPublisherAsync();
         await run.Coordinator.OpenRoundAsync(Plan, null, CancellationToken.None);
-        await run.WaitForPublishedAsync<RoundAnnounced>(1);
+        await run.WaitForPublishedAsync<RoundAnnouncedV2>(1);
         await WaitForCheckpointAsync((await RoundOpeningAsync(run, 1)).Position);
 
         clock.PendingTimers.ShouldBe(0, "nothing waits to repeat");
@@ -317,7 +319,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         collection.AddLogging();
         collection.AddSingleton<TimeProvider>(clock);
         collection.AddMassTransitTestHarness(bus => bus.AddGatewayConsumers("sites"));
-        collection.AddGateways([site]);
+        collection.AddGateways([site], modelSource: (provider, _) => new PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()));
         collection.AddAggregator(new AggregatorOptions
         {
             DataDirectory = dataDirectory,
@@ -443,7 +445,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Records each publish and consume of <see cref="RoundAnnounced"/> on a bus, however often a message id recurs.</summary>
+    /// <summary>Records each publish and consume of <see cref="RoundAnnouncedV2"/> on a bus, however often a message id recurs.</summary>
     private sealed class RoundAnnouncementRecorder : IPublishObserver, IConsumeObserver
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<(Guid? MessageId, int Round)> published = new();
@@ -464,7 +466,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         public Task PostPublish<T>(PublishContext<T> context)
             where T : class
         {
-            if (context.Message is RoundAnnounced round)
+            if (context.Message is RoundAnnouncedV2 round)
             {
                 published.Enqueue((context.MessageId, round.Round));
             }
@@ -475,7 +477,7 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
         public Task PostConsume<T>(ConsumeContext<T> context)
             where T : class
         {
-            if (context.Message is RoundAnnounced)
+            if (context.Message is RoundAnnouncedV2)
             {
                 Interlocked.Increment(ref consumed);
             }
@@ -494,5 +496,16 @@ public sealed class AnnouncementPublisherTests : IAsyncLifetime
 
         public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
             where T : class => Task.CompletedTask;
+    }
+}
+
+/// <summary>Gateways in the aggregator's process read announced models from its payload store, as in the demo.</summary>
+internal sealed class PayloadStoreModelSource(PayloadStore payloads) : Federation.Site.Models.IModelSource
+{
+    public async Task CopyToAsync(ModelReference model, long offset, Stream destination, CancellationToken cancellationToken)
+    {
+        await using var file = payloads.OpenRead(model.Sha256);
+        file.Position = offset;
+        await file.CopyToAsync(destination, cancellationToken);
     }
 }

@@ -1,6 +1,9 @@
 using Federation.Audit.Contributions;
 using Federation.Audit;
+using System.Text;
+using Federation.Contracts;
 using Federation.Contracts.Events;
+using Federation.Contracts.Signing;
 using Federation.Coordination.Contributions;
 using Federation.Learning.Tensors;
 using Federation.Trust;
@@ -22,6 +25,32 @@ public sealed class ContributionChecksTests
         result.Rejection.ShouldBeNull();
         result.Manifest!.GatewayId.ShouldBe("factory-1");
         result.Payload!.Layout.DescribeLayoutDifference(SafeTensorsLayout.Of(TestGateway.BaseModel)).ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_v2_manifest_names_its_task_and_passes_every_check()
+    {
+        var result = ContributionChecks.Check(gateway.Contribute(SafeTensors.Write(TestGateway.Update()), task: "press-fit"), TestGateway.Enrol(gateway), TestGateway.SignedAt);
+
+        result.Rejection.ShouldBeNull();
+        result.Manifest!.Type.ShouldBe(DocumentTypes.ContributionManifestV2);
+        result.Manifest.Task.ShouldBe("press-fit");
+    }
+
+    [Theory]
+    [InlineData(DocumentTypes.ContributionManifest, "press-fit", "names no task")]
+    [InlineData(DocumentTypes.ContributionManifestV2, null, "must name its task")]
+    public void A_manifest_whose_version_and_task_disagree_is_malformed(string type, string? task, string why)
+    {
+        var manifest = new ContributionManifest(
+            type, gateway.Id, gateway.Key.KeyId, 1, TestGateway.BaseModelSha256, new string('a', 64), 10, 100, 1, TestGateway.PolicySha256, TestGateway.SignedAt, task);
+        var json = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
+        var message = new Federation.Contracts.Messages.ContributionSubmitted(Encoding.UTF8.GetString(json), Convert.ToBase64String(gateway.Key.Sign(json)), new byte[10]);
+
+        var result = ContributionChecks.Check(message, TestGateway.Enrol(gateway), TestGateway.SignedAt);
+
+        result.Rejection!.Reason.ShouldBe(RejectionReason.MalformedManifest);
+        result.Rejection.Detail.ShouldContain(why);
     }
 
     [Fact]

@@ -124,7 +124,7 @@ public sealed partial class RoundCoordinatorTests : IAsyncLifetime
         var model = SafeTensors.Read(await services.GetRequiredService<PayloadStore>().GetAsync(published.ModelSha256));
         // Base is zeros: (100 × 0.5 + 300 × 0.25) / 400 = 0.3125 everywhere.
         model.SelectMany(tensor => tensor.Values).ShouldAllBe(value => Math.Abs(value - 0.3125f) < 1e-6f);
-        (await harness.Published.Any<ModelPublished>(message => message.Context.Message.Version == 1)).ShouldBeTrue();
+        (await harness.Published.Any<ModelPublishedV2>(message => message.Context.Message.Version == 1)).ShouldBeTrue();
     }
 
     [Fact]

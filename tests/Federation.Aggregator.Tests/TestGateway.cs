@@ -59,7 +59,7 @@ internal sealed class TestGateway(string id)
         byte[] payload, int round = 1, long samples = 100, Ed25519KeyPair? signWith = null, string? baseModelSha256 = null, long? sequence = null, string? policySha256 = null, string? keyId = null, string? task = null)
     {
         var manifest = new ContributionManifest(
-            DocumentTypes.ContributionManifest, Id, keyId ?? Key.KeyId, round, baseModelSha256 ?? BaseModelSha256,
+            task is null ? DocumentTypes.ContributionManifest : DocumentTypes.ContributionManifestV2, Id, keyId ?? Key.KeyId, round, baseModelSha256 ?? BaseModelSha256,
             Sha256Hex.Of(payload), payload.Length, samples, sequence ?? ++lastSequence, policySha256 ?? PolicySha256, SignedAt, task);
         var json = JsonCanonicalizer.Serialize(manifest, FederationJson.Options);
         return new ContributionSubmitted(Encoding.UTF8.GetString(json), Convert.ToBase64String((signWith ?? Key).Sign(json)), payload);

@@ -78,7 +78,7 @@ public sealed class InProcessFederation : IAsyncDisposable
             addConsumers?.Invoke(bus);
         });
         builder.Services.AddAggregator(options);
-        builder.Services.AddGateways(gateways);
+        builder.Services.AddGateways(gateways, modelSource: (provider, _) => new Federation.Cli.Demo.PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()));
         var host = builder.Build();
         await host.StartAsync();
         return new InProcessFederation(host, dataDirectory);

@@ -6,6 +6,7 @@ using Federation.Contracts.Signing;
 using Federation.Learning.Tensors;
 using Federation.Site;
 using Federation.Site.Contributions;
+using Federation.Site.Models;
 using Federation.Site.Training;
 using Federation.Trust;
 using MassTransit;
@@ -19,11 +20,11 @@ namespace Federation.EndToEnd.Tests;
 /// </summary>
 public sealed record Poisoner(GatewayNode Node, Ed25519KeyPair Key, float Scale);
 
-public sealed class PoisoningConsumer(Poisoner poisoner) : IConsumer<RoundAnnounced>
+public sealed class PoisoningConsumer(Poisoner poisoner, GatewayModelFiles models) : IConsumer<RoundAnnouncedV2>
 {
-    public async Task Consume(ConsumeContext<RoundAnnounced> context)
+    public async Task Consume(ConsumeContext<RoundAnnouncedV2> context)
     {
-        var honest = poisoner.Node.Contribute(context.Message).Message ?? throw new InvalidOperationException("the poisoner's policy refused its update");
+        var honest = (await models.ContributeAsync(poisoner.Node, context.Message)).Message ?? throw new InvalidOperationException("the poisoner's policy refused its update");
         var poisoned = new TensorSet(SafeTensors.Read(honest.Payload)
             .Select(tensor => new Tensor(tensor.Name, tensor.Shape, tensor.Values.Select(value => value * poisoner.Scale).ToArray())));
         var payload = SafeTensors.Write(poisoned);
@@ -37,11 +38,11 @@ public sealed class PoisoningConsumer(Poisoner poisoner) : IConsumer<RoundAnnoun
 /// <summary>An enrolled factory that answers only after the round's deadline.</summary>
 public sealed record Straggler(GatewayNode Node, TimeSpan Delay);
 
-public sealed class StragglingConsumer(Straggler straggler) : IConsumer<RoundAnnounced>
+public sealed class StragglingConsumer(Straggler straggler, GatewayModelFiles models) : IConsumer<RoundAnnouncedV2>
 {
-    public async Task Consume(ConsumeContext<RoundAnnounced> context)
+    public async Task Consume(ConsumeContext<RoundAnnouncedV2> context)
     {
-        var contribution = straggler.Node.Contribute(context.Message).Message ?? throw new InvalidOperationException("the straggler's policy refused its update");
+        var contribution = (await models.ContributeAsync(straggler.Node, context.Message)).Message ?? throw new InvalidOperationException("the straggler's policy refused its update");
         var wait = context.Message.Deadline - DateTimeOffset.UtcNow + straggler.Delay;
         await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         await context.Publish(contribution);
@@ -54,18 +55,18 @@ public sealed class StragglingConsumer(Straggler straggler) : IConsumer<RoundAnn
 /// </summary>
 public sealed record Adversaries(GatewayNode Tamperer, GatewayNode Forger, Ed25519KeyPair ForgersKey);
 
-public sealed class AdversaryConsumer(Adversaries adversaries) : IConsumer<RoundAnnounced>
+public sealed class AdversaryConsumer(Adversaries adversaries, GatewayModelFiles models) : IConsumer<RoundAnnouncedV2>
 {
-    public async Task Consume(ConsumeContext<RoundAnnounced> context)
+    public async Task Consume(ConsumeContext<RoundAnnouncedV2> context)
     {
         var round = context.Message;
 
-        var tampered = adversaries.Tamperer.Contribute(round).Message ?? throw new InvalidOperationException("the tamperer's policy refused its update");
+        var tampered = (await models.ContributeAsync(adversaries.Tamperer, round)).Message ?? throw new InvalidOperationException("the tamperer's policy refused its update");
         var payload = tampered.Payload.ToArray();
         payload[^1] ^= 0x01;
         await context.Publish(tampered with { Payload = payload });
 
-        var forged = adversaries.Forger.Contribute(round).Message ?? throw new InvalidOperationException("the forger's policy refused its update");
+        var forged = (await models.ContributeAsync(adversaries.Forger, round)).Message ?? throw new InvalidOperationException("the forger's policy refused its update");
         var forgedSignature = adversaries.ForgersKey.Sign(Encoding.UTF8.GetBytes(forged.Manifest));
         await context.Publish(forged with { Signature = Convert.ToBase64String(forgedSignature) });
 
@@ -73,6 +74,16 @@ public sealed class AdversaryConsumer(Adversaries adversaries) : IConsumer<Round
         {
             await context.Publish(new ContributionSubmitted("this is not a manifest", "", [1, 2, 3]));
         }
+    }
+}
+
+/// <summary>What an honest gateway does first: fetch the announced base model by hash, then train and sign.</summary>
+internal static class ModelFetching
+{
+    public static async Task<ReleaseResult<ContributionSubmitted>> ContributeAsync(this GatewayModelFiles models, GatewayNode node, RoundAnnouncedV2 round)
+    {
+        var path = await models.For(node).GetAsync(round.BaseModel);
+        return node.Contribute(round, SafeTensors.Read(await File.ReadAllBytesAsync(path)));
     }
 }
 

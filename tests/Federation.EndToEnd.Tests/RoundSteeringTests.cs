@@ -129,7 +129,7 @@ public sealed class RoundSteeringTests(ITestOutputHelper output)
     {
         var consumerLogger = services.GetRequiredService<ILogger<RoundAnnouncedConsumer>>();
         var endpoint = services.GetRequiredService<IReceiveEndpointConnector>().ConnectReceiveEndpoint(
-            $"{site.Id}-rounds", (_, configurator) => configurator.Consumer(() => new RoundAnnouncedConsumer([site], consumerLogger)));
+            $"{site.Id}-rounds", (_, configurator) => configurator.Consumer(() => new RoundAnnouncedConsumer([site], services.GetRequiredService<Federation.Site.Models.GatewayModelFiles>(), consumerLogger)));
         await endpoint.Ready;
         var sender = new OutboxSender(
             [site], services.GetRequiredService<IOutboxPublisher>(), services.GetRequiredService<OutboxRetryOptions>(), services.GetRequiredService<ILogger<OutboxSender>>());

@@ -1,5 +1,6 @@
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Learning.Training;
 using Federation.Policies;
 using Federation.Site;
@@ -146,7 +147,7 @@ public sealed class ReleaseTests : IDisposable
         var restarted = site.Node();
 
         Site.Manifest(restarted.Contribute(Site.Round(3)).Message!).Sequence.ShouldBe(3);
-        restarted.Rounds.TryBegin(2).ShouldBeFalse("round 2 was decided before the restart");
+        restarted.Rounds(TaskIds.Default).TryBegin(2).ShouldBeFalse("round 2 was decided before the restart");
         restarted.State.Decisions().Select(decision => decision.Sequence).ShouldBe([3L, 2L, 1L]);
     }
 

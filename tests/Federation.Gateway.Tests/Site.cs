@@ -9,6 +9,7 @@ using Federation.Learning.Tensors;
 using Federation.Policies;
 using Federation.Site;
 using Federation.Site.Hosting;
+using Federation.Site.Models;
 using Federation.Site.Outbox;
 using Federation.Site.State;
 using Federation.Site.Training;
@@ -53,6 +54,14 @@ internal sealed class Site : IDisposable
         return PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(edit is null ? text : edit(text)), "site-test.yaml");
     }
 
+    /// <summary>The template policy plus task press-fit with the same rules (its own budget), written as a factory would.</summary>
+    public static LoadedPolicy PolicyWithPressFit() => Policy(text =>
+    {
+        var rules = text[text.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
+        var indented = string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n"));
+        return $"{text}tasks:\n  press-fit:\n    allow: [model-update]\n{indented}";
+    });
+
     /// <summary>A node over this site's state: 150 training samples, 90 held out (30 per class).</summary>
     public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
         new(GatewayId, Key, policy ?? Policy(), new DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
@@ -77,7 +86,10 @@ internal sealed class Site : IDisposable
         JsonSerializer.Deserialize<ContributionManifest>(contribution.Manifest, FederationJson.Options)!;
 
     /// <summary>A host with the test harness's in-memory bus, the gateway consumers and the outbox sender, retrying fast.</summary>
-    public static async Task<Harnessed> StartAsync(GatewayNode node, Func<IServiceProvider, IOutboxPublisher>? publisher = null)
+    /// <param name="node">The gateway.</param>
+    /// <param name="publisher">Replaces the outbox's bus publisher when given.</param>
+    /// <param name="models">Where announced models are downloaded from; none when null.</param>
+    public static async Task<Harnessed> StartAsync(GatewayNode node, Func<IServiceProvider, IOutboxPublisher>? publisher = null, IModelSource? models = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -87,7 +99,7 @@ internal sealed class Site : IDisposable
             services.AddSingleton(publisher);
         }
 
-        services.AddGateways([node], new OutboxRetryOptions { Initial = TimeSpan.FromMilliseconds(20), Maximum = TimeSpan.FromMilliseconds(100), Poll = TimeSpan.FromMilliseconds(200) });
+        services.AddGateways([node], new OutboxRetryOptions { Initial = TimeSpan.FromMilliseconds(20), Maximum = TimeSpan.FromMilliseconds(100), Poll = TimeSpan.FromMilliseconds(200) }, models is null ? null : (_, _) => models);
         var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();

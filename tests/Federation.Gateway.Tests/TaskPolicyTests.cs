@@ -16,14 +16,6 @@ public sealed class TaskPolicyTests : IDisposable
 
     public void Dispose() => site.Dispose();
 
-    /// <summary>The template policy plus task press-fit with the same rules (its own budget), written as a factory would.</summary>
-    private static LoadedPolicy WithPressFit() => Site.Policy(text =>
-    {
-        var rules = text[text.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
-        var indented = string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n"));
-        return $"{text}tasks:\n  press-fit:\n    allow: [model-update]\n{indented}";
-    });
-
     [Fact]
     public void A_round_of_a_task_the_policy_does_not_name_is_refused_and_recorded_without_training()
     {
@@ -41,7 +33,8 @@ public sealed class TaskPolicyTests : IDisposable
         decision.Checks.ShouldHaveSingleItem().Name.ShouldBe(PolicyChecks.TaskNamed);
         node.State.OutboxHistory().ShouldBeEmpty();
         node.State.PrivacyLedger().Releases.ShouldBeEmpty();
-        node.State.LastCompleted(GatewayState.RoundsLedger).ShouldBe(1);
+        node.State.LastCompleted(GatewayState.RoundsLedgerOf("press-fit")).ShouldBe(1, "the refusal decides the task's round 1");
+        node.State.LastCompleted(GatewayState.RoundsLedger).ShouldBe(-1, "task default's round 1 is still undecided");
     }
 
     [Fact]
@@ -62,7 +55,7 @@ public sealed class TaskPolicyTests : IDisposable
     [Fact]
     public void A_named_task_is_trained_and_its_privacy_charge_is_recorded_with_its_task()
     {
-        var node = site.Node(WithPressFit());
+        var node = site.Node(Site.PolicyWithPressFit());
         node.Policy.Policy.Tasks.Keys.ShouldBe([TaskIds.Default, "press-fit"]);
 
         var result = node.Contribute(Site.Round(1), "press-fit");

@@ -5,6 +5,7 @@ using Federation.Coordination.Contributions;
 using Federation.Coordination.Hosting;
 using Federation.Coordination.Payloads;
 using Federation.Site.Hosting;
+using Federation.Site.Models;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -44,6 +45,10 @@ public sealed class BrokerFederation : IAsyncLifetime
 
     public Dictionary<string, Recorder<ModelPublished>> Models { get; } = new() { [Gateway1] = new(), [Gateway2] = new() };
 
+    public Dictionary<string, Recorder<RoundAnnouncedV2>> RoundsV2 { get; } = new() { [Gateway1] = new(), [Gateway2] = new() };
+
+    public Dictionary<string, Recorder<ModelPublishedV2>> ModelsV2 { get; } = new() { [Gateway1] = new(), [Gateway2] = new() };
+
     public BusHost Aggregator { get; private set; } = null!;
 
     public Dictionary<string, BusHost> Gateways { get; } = [];
@@ -72,6 +77,10 @@ public sealed class BrokerFederation : IAsyncLifetime
             {
                 services.AddConsumeObserver(_ => new RecordingObserver<RoundAnnounced>(Rounds[gateway]));
                 services.AddConsumeObserver(_ => new RecordingObserver<ModelPublished>(Models[gateway]));
+                services.AddConsumeObserver(_ => new RecordingObserver<RoundAnnouncedV2>(RoundsV2[gateway]));
+                services.AddConsumeObserver(_ => new RecordingObserver<ModelPublishedV2>(ModelsV2[gateway]));
+                // No gateway runs in these hosts, so nothing is ever downloaded; the consumers still need their cache.
+                services.AddSingleton(new GatewayModelFiles(null));
             });
         }
     }

@@ -39,6 +39,37 @@ public sealed class RoundTripTests(BrokerFederation federation) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_v2_round_announcement_names_its_task_and_a_1GB_base_model_by_hash_and_reaches_every_gateway()
+    {
+        var sent = Samples.RoundV2(Samples.UniqueNumber());
+
+        await federation.Aggregator.Bus.Publish(sent);
+
+        foreach (var gateway in federation.RoundsV2.Keys)
+        {
+            var received = await federation.RoundsV2[gateway].WaitForAsync(round => round.Round == sent.Round);
+            received.Message.ShouldEqualMessage(sent);
+            received.ReceiveContext.InputAddress!.AbsolutePath.ShouldEndWith(BrokerFederation.RoundsQueue(gateway));
+            received.ReceiveContext.Body.GetBytes().Length.ShouldBeLessThan(4096, "the model travels by HTTP, not in the message");
+        }
+    }
+
+    [Fact]
+    public async Task A_v2_model_publication_names_its_task_and_reaches_every_gateway()
+    {
+        var sent = Samples.ModelV2(Samples.UniqueNumber());
+
+        await federation.Aggregator.Bus.Publish(sent);
+
+        foreach (var gateway in federation.ModelsV2.Keys)
+        {
+            var received = await federation.ModelsV2[gateway].WaitForAsync(model => model.Version == sent.Version);
+            received.Message.ShouldEqualMessage(sent);
+            received.ReceiveContext.InputAddress!.AbsolutePath.ShouldEndWith(BrokerFederation.ModelsQueue(gateway));
+        }
+    }
+
+    [Fact]
     public async Task Contribution_submitted_by_a_gateway_reaches_the_aggregator_with_its_1MB_payload()
     {
         var sent = Samples.Contribution(Guid.NewGuid().ToString("N"));

@@ -26,6 +26,17 @@ public static class Samples
 
     public static ModelPublished Model(int version) => new(version, new string('b', 64), Round: 3, Model: Bytes(Megabyte, version));
 
+    public static RoundAnnouncedV2 RoundV2(int round) => new(
+        "press-fit",
+        round,
+        BaseModelVersion: 7,
+        BaseModel: new ModelReference(new string('a', 64), 1_073_741_824),
+        new TrainingPlan(Epochs: 2, BatchSize: 32, LearningRate: 0.05, Seed: 11, ProximalMu: 0.01),
+        Invited: ["factory-1", "factory-2"],
+        Deadline: new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)));
+
+    public static ModelPublishedV2 ModelV2(int version) => new("press-fit", version, new ModelReference(new string('b', 64), 1_073_741_824), Round: 3);
+
     public static ContributionSubmitted Contribution(string marker) =>
         new($$"""{"gateway":"factory-1","marker":"{{marker}}"}""", Signature: "c2lnbmF0dXJl", Payload: Bytes(Megabyte, marker.GetHashCode()));
 

@@ -31,8 +31,7 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
     public void Accepted(BundleEvent at, ContributionAccepted accepted)
     {
         ContributionsChecked++;
-        var manifest = SignedDocument.Parse<ContributionManifest>(
-            accepted.Manifest, DocumentTypes.ContributionManifest, document => document.Type, out var rejection);
+        var manifest = ManifestDocument.Parse(accepted.Manifest, out var rejection);
         var authentic = false;
         if (manifest is null)
         {

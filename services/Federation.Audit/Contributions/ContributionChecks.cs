@@ -62,8 +62,7 @@ public static class ContributionChecks
             return new ContributionFacts(truncated, payloadSha256, null, oversized, null, null, null);
         }
 
-        var manifest = SignedDocument.Parse<ContributionManifest>(
-            message.Manifest, DocumentTypes.ContributionManifest, document => document.Type, out var unreadable);
+        var manifest = ManifestDocument.Parse(message.Manifest, out var unreadable);
         return manifest is null
             ? new ContributionFacts(message, payloadSha256, null, unreadable, null, null, null)
             : new ContributionFacts(message, payloadSha256, manifest, null, VerifySignature(registry, manifest, message), null, null);

@@ -90,7 +90,8 @@ public static class DemoCommand
             bus.AddGatewayConsumers("demo-gateways");
         });
         builder.Services.AddAggregator(options);
-        builder.Services.AddGateways(gateways);
+        // The gateways share the aggregator's process, so they read announced models from its payload store.
+        builder.Services.AddGateways(gateways, modelSource: (provider, _) => new PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()));
 
         using var host = builder.Build();
         await host.StartAsync();

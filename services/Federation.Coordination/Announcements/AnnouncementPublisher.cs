@@ -1,7 +1,8 @@
-using Federation.Contracts.Tasks;
+using System.Collections.Concurrent;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
 using Federation.Contracts.Messages;
+using Federation.Contracts.Tasks;
 using Federation.Coordination.History;
 using Federation.Coordination.Payloads;
 using Federation.EventStore;
@@ -13,31 +14,42 @@ namespace Federation.Coordination.Announcements;
 
 /// <summary>
 /// Tells the gateways what the history says: follows every event from its <see cref="AnnouncementCheckpoint"/>
-/// and publishes <see cref="RoundAnnounced"/> for each <see cref="RoundOpened"/> and <see cref="ModelPublished"/>
-/// for each <see cref="ModelVersionPublished"/>, then saves the checkpoint. So an announcement is never lost
-/// between an append and a publish: a crash before the publish is made good on restart.
+/// and publishes <see cref="RoundAnnouncedV2"/> for each <see cref="RoundOpened"/> and <see cref="ModelPublishedV2"/>
+/// for each <see cref="ModelVersionPublished"/>, of every task, then saves the checkpoint. So an announcement is never
+/// lost between an append and a publish: a crash before the publish is made good on restart.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The task of an event is the task of the stream it was recorded in (<see cref="EventStreams.TaskOf"/>): task
+/// <c>default</c> for the legacy <c>round-n</c> and <c>models</c> streams. Models are named by a
+/// <see cref="ModelReference"/> (hash and length, read from the payload store's file system entry): the publisher never
+/// loads a model, and gateways fetch the bytes from <c>GET /api/model-files/{sha256}</c> (docs/FORMATS.md, model
+/// download). Only the v2 messages are published, also for task <c>default</c>: a v1 announcement still waiting in an
+/// old queue is read by the gateways as one of task <c>default</c>, and publishing both would make every gateway
+/// decide twice on one round. A gateway too old to read v2 must be upgraded before this aggregator runs.
+/// </para>
 /// <para>
 /// Each message's MessageId is the id of the event it announces. A crash after the publish but before the
 /// checkpoint is saved sends the announcement again under the same id, and gateways treat a repeat as a no-op.
 /// The checkpoint is saved only once <c>Publish</c> has returned, which on RabbitMQ means the broker confirmed it.
 /// </para>
 /// <para>
-/// Catch-up rules: a <see cref="RoundOpened"/> is not announced when its round has already closed or its deadline
-/// has passed, since every contribution to it would be rejected (after a long stop, announcing it would only make
-/// the gateways train for nothing). Every model version from a round is announced, also on catch-up: each is
-/// evaluated once by every gateway and recorded per version, and a version left out would stay a gap in the
-/// model team's accuracy record for good; there is normally at most one unannounced version, since rounds need
-/// announcements to progress. Version 0, the initial model, reaches the gateways as round 1's base model, as before.
+/// Catch-up rules: a <see cref="RoundOpened"/> is not announced when its round has already closed (a
+/// <see cref="RoundClosed"/> in that task's round stream) or its deadline has passed, since every contribution to it
+/// would be rejected (after a long stop, announcing it would only make the gateways train for nothing). Every model
+/// version from a round is announced, also on catch-up: each is evaluated once by every gateway and recorded per
+/// version, and a version left out would stay a gap in the model team's accuracy record for good; there is normally
+/// at most one unannounced version per task, since rounds need announcements to progress. Version 0, the initial
+/// model, reaches the gateways as round 1's base model, as before.
 /// </para>
 /// <para>
-/// Repeats: while the latest round the publisher has reached is open and within its deadline, its announcement is
-/// published again every <see cref="AnnouncementOptions.RepeatInterval"/>, under the same MessageId. A gateway whose
-/// queue did not exist when the round opened (its first start) gets the round from the next repeat; the others ignore
-/// it as they ignore any repeat. The repeats follow the first announcement's decision rules (<see cref="StaleReason"/>),
-/// and stop for good once the round closes or its deadline passes. To know the open round after a restart, the
-/// publisher reads the history from its start, announcing only what lies past the checkpoint.
+/// Repeats: while the latest round of a task the publisher has reached is open and within its deadline, its
+/// announcement is published again every <see cref="AnnouncementOptions.RepeatInterval"/>, under the same MessageId;
+/// each task has its own latest round. A gateway whose queue did not exist when the round opened (its first start)
+/// gets the round from the next repeat; the others ignore it as they ignore any repeat. The repeats follow the first
+/// announcement's decision rules (<see cref="StaleReason"/>), and stop for good once the round closes or its deadline
+/// passes. To know the open rounds after a restart, the publisher reads the history from its start, announcing only
+/// what lies past the checkpoint.
 /// </para>
 /// <para>
 /// A failure (broker down, payload missing) is logged and the same event is tried again with growing pauses:
@@ -62,8 +74,8 @@ public sealed class AnnouncementPublisher(
     private static readonly string RoundClosedType = EventTypes.NameOf(typeof(RoundClosed));
     private static readonly string ModelVersionPublishedType = EventTypes.NameOf(typeof(ModelVersionPublished));
 
-    /// <summary>The latest round opening the publisher has reached, to repeat while it is open; null when there is none to repeat.</summary>
-    private RoundOpening? latestOpening;
+    /// <summary>Per task, the latest round opening the publisher has reached, to repeat while it is open; absent when there is none to repeat.</summary>
+    private readonly ConcurrentDictionary<string, RoundOpening> latestOpenings = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Why a round's opening is no longer worth announcing at <paramref name="now"/>, or null when it is.
@@ -101,17 +113,11 @@ public sealed class AnnouncementPublisher(
                 resumedAt ??= await ResumePositionAsync(stoppingToken);
                 await foreach (var recorded in subscription.SubscribeAllAsync(handled + 1, stoppingToken))
                 {
-                    // The v1 messages know no task: only task default's rounds and models can be told in them.
-                    if (EventStreams.TaskOf(recorded.StreamId) != TaskIds.Default)
-                    {
-                        handled = recorded.Position;
-                        continue;
-                    }
-
                     if (recorded.Type == RoundOpenedType)
                     {
                         // Remembered before the first announcement, so a repeat never misses a round already announced.
-                        Volatile.Write(ref latestOpening, new RoundOpening(recorded, (RoundOpened)EventHistory.Deserialize(recorded)));
+                        var opening = new RoundOpening(TaskOf(recorded), recorded, (RoundOpened)EventHistory.Deserialize(recorded));
+                        latestOpenings[opening.Task] = opening;
                     }
 
                     if (recorded.Position > resumedAt)
@@ -133,29 +139,27 @@ public sealed class AnnouncementPublisher(
         }
     }
 
-    /// <summary>Every <paramref name="interval"/>, announces the latest round again while it is open and within its deadline.</summary>
+    /// <summary>Every <paramref name="interval"/>, announces each task's latest round again while it is open and within its deadline.</summary>
     private async Task RepeatAsync(TimeSpan interval, CancellationToken stoppingToken)
     {
         while (true)
         {
             await Task.Delay(interval, clock, stoppingToken);
-            if (Volatile.Read(ref latestOpening) is not { } opening)
+            foreach (var opening in latestOpenings.Values)
             {
-                continue;
-            }
-
-            try
-            {
-                if (!await AnnounceRoundAsync(opening.Recorded, opening.Opened, stoppingToken))
+                try
                 {
-                    // Closed or past its deadline: that stays so, and a newer round replaces it when it opens.
-                    Interlocked.CompareExchange(ref latestOpening, null, opening);
+                    if (!await AnnounceRoundAsync(opening, stoppingToken))
+                    {
+                        // Closed or past its deadline: that stays so, and a newer round of the task replaces it when it opens.
+                        latestOpenings.TryRemove(new KeyValuePair<string, RoundOpening>(opening.Task, opening));
+                    }
                 }
-            }
-            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The next repeat tries again; the first announcement has its own retries.
-                logger.LogWarning(error, "Announcing round {Round} again failed; trying again in {Interval}", opening.Opened.Round, interval);
+                catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // The next repeat tries again; the first announcement has its own retries.
+                    logger.LogWarning(error, "Announcing round {Round} of task {Task} again failed; trying again in {Interval}", opening.Opened.Round, opening.Task, interval);
+                }
             }
         }
     }
@@ -195,13 +199,13 @@ public sealed class AnnouncementPublisher(
     {
         if (recorded.Type == RoundOpenedType)
         {
-            await AnnounceRoundAsync(recorded, (RoundOpened)EventHistory.Deserialize(recorded), cancellationToken);
+            await AnnounceRoundAsync(new RoundOpening(TaskOf(recorded), recorded, (RoundOpened)EventHistory.Deserialize(recorded)), cancellationToken);
         }
         else if (recorded.Type == ModelVersionPublishedType && EventHistory.Deserialize(recorded) is ModelVersionPublished { Round: int round } published)
         {
-            var model = await payloads.GetAsync(published.ModelSha256, cancellationToken);
-            await PublishAsync(new ModelPublished(published.Version, published.ModelSha256, round, model), recorded, cancellationToken);
-            logger.LogInformation("Announced model version {Version}", published.Version);
+            var task = TaskOf(recorded);
+            await PublishAsync(new ModelPublishedV2(task, published.Version, ReferenceTo(published.ModelSha256), round), recorded, cancellationToken);
+            logger.LogInformation("Announced model version {Version} of task {Task}", published.Version, task);
         }
         else
         {
@@ -214,31 +218,38 @@ public sealed class AnnouncementPublisher(
     }
 
     /// <summary>Publishes the round's announcement under its opening event's id; false when it is no longer worth it.</summary>
-    private async Task<bool> AnnounceRoundAsync(RecordedEvent recorded, RoundOpened opened, CancellationToken cancellationToken)
+    private async Task<bool> AnnounceRoundAsync(RoundOpening opening, CancellationToken cancellationToken)
     {
+        var (task, recorded, opened) = opening;
         // A round that closes between this look and the publish is still announced; its contributions are then
         // rejected as late or for a closed round, which is what they would have been anyway.
-        var closed = await history.Store.ReadStreamAsync(EventStreams.Round(TaskIds.Default, opened.Round), 1, cancellationToken)
+        var closed = await history.Store.ReadStreamAsync(EventStreams.Round(task, opened.Round), 1, cancellationToken)
             .AnyAsync(stored => stored.Type == RoundClosedType, cancellationToken);
         if (StaleReason(opened, closed, clock.GetUtcNow()) is { } reason)
         {
-            logger.LogInformation("Not announcing round {Round}: {Reason}", opened.Round, reason);
+            logger.LogInformation("Not announcing round {Round} of task {Task}: {Reason}", opened.Round, task, reason);
             return false;
         }
 
-        var baseModel = await payloads.GetAsync(opened.BaseModelSha256, cancellationToken);
         await PublishAsync(
-            new RoundAnnounced(opened.Round, opened.BaseModelVersion, opened.BaseModelSha256, baseModel, opened.Training, opened.Invited, opened.Deadline),
+            new RoundAnnouncedV2(task, opened.Round, opened.BaseModelVersion, ReferenceTo(opened.BaseModelSha256), opened.Training, opened.Invited, opened.Deadline),
             recorded,
             cancellationToken);
-        logger.LogInformation("Announced round {Round} to {Invited} gateways", opened.Round, opened.Invited.Count);
+        logger.LogInformation("Announced round {Round} of task {Task} to {Invited} gateways", opened.Round, task, opened.Invited.Count);
         return true;
     }
+
+    /// <summary>The task of an event: that of its stream (a round or models stream always has one).</summary>
+    private static string TaskOf(RecordedEvent recorded) => EventStreams.TaskOf(recorded.StreamId) ?? TaskIds.Default;
+
+    /// <summary>Names a stored model by hash and length; its bytes stay on disk.</summary>
+    /// <exception cref="FileNotFoundException">The payload store does not hold the model.</exception>
+    private ModelReference ReferenceTo(string sha256) => new(sha256, payloads.LengthOf(sha256));
 
     private Task PublishAsync<T>(T message, RecordedEvent announced, CancellationToken cancellationToken)
         where T : class =>
         bus.Publish(message, context => context.MessageId = announced.EventId, cancellationToken);
 
-    /// <summary>A round's opening event, as recorded (its id is the announcement's MessageId) and as read.</summary>
-    private sealed record RoundOpening(RecordedEvent Recorded, RoundOpened Opened);
+    /// <summary>A round's task and opening event, as recorded (its id is the announcement's MessageId) and as read.</summary>
+    private sealed record RoundOpening(string Task, RecordedEvent Recorded, RoundOpened Opened);
 }

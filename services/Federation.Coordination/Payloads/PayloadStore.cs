@@ -29,6 +29,10 @@ public sealed class PayloadStore : IAssembledPayloads
     /// <summary>Whether a blob with this SHA-256 is stored.</summary>
     public bool Contains(string sha256) => File.Exists(PathOf(sha256));
 
+    /// <summary>The length in bytes of a stored blob, read from the file system without opening it.</summary>
+    /// <exception cref="FileNotFoundException">No blob has that hash.</exception>
+    public long LengthOf(string sha256) => new FileInfo(ExistingPath(sha256)).Length;
+
     /// <summary>
     /// Opens a stored blob for reading without loading it, for checks that stream over large payloads. The hash is not
     /// checked here: blobs enter the store only under their verified hash (<see cref="PutAsync"/>, <see cref="Adopt"/>).

@@ -39,13 +39,29 @@ public static class LocalTraining
     /// <exception cref="SafeTensorsFormatException">The announced model is not readable.</exception>
     public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnounced round, string task = TaskIds.Default)
     {
+        ArgumentNullException.ThrowIfNull(round);
         var baseModel = AnnouncedModel.Read(round.BaseModel, round.BaseModelSha256, $"Round {round.Round}'s base model");
+        return gateway.Contribute(AnnouncedModel.Upcast(round) with { Task = task }, baseModel);
+    }
+
+    /// <summary>
+    /// As <see cref="Contribute(GatewayNode, RoundAnnounced, string)"/>, for a round of any task whose base model the caller has
+    /// fetched and checked against <see cref="RoundAnnouncedV2.BaseModel"/> (<see cref="Models.ModelCache"/>). The
+    /// manifest names the task, except for task <c>default</c>, whose manifests keep the v1 bytes.
+    /// </summary>
+    public static ReleaseResult<ContributionSubmitted> Contribute(this GatewayNode gateway, RoundAnnouncedV2 round, TensorSet baseModel)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(baseModel);
         var spec = ModelSpec.FromParameters(baseModel);
         var policy = gateway.Policy.Policy;
-        var subject = $"round {round.Round}";
+        var task = round.Task;
+        var subject = AnnouncedModel.Subject(task, $"round {round.Round}");
+        var ledger = GatewayState.RoundsLedgerOf(task);
+        var baseModelSha256 = round.BaseModel.Sha256;
         if (PolicyEvaluator.RefuseUnnamedTask<ReleasedModelUpdate>(policy, gateway.Policy.Hash, ReleaseKind.ModelUpdate, task, gateway.Now()) is { } unnamed)
         {
-            return Deny(gateway, unnamed, [], subject, round.Round);
+            return Deny(gateway, unnamed, [], subject, ledger, round.Round);
         }
 
         // A policy without privacy rules allows no model update (the loader guarantees them whenever it does); the
@@ -53,7 +69,7 @@ public static class LocalTraining
         var rules = policy.RulesFor(task)!;
         double clippingNorm = rules.Privacy?.MaxExampleL2Norm ?? 1;
         double noiseMultiplier = rules.Privacy?.MinNoiseMultiplier ?? 0;
-        var seed = gateway.NoiseSeed(round.Round, round.BaseModelSha256, gateway.State.LastSequence() + 1);
+        var seed = gateway.NoiseSeed(round.Round, baseModelSha256, gateway.State.LastSequence() + 1);
         try
         {
             var context = new LocalTrainingContext(
@@ -66,7 +82,7 @@ public static class LocalTraining
             }
             catch (LocalTrainingException error)
             {
-                return TrainingFailed(gateway, training, [], error.Message, subject, round.Round);
+                return TrainingFailed(gateway, training, [], error.Message, subject, ledger, round.Round);
             }
 
             PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
@@ -81,7 +97,7 @@ public static class LocalTraining
                 policy, gateway.Policy.Hash, Request(baseModel.Subtract(baseModel)), gateway.State.PrivacyLedger(), gateway.Now());
             if (!preflight.IsAllowed)
             {
-                return Deny(gateway, preflight, [Trained()], subject, round.Round);
+                return Deny(gateway, preflight, [Trained()], subject, ledger, round.Round);
             }
 
             TensorSet update;
@@ -91,7 +107,7 @@ public static class LocalTraining
             }
             catch (LocalTrainingException error)
             {
-                return TrainingFailed(gateway, Trained(), preflight.Checks, error.Message, subject, round.Round);
+                return TrainingFailed(gateway, Trained(), preflight.Checks, error.Message, subject, ledger, round.Round);
             }
 
             lock (gateway.ReleaseGate)
@@ -100,29 +116,30 @@ public static class LocalTraining
                 var decision = PolicyEvaluator.EvaluateModelUpdate(policy, gateway.Policy.Hash, Request(update), gateway.State.PrivacyLedger(), now);
                 if (!decision.IsAllowed)
                 {
-                    return Deny(gateway, decision, [Trained()], subject, round.Round);
+                    return Deny(gateway, decision, [Trained()], subject, ledger, round.Round);
                 }
 
                 var released = decision.Payload!;
                 var payload = OutboxPayload.Of(gateway, released.Update);
                 long sequence = gateway.State.LastSequence() + 1;
                 var manifest = new ContributionManifest(
-                    DocumentTypes.ContributionManifest,
+                    AnnouncedModel.IsDefault(round.Task) ? DocumentTypes.ContributionManifest : DocumentTypes.ContributionManifestV2,
                     gateway.Id,
                     gateway.KeyId,
                     round.Round,
-                    round.BaseModelSha256,
+                    baseModelSha256,
                     payload.Sha256,
                     payload.Length,
                     charge.SampleCount,
                     sequence,
                     gateway.Policy.Hash,
-                    now);
+                    now,
+                    AnnouncedModel.IsDefault(round.Task) ? null : round.Task);
                 var (json, signature) = gateway.Sign(manifest);
                 var messageId = Guid.CreateVersion7(now);
                 var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload.Inline, now, 0, payload.File);
                 long id = gateway.State.RecordReleased(
-                    DecisionDraft.From(decision, subject, [Trained(), .. decision.Checks]), GatewayState.RoundsLedger, round.Round, entry,
+                    DecisionDraft.From(decision, subject, [Trained(), .. decision.Checks]), ledger, round.Round, entry,
                     Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), sequence, released.Release);
                 return new ReleaseResult<ContributionSubmitted>(id, null, new ContributionSubmitted(json, signature, payload.Inline ?? []), messageId);
             }
@@ -137,20 +154,20 @@ public static class LocalTraining
     public const string TrainingCheck = "local-training";
 
     private static ReleaseResult<ContributionSubmitted> TrainingFailed(
-        GatewayNode gateway, PolicyCheck training, IReadOnlyList<PolicyCheck> passed, string reason, string subject, int round)
+        GatewayNode gateway, PolicyCheck training, IReadOnlyList<PolicyCheck> passed, string reason, string subject, string ledger, int round)
     {
         var policy = gateway.Policy;
         var draft = new DecisionDraft(
             gateway.Now(), ReleaseKind.ModelUpdate.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, reason,
             [.. passed, training with { Passed = false, Detail = $"trainer {gateway.Trainer.Source}: {reason}" }]);
-        long id = gateway.State.RecordDenied(draft, GatewayState.RoundsLedger, round);
+        long id = gateway.State.RecordDenied(draft, ledger, round);
         return new ReleaseResult<ContributionSubmitted>(id, reason, null, null);
     }
 
     private static ReleaseResult<ContributionSubmitted> Deny(
-        GatewayNode gateway, PolicyDecision<ReleasedModelUpdate> decision, IReadOnlyList<PolicyCheck> before, string subject, int round)
+        GatewayNode gateway, PolicyDecision<ReleasedModelUpdate> decision, IReadOnlyList<PolicyCheck> before, string subject, string ledger, int round)
     {
-        long id = gateway.State.RecordDenied(DecisionDraft.From(decision, subject, [.. before, .. decision.Checks]), GatewayState.RoundsLedger, round);
+        long id = gateway.State.RecordDenied(DecisionDraft.From(decision, subject, [.. before, .. decision.Checks]), ledger, round);
         return new ReleaseResult<ContributionSubmitted>(id, decision.Reason, null, null);
     }
 }

@@ -31,11 +31,27 @@ public static class LocalEvaluation
     /// <exception cref="SafeTensorsFormatException">The published model is not readable.</exception>
     public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublished model, string task = TaskIds.Default)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var parameters = AnnouncedModel.Read(model.Model, model.ModelSha256, $"Model version {model.Version}");
+        return gateway.Evaluate(AnnouncedModel.Upcast(model) with { Task = task }, parameters);
+    }
+
+    /// <summary>
+    /// As <see cref="Evaluate(GatewayNode, ModelPublished, string)"/>, for a model version of any task that the caller has
+    /// fetched and checked against <see cref="ModelPublishedV2.Model"/>. The report names the task, except for task
+    /// <c>default</c>, whose reports keep the v1 bytes.
+    /// </summary>
+    public static ReleaseResult<EvaluationReported> Evaluate(this GatewayNode gateway, ModelPublishedV2 model, TensorSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var ledger = GatewayState.ModelsLedgerOf(model.Task);
+        var subject = AnnouncedModel.Subject(model.Task, $"model v{model.Version}");
+        var task = model.Task;
         var now = gateway.Now();
         if (PolicyEvaluator.RefuseUnnamedTask<ReleasedMetrics>(gateway.Policy.Policy, gateway.Policy.Hash, ReleaseKind.EvaluationMetrics, task, now) is { } unnamed)
         {
-            long unnamedId = gateway.State.RecordDenied(DecisionDraft.From(unnamed, $"model v{model.Version}"), GatewayState.ModelsLedger, model.Version);
+            long unnamedId = gateway.State.RecordDenied(DecisionDraft.From(unnamed, subject), ledger, model.Version);
             return new ReleaseResult<EvaluationReported>(unnamedId, unnamed.Reason, null, null);
         }
 
@@ -49,25 +65,28 @@ public static class LocalEvaluation
             // The published model does not fit this site's data (e.g. a press-fit model at a photo site): nothing to report.
             var policy = gateway.Policy;
             var refused = new DecisionDraft(
-                now, ReleaseKind.EvaluationMetrics.ToName(), $"model v{model.Version}", policy.Policy.Id, policy.Policy.Version, policy.Hash, false, error.Message,
+                now, ReleaseKind.EvaluationMetrics.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, error.Message,
                 [new PolicyCheck(HoldoutCheck, false, $"trainer {gateway.Trainer.Source}: {error.Message}")]);
-            long refusedId = gateway.State.RecordDenied(refused, GatewayState.ModelsLedger, model.Version);
+            long refusedId = gateway.State.RecordDenied(refused, ledger, model.Version);
             return new ReleaseResult<EvaluationReported>(refusedId, error.Message, null, null);
         }
 
         var metrics = Metrics(parameters, holdout);
-        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, $"model v{model.Version}", task);
+        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, subject, task);
         if (released is null)
         {
-            long denied = gateway.State.RecordDenied(decision, GatewayState.ModelsLedger, model.Version);
+            long denied = gateway.State.RecordDenied(decision, ledger, model.Version);
             return new ReleaseResult<EvaluationReported>(denied, decision.Reason, null, null);
         }
 
-        var report = new EvaluationReport(DocumentTypes.EvaluationReport, gateway.Id, gateway.KeyId, model.Version, model.ModelSha256, released, now);
+        var isDefault = AnnouncedModel.IsDefault(model.Task);
+        var report = new EvaluationReport(
+            isDefault ? DocumentTypes.EvaluationReport : DocumentTypes.EvaluationReportV2, gateway.Id, gateway.KeyId, model.Version, model.Model.Sha256, released, now,
+            isDefault ? null : model.Task);
         var (json, signature) = gateway.Sign(report);
         var messageId = Guid.CreateVersion7(now);
         var entry = new OutboxEntry(messageId, OutboxKinds.Evaluation, json, signature, null, now, 0);
-        long id = gateway.State.RecordReleased(decision, GatewayState.ModelsLedger, model.Version, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), null, null);
+        long id = gateway.State.RecordReleased(decision, ledger, model.Version, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), null, null);
         return new ReleaseResult<EvaluationReported>(id, null, new EvaluationReported(json, signature), messageId);
     }
 

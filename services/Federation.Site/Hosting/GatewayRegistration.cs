@@ -1,5 +1,6 @@
 using Federation.Site.Contributions;
 using Federation.Site.Evaluation;
+using Federation.Site.Models;
 using Federation.Site.Outbox;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +18,14 @@ public static class GatewayRegistration
     /// <param name="services">The host's services.</param>
     /// <param name="gateways">The gateways.</param>
     /// <param name="retry">How the sender retries when the bus fails; defaults when null.</param>
-    public static IServiceCollection AddGateways(this IServiceCollection services, IEnumerable<GatewayNode> gateways, OutboxRetryOptions? retry = null)
+    /// <param name="modelSource">
+    /// Where each gateway downloads announced models from (<see cref="HttpModelSource"/> for a gateway process); null
+    /// leaves the gateways unable to fetch a model, and each announcement naming one is skipped with that reason.
+    /// </param>
+    public static IServiceCollection AddGateways(
+        this IServiceCollection services, IEnumerable<GatewayNode> gateways, OutboxRetryOptions? retry = null, Func<IServiceProvider, GatewayNode, IModelSource>? modelSource = null)
     {
+        services.TryAddSingleton(provider => new GatewayModelFiles(modelSource is null ? null : gateway => modelSource(provider, gateway)));
         foreach (var gateway in gateways)
         {
             services.AddSingleton(gateway);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Federation.Contracts.Messages;
+using Federation.Learning.Tensors;
 using Federation.Trust;
 
 namespace Federation.Site.Models;
@@ -24,6 +25,18 @@ public sealed class ModelCache
         this.directory = directory;
         this.source = source;
         Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>
+    /// The model's parameters, read from its verified file (downloaded first when needed). The file's bytes are read
+    /// once and dropped; only the parameters stay.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes received are not the announced model; the message names both hashes.</exception>
+    /// <exception cref="SafeTensorsFormatException">The model is not a readable safetensors file.</exception>
+    public async Task<TensorSet> ReadAsync(ModelReference model, CancellationToken cancellationToken = default)
+    {
+        var path = await GetAsync(model, cancellationToken);
+        return SafeTensors.Read(await File.ReadAllBytesAsync(path, cancellationToken));
     }
 
     /// <summary>The path of the model's verified file, downloading (or finishing the download of) it first when needed.</summary>

@@ -31,6 +31,21 @@ public sealed class GatewayState
     /// <summary>The announcement ledger of model versions evaluated (or refused).</summary>
     public const string ModelsLedger = "models";
 
+    /// <summary>
+    /// The rounds ledger of <paramref name="task"/>: <see cref="RoundsLedger"/> for task <c>default</c> (what a gateway
+    /// from before tasks recorded, so its state reads as that task's), <c>rounds/&lt;task&gt;</c> for any other.
+    /// </summary>
+    public static string RoundsLedgerOf(string task) => LedgerOf(RoundsLedger, task);
+
+    /// <summary>The models ledger of <paramref name="task"/>, named as <see cref="RoundsLedgerOf"/> names rounds ledgers.</summary>
+    public static string ModelsLedgerOf(string task) => LedgerOf(ModelsLedger, task);
+
+    private static string LedgerOf(string ledger, string task)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(task);
+        return task == Contracts.Tasks.TaskIds.Default ? ledger : $"{ledger}/{task}";
+    }
+
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS counters (
             name  TEXT PRIMARY KEY,
@@ -187,7 +202,7 @@ public sealed class GatewayState
     }
 
     /// <summary>The highest number completed in <paramref name="ledger"/>, or -1.</summary>
-    /// <param name="ledger"><see cref="RoundsLedger"/> or <see cref="ModelsLedger"/>.</param>
+    /// <param name="ledger">A ledger name: <see cref="RoundsLedgerOf"/> or <see cref="ModelsLedgerOf"/> a task.</param>
     public int LastCompleted(string ledger)
     {
         using var connection = Connect();

@@ -40,6 +40,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
         using var aggregatorKey = Ed25519KeyPair.FromSeed(FixedSeed(0xA0));
         Ed25519KeyFile.Save(AggregatorKeyFile, aggregatorKey);
         AggregatorKeyId = aggregatorKey.KeyId;
+        AggregatorUrl = $"http://127.0.0.1:{FreeTcpPort()}/";
         for (var site = 0; site < Gateways; site++)
         {
             var id = GatewayId(site);
@@ -58,6 +59,12 @@ internal sealed class ProcessFederation : IAsyncDisposable
 
     public HostProcess? Aggregator { get; private set; }
 
+    /// <summary>
+    /// The aggregator's API, on a port fixed before anything starts: the gateways, started first, download announced
+    /// models from it, and a restarted aggregator must be found where the killed one was.
+    /// </summary>
+    public string AggregatorUrl { get; }
+
     /// <summary>The gateway processes by id.</summary>
     public Dictionary<string, HostProcess> GatewayProcesses { get; } = [];
 
@@ -72,7 +79,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
     public HostProcess StartAggregator()
     {
         var environment = broker.BusSettings("aggregator");
-        environment["Urls"] = "http://127.0.0.1:0";
+        environment["Urls"] = AggregatorUrl;
         environment["Aggregator__DataDirectory"] = Path.Combine(directory, "aggregator");
         environment["Aggregator__Log__KeyFile"] = AggregatorKeyFile;
         environment["Aggregator__EventStore__Kind"] = "Postgres";
@@ -108,6 +115,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
             environment["Gateway__PolicyFile"] = PolicyFile(id);
             environment["Gateway__StateDirectory"] = Path.Combine(directory, id, "state");
             environment["Gateway__AggregatorKeyId"] = AggregatorKeyId;
+            environment["Gateway__Aggregator__BaseUrl"] = AggregatorUrl;
             environment["Gateway__Sites"] = Gateways.ToString(CultureInfo.InvariantCulture);
             environment["Gateway__Site"] = site.ToString(CultureInfo.InvariantCulture);
             environment["Gateway__Alpha"] = Alpha.ToString(CultureInfo.InvariantCulture);
@@ -216,6 +224,21 @@ internal sealed class ProcessFederation : IAsyncDisposable
         await connection.OpenAsync();
         await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A loopback port free right now (the kernel's pick for port 0); nothing else on this machine asks for it meanwhile.</summary>
+    private static int FreeTcpPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 
     private static byte[] FixedSeed(int value)
