@@ -91,8 +91,8 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
 
     public void Evaluation(BundleEvent at, EvaluationRecorded evaluation)
     {
-        var report = SignedDocument.Parse<EvaluationReport>(evaluation.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
-        if (report is null)
+        var report = ReportDocument.Parse(evaluation.Report, out var rejection);
+        if (report is null || rejection is not null)
         {
             findings.Add(4, at.Field("report"), rejection!.Detail);
             return;

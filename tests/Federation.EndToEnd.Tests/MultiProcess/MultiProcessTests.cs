@@ -114,6 +114,7 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
     public async Task Two_tasks_learn_side_by_side_over_RabbitMQ_and_PostgreSQL_and_both_lineages_verify_and_reaggregate_offline()
     {
         await using var federation = await StartAsync("e2e-tasks");
+        await federation.AggregatorReadyAsync(Patience);
         var fedctl = federation.Fedctl();
         const string task = ProcessFederation.SecondTask;
 

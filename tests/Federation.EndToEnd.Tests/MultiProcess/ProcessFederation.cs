@@ -247,6 +247,25 @@ internal sealed class ProcessFederation : IAsyncDisposable
         return $"{text}tasks:\n  {SecondTask}:\n    allow: [model-update, evaluation-metrics]\n{indented}";
     }
 
+    /// <summary>Waits until the aggregator's API answers (its process may still be starting).</summary>
+    public async Task AggregatorReadyAsync(TimeSpan timeout)
+    {
+        using var http = new System.Net.Http.HttpClient { BaseAddress = new Uri(AggregatorUrl) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/api/log/key");
+                return; // any answer, even 401, means it serves
+            }
+            catch (System.Net.Http.HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
     /// <summary>fedctl as the model team runs it against the aggregator process, with the operator token.</summary>
     public FedctlRunner Fedctl() => new()
     {
