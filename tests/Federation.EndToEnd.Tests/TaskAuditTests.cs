@@ -96,6 +96,30 @@ public sealed class TaskAuditTests(TaskAuditFixture fixture) : IClassFixture<Tas
         finding.Problem.ShouldContain($"stream '{stream}' of task '{TaskAuditFixture.Task}'");
     }
 
+    [Fact]
+    public void An_evaluation_recorded_in_one_tasks_stream_whose_signed_report_names_another_task_is_a_finding()
+    {
+        // Given, in press-fit's evaluations, a report on press-fit's version 1 that its gateway signed as task default's
+        var pressFitV1 = Published(TaskAuditFixture.Task, 1);
+        var history = AuditBundle.ReadHistory(fixture.Bundle);
+        var stream = EventStreams.Evaluations(TaskAuditFixture.Task);
+        var metric = new Federation.Contracts.Signing.MetricValue("accuracy", null, 0.9, 100);
+        var signed = fixture.Factory.Second.ReportFor(TaskIds.Default, 1, pressFitV1.ModelSha256, metric);
+        var recorded = new EvaluationRecorded(1, fixture.Factory.Second.Id, fixture.Factory.Second.Key.KeyId, [metric], signed.Report, signed.Signature, DateTimeOffset.UtcNow);
+        var logKey = fixture.CopyWithAppended([(stream, history.Count(entry => entry.Recorded.StreamId == stream) + 1, recorded)], out var bundle);
+
+        // When it is verified
+        var report = new BundleVerifier(bundle, logKey).Verify();
+
+        // Then exactly that evaluation is named, with both tasks
+        var position = report.EventsChecked;
+        var finding = report.Findings.ShouldHaveSingleItem();
+        finding.Check.ShouldBe(4);
+        finding.Where.ShouldBe($"events.jsonl line {position} (position {position}), field data.report");
+        finding.Problem.ShouldContain("task 'default'");
+        finding.Problem.ShouldContain($"stream '{stream}' of task '{TaskAuditFixture.Task}'");
+    }
+
     // The payload of factory-1's accepted contribution in task default, so the forged one names a payload the bundle holds.
     private static byte[] SafeTensorsOfDefaultUpdate() => Federation.Learning.Tensors.SafeTensors.Write(TestGateway.Update());
 

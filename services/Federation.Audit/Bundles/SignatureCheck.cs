@@ -104,6 +104,12 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
         Same(at, "gatewayId", evaluation.GatewayId, report.GatewayId, says);
         Same(at, "keyId", evaluation.KeyId, report.KeyId, says);
         Same(at, "modelVersion", evaluation.ModelVersion, report.ModelVersion, says);
+        // A recorded report counts in the task of its stream; the signed report must name that task (a v1 names task default).
+        if ((report.Task ?? TaskIds.Default) is var signedTask && signedTask != at.Task)
+        {
+            findings.Add(4, at.Field("report"), $"{says} task '{signedTask}', but the report is recorded in stream '{at.Recorded.StreamId}' of task '{at.Task}'.");
+        }
+
         if (!evaluation.Metrics.SequenceEqual(report.Metrics))
         {
             findings.Add(4, at.Field("metrics"), $"differ from the metrics in data.report ({says}: {string.Join(", ", report.Metrics.Select(metric => $"{metric.Name}={Shown.Of(metric.Value)}"))}).");
