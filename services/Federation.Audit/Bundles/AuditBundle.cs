@@ -91,7 +91,11 @@ public static class AuditBundle
 /// <summary>Where a typed event of the history sits: a stored event with its federation event.</summary>
 public static class HistoryEntries
 {
-    /// <summary>The published model version <paramref name="version"/>, or null.</summary>
-    public static HistoryEntry? FindVersion(this IEnumerable<HistoryEntry> history, int version) =>
-        history.FirstOrDefault(entry => entry.Event is ModelVersionPublished published && published.Version == version);
+    /// <summary>The model version <paramref name="version"/> published in <paramref name="task"/>'s models stream, or null.</summary>
+    public static HistoryEntry? FindVersion(this IEnumerable<HistoryEntry> history, string task, int version)
+    {
+        // Every task numbers its versions from 0, so a number alone does not name a version.
+        var stream = EventStreams.Models(task);
+        return history.FirstOrDefault(entry => entry.Recorded.StreamId == stream && entry.Event is ModelVersionPublished published && published.Version == version);
+    }
 }

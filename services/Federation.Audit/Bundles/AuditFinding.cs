@@ -42,6 +42,9 @@ public sealed record AuditReport(
     /// <summary>True when nothing was found wrong.</summary>
     public bool Passed => Findings.Count == 0;
 
+    /// <summary>Tasks whose model versions were read and checked, each as its own lineage.</summary>
+    public int Tasks { get; init; }
+
     /// <summary>Key events read (enrolled, rotated, revoked, policies allowed).</summary>
     public long KeyEvents { get; init; }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
+using Federation.Contracts.Tasks;
 using Federation.Trust;
 
 namespace Federation.Audit.Bundles;
@@ -56,11 +57,11 @@ public sealed class AuditSource
     /// <summary>The gateway keys as the history's key events made them (read once, then kept).</summary>
     public async Task<KeyTimeline> KeysAsync() => keys ??= KeyTimeline.Of(await HistoryAsync());
 
-    /// <summary>The published event of model version <paramref name="version"/> and where it sits.</summary>
-    /// <exception cref="AuditException">The version has not been published.</exception>
-    public async Task<HistoryEntry> VersionAsync(int version) =>
-        (await HistoryAsync()).FindVersion(version)
-        ?? throw new AuditException($"Model version {version} has not been published ({Description}).");
+    /// <summary>The published event of model version <paramref name="version"/> of <paramref name="task"/> and where it sits.</summary>
+    /// <exception cref="AuditException">The version has not been published in that task.</exception>
+    public async Task<HistoryEntry> VersionAsync(string task, int version) =>
+        (await HistoryAsync()).FindVersion(task, version)
+        ?? throw new AuditException($"Model version {version} has not been published{(task == TaskIds.Default ? "" : $" in task '{task}'")} ({Description}).");
 
     /// <summary>A payload's bytes, checked against its name; a problem when it is missing or does not match.</summary>
     public async Task<(byte[]? Bytes, string? Problem)> PayloadAsync(string sha256)
@@ -75,9 +76,10 @@ public sealed class AuditSource
         return actual == sha256 ? (bytes, null) : (bytes, $"{namePayload(sha256)} hashes to {actual}, not to its name: its bytes were changed.");
     }
 
-    /// <summary>The events of round <paramref name="round"/>, with positions.</summary>
-    public async Task<IReadOnlyList<HistoryEntry>> RoundAsync(int round) =>
-        [.. (await HistoryAsync()).Where(entry => entry.Event switch
+    /// <summary>The events of round <paramref name="round"/> of <paramref name="task"/>, with positions.</summary>
+    /// <remarks>An event's task is its stream's; rejections kept in no task's stream count as task default's, as before tasks.</remarks>
+    public async Task<IReadOnlyList<HistoryEntry>> RoundAsync(string task, int round) =>
+        [.. (await HistoryAsync()).Where(entry => (EventStreams.TaskOf(entry.Recorded.StreamId) ?? TaskIds.Default) == task && entry.Event switch
         {
             RoundOpened opened => opened.Round == round,
             ContributionAccepted accepted => accepted.Round == round,

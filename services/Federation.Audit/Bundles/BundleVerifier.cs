@@ -9,8 +9,9 @@ namespace Federation.Audit.Bundles;
 /// the checkpoint commits to, (3) the key events (enrolled, rotated, revoked, policies allowed)
 /// are well formed and fold into one key history, (4) every accepted contribution (and evaluation
 /// report) is signed by a key that the key events before it made valid at its receipt, under an
-/// allowed policy, and agrees with what it signed, (5) every model version lists exactly the accepted contributions of its round,
+/// allowed policy, and agrees with what it signed (its task included), (5) every model version lists exactly the accepted contributions of its round,
 /// and (6) every payload file hashes to its name and every payload the events name is there.
+/// Rounds and versions are checked per task: an event belongs to the task of the stream it is recorded in.
 /// </summary>
 /// <param name="directory">The bundle folder.</param>
 /// <param name="pinnedLogKey">
@@ -112,6 +113,7 @@ public sealed class BundleVerifier(string directory, string? pinnedLogKey = null
             findings.All(), findings.Warnings, checkpoint.LogKey?.VerifierKey, checkpoint.Pinned, checkpoint.Checkpoint?.Size, log.RootMatches,
             log.Lines, signatures.ContributionsChecked, signatures.SignaturesChecked, signatures.SignaturesVerified, rounds.ModelVersions, rounds.ModelVersionsTraced, payloads.Checked)
         {
+            Tasks = rounds.Tasks,
             KeyEvents = keyEvents.Count,
             Gateways = registry.Gateways.Count,
             Keys = registry.Gateways.Values.Sum(gateway => gateway.Keys.Length),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Federation.Contracts.Events;
+using Federation.Contracts.Tasks;
 using Federation.EventStore;
 
 namespace Federation.Audit.Bundles;
@@ -31,6 +32,9 @@ internal sealed record BundleEvent(RecordedEvent Recorded, IFederationEvent Even
 {
     public long Position => Recorded.Position;
 
+    /// <summary>The task of the stream the event is recorded in; task default for legacy streams and streams of no task.</summary>
+    public string Task => EventStreams.TaskOf(Recorded.StreamId) ?? TaskIds.Default;
+
     /// <summary>The finding location of one member of the event's data, e.g. <c>…, field data.keyId</c>.</summary>
     public string Field(string member) => $"{Where}, field data.{member}";
 }
@@ -46,6 +50,12 @@ internal static class Shown
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>A round as findings name it: just its number in task default (as before tasks), with its task otherwise.</summary>
+    public static string Round(string task, int round) => task == TaskIds.Default ? $"round {round}" : $"round {round} of task '{task}'";
+
+    /// <summary>A model version as findings name it: just its number in task default, with its task otherwise.</summary>
+    public static string Version(string task, int version) => task == TaskIds.Default ? $"version {version}" : $"version {version} of task '{task}'";
 
     public static string Parameters(IReadOnlyDictionary<string, double> parameters) =>
         "{" + string.Join(", ", parameters.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key}={Of(pair.Value)}")) + "}";

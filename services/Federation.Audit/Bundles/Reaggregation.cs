@@ -13,20 +13,21 @@ namespace Federation.Audit.Bundles;
 /// </summary>
 public static class Reaggregation
 {
-    /// <summary>Recomputes version <paramref name="version"/> from <paramref name="source"/>.</summary>
+    /// <summary>Recomputes version <paramref name="version"/> of <paramref name="task"/> from <paramref name="source"/>.</summary>
     /// <param name="source">The bundle or API to read from.</param>
+    /// <param name="task">The task whose lineage the version (and its base) belongs to.</param>
     /// <param name="version">The published version to recompute.</param>
     /// <param name="progress">Told (read, total) after each contribution's payload is read, the slow part from an API.</param>
     /// <exception cref="AuditException">The version is not published or is version 0.</exception>
-    public static async Task<ReaggregationResult> RunAsync(AuditSource source, int version, Action<long, long>? progress = null)
+    public static async Task<ReaggregationResult> RunAsync(AuditSource source, string task, int version, Action<long, long>? progress = null)
     {
-        var published = (ModelVersionPublished)(await source.VersionAsync(version)).Event;
+        var published = (ModelVersionPublished)(await source.VersionAsync(task, version)).Event;
         if (published.BaseModelVersion is not { } baseNumber)
         {
             throw new AuditException($"Version {version} is the initial model ({published.Strategy}); it was not aggregated from contributions.");
         }
 
-        var basePublished = (ModelVersionPublished)(await source.VersionAsync(baseNumber)).Event;
+        var basePublished = (ModelVersionPublished)(await source.VersionAsync(task, baseNumber)).Event;
         var problems = new List<string>();
         var result = new ReaggregationResult(published, basePublished, problems);
 

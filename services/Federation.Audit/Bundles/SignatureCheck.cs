@@ -3,6 +3,7 @@ using System.Text.Json;
 using Federation.Audit.Contributions;
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
 using Federation.Trust;
 
 namespace Federation.Audit.Bundles;
@@ -49,6 +50,7 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
             Same(at, "sampleCount", accepted.SampleCount, manifest.SampleCount, says);
             Same(at, "sequence", accepted.Sequence, manifest.Sequence, says);
             Same(at, "policySha256", accepted.PolicySha256, manifest.PolicySha256, says);
+            CheckTask(at, manifest, says);
             CheckPolicyAndSequence(at, manifest);
         }
 
@@ -57,6 +59,17 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
             ? new AcceptedContribution(at.Position, manifest!.GatewayId, manifest.KeyId, manifest.PayloadSha256, manifest.PayloadBytes, manifest.SampleCount)
             : new AcceptedContribution(at.Position, accepted.GatewayId, accepted.KeyId, accepted.PayloadSha256, accepted.PayloadBytes, accepted.SampleCount);
         rounds.Accepted(at, authentic ? manifest!.Round : accepted.Round, contribution, manifest);
+    }
+
+    // A contribution counts in the task of the stream it is recorded in; its signed manifest must name that task (a v1 names task default).
+    private void CheckTask(BundleEvent at, ContributionManifest manifest, string says)
+    {
+        var signed = manifest.Task ?? TaskIds.Default;
+        if (signed != at.Task)
+        {
+            findings.Add(4, at.Field("manifest"),
+                $"{says} task '{signed}'{(manifest.Task is null ? $" (a {DocumentTypes.ContributionManifest} is one of task default)" : "")}, but the contribution is recorded in stream '{at.Recorded.StreamId}' of task '{at.Task}'.");
+        }
     }
 
     // The policy must be allowed for the gateway by the key events so far; sequences only grow (no replay).
@@ -78,8 +91,8 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
 
     public void Evaluation(BundleEvent at, EvaluationRecorded evaluation)
     {
-        var report = SignedDocument.Parse<EvaluationReport>(evaluation.Report, DocumentTypes.EvaluationReport, document => document.Type, out var rejection);
-        if (report is null)
+        var report = ReportDocument.Parse(evaluation.Report, out var rejection);
+        if (report is null || rejection is not null)
         {
             findings.Add(4, at.Field("report"), rejection!.Detail);
             return;
@@ -91,14 +104,20 @@ internal sealed class SignatureCheck(Findings findings, KeyEventCheck keyEvents,
         Same(at, "gatewayId", evaluation.GatewayId, report.GatewayId, says);
         Same(at, "keyId", evaluation.KeyId, report.KeyId, says);
         Same(at, "modelVersion", evaluation.ModelVersion, report.ModelVersion, says);
+        // A recorded report counts in the task of its stream; the signed report must name that task (a v1 names task default).
+        if ((report.Task ?? TaskIds.Default) is var signedTask && signedTask != at.Task)
+        {
+            findings.Add(4, at.Field("report"), $"{says} task '{signedTask}', but the report is recorded in stream '{at.Recorded.StreamId}' of task '{at.Task}'.");
+        }
+
         if (!evaluation.Metrics.SequenceEqual(report.Metrics))
         {
             findings.Add(4, at.Field("metrics"), $"differ from the metrics in data.report ({says}: {string.Join(", ", report.Metrics.Select(metric => $"{metric.Name}={Shown.Of(metric.Value)}"))}).");
         }
 
-        if (rounds.ModelOf(report.ModelVersion) is { } model && model != report.ModelSha256)
+        if (rounds.ModelOf(at.Task, report.ModelVersion) is { } model && model != report.ModelSha256)
         {
-            findings.Add(4, at.Field("report"), $"evaluates model {report.ModelSha256}, but version {report.ModelVersion} is {model}.");
+            findings.Add(4, at.Field("report"), $"evaluates model {report.ModelSha256}, but {Shown.Version(at.Task, report.ModelVersion)} is {model}.");
         }
     }
 

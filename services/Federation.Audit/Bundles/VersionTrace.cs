@@ -3,13 +3,13 @@ using Federation.Contracts.Events;
 namespace Federation.Audit.Bundles;
 
 /// <summary>
-/// (5) One version v ≥ 1 against its round: built on v − 1 with the round's strategy and parameters,
+/// (5) One version v ≥ 1 against its round (of the same task): built on v − 1 with the round's strategy and parameters,
 /// after the round closed with a quorum or at its deadline, listing exactly the round's accepted
 /// contributions in ascending gateway id order (ordinal), not in arrival order.
 /// </summary>
 internal sealed class VersionTrace(Findings findings, BundleEvent at, ModelVersionPublished published, RoundTrack round)
 {
-    private int RoundNumber => round.Opened.Round;
+    private string RoundName => round.Name;
 
     public void Run()
     {
@@ -27,7 +27,7 @@ internal sealed class VersionTrace(Findings findings, BundleEvent at, ModelVersi
                 : order.FirstOrDefault(candidate => candidate.GatewayId == used.GatewayId);
             if (accepted is null)
             {
-                findings.Add(5, $"{at.Field($"contributions[{index}]")}.gatewayId", $"is '{used.GatewayId}', which has no accepted contribution in round {RoundNumber}.");
+                findings.Add(5, $"{at.Field($"contributions[{index}]")}.gatewayId", $"is '{used.GatewayId}', which has no accepted contribution in {RoundName}.");
                 continue;
             }
 
@@ -46,33 +46,33 @@ internal sealed class VersionTrace(Findings findings, BundleEvent at, ModelVersi
         var opened = round.Opened;
         if (published.BaseModelVersion != published.Version - 1)
         {
-            findings.Add(5, at.Field("baseModelVersion"), $"is {Shown.Of(published.BaseModelVersion)}; version {published.Version} must build on version {published.Version - 1}.");
+            findings.Add(5, at.Field("baseModelVersion"), $"is {Shown.Of(published.BaseModelVersion)}; {Shown.Version(round.Task, published.Version)} must build on version {published.Version - 1}.");
         }
 
         if (opened.BaseModelVersion != published.BaseModelVersion)
         {
-            findings.Add(5, at.Field("baseModelVersion"), $"is {Shown.Of(published.BaseModelVersion)}, but round {RoundNumber} was opened on version {opened.BaseModelVersion} (position {round.Position}).");
+            findings.Add(5, at.Field("baseModelVersion"), $"is {Shown.Of(published.BaseModelVersion)}, but {RoundName} was opened on version {opened.BaseModelVersion} (position {round.Position}).");
         }
 
         if (opened.Strategy != published.Strategy)
         {
-            findings.Add(5, at.Field("strategy"), $"is {published.Strategy}, but round {RoundNumber} was opened with {opened.Strategy} (position {round.Position}).");
+            findings.Add(5, at.Field("strategy"), $"is {published.Strategy}, but {RoundName} was opened with {opened.Strategy} (position {round.Position}).");
         }
 
         if (!SameParameters(opened.StrategyParameters, published.StrategyParameters))
         {
-            findings.Add(5, at.Field("strategyParameters"), $"are {Shown.Parameters(published.StrategyParameters)}, but round {RoundNumber} was opened with {Shown.Parameters(opened.StrategyParameters)}.");
+            findings.Add(5, at.Field("strategyParameters"), $"are {Shown.Parameters(published.StrategyParameters)}, but {RoundName} was opened with {Shown.Parameters(opened.StrategyParameters)}.");
         }
 
         if (round.Closed is not { Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed })
         {
             findings.Add(5, at.Field("round"),
-                $"round {RoundNumber} {(round.Closed is { } closed ? $"closed {Shown.Of(closed.Outcome)}" : "had not closed")}; only a round closed by quorum-reached or deadline-passed produces a version.");
+                $"{RoundName} {(round.Closed is { } closed ? $"closed {Shown.Of(closed.Outcome)}" : "had not closed")}; only a round closed by quorum-reached or deadline-passed produces a version.");
         }
 
         if (round.PublishedVersion is { } earlier)
         {
-            findings.Add(5, at.Field("round"), $"round {RoundNumber} already produced version {earlier}.");
+            findings.Add(5, at.Field("round"), $"{RoundName} already produced version {earlier}.");
         }
     }
 
@@ -81,7 +81,7 @@ internal sealed class VersionTrace(Findings findings, BundleEvent at, ModelVersi
         var field = at.Field($"contributions[{index}]");
         if (expectedAt != index)
         {
-            findings.Add(5, field, $"lists gateway '{used.GatewayId}' as contribution {index + 1}, but in ascending gateway id order it is contribution {expectedAt + 1} of round {RoundNumber}'s accepted ones; the aggregation order is fixed by the gateway ids.");
+            findings.Add(5, field, $"lists gateway '{used.GatewayId}' as contribution {index + 1}, but in ascending gateway id order it is contribution {expectedAt + 1} of {RoundName}'s accepted ones; the aggregation order is fixed by the gateway ids.");
         }
 
         var source = $"the accepted contribution of '{used.GatewayId}' at position {accepted.Position} has";

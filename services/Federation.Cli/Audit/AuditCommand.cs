@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text;
 using Federation.Audit.Bundles;
 using Federation.Contracts.Api;
+using Federation.Cli.Tasks;
 using Federation.Contracts.Events;
+using Federation.Contracts.Tasks;
 using Federation.Trust;
 using Spectre.Console;
 
@@ -72,31 +74,33 @@ public static class AuditCommand
     private static Command Reaggregate(FedctlContext context, ApiOptions api)
     {
         var version = ModelVersionOption();
+        var task = TaskOption.Create();
         var bundle = CommonOptions.Bundle();
         var output = CommonOptions.Text("--out", "FILE", "where to write the recomputed model (default: model-vN.reaggregated.safetensors)");
         var reaggregate = new Command(
             "reaggregate",
-            "recompute version N from its recorded inputs; exit 0 and \"confirmed\" only when its SHA-256 (and its strategy state's) equal the published ones")
+            "recompute version N of a task from its recorded inputs; exit 0 and \"confirmed\" only when its SHA-256 (and its strategy state's) equal the published ones")
         {
-            version, bundle, output,
+            version, task, bundle, output,
         };
         api.AddTo(reaggregate, offline: bundle);
-        reaggregate.SetAction(parsed => ReaggregateAsync(parsed.GetValue(version)!.Value, Source(parsed, bundle, api, context), parsed.GetValue(output), context));
+        reaggregate.SetAction(parsed => ReaggregateAsync(TaskOf(parsed, task), parsed.GetValue(version)!.Value, Source(parsed, bundle, api, context), parsed.GetValue(output), context));
         return reaggregate;
     }
 
     private static Command Provenance(FedctlContext context, ApiOptions api)
     {
         var version = ModelVersionOption();
+        var task = TaskOption.Create();
         var bundle = CommonOptions.Bundle();
         var provenance = new Command(
             "provenance",
-            "what made version N: round, strategy, each contribution (key and whether it was revoked later, policy hash, sequence, payload, signature, event position) and the round's rejections")
+            "what made version N of a task: round, strategy, each contribution (key and whether it was revoked later, policy hash, sequence, payload, signature, event position) and the round's rejections")
         {
-            version, bundle,
+            version, task, bundle,
         };
         api.AddTo(provenance, offline: bundle);
-        provenance.SetAction(parsed => ProvenanceAsync(parsed.GetValue(version)!.Value, Source(parsed, bundle, api, context), context.Console));
+        provenance.SetAction(parsed => ProvenanceAsync(TaskOf(parsed, task), parsed.GetValue(version)!.Value, Source(parsed, bundle, api, context), context.Console));
         return provenance;
     }
 
@@ -122,6 +126,12 @@ public static class AuditCommand
         contributions.SetAction(parsed => ContributionsAsync(parsed.GetValue(gateway), parsed.GetValue(key), Source(parsed, bundle, api, context), context.Console));
         return contributions;
     }
+
+    // Each task numbers its versions from 0, so a version is looked up in one task's lineage: --task, else task default.
+    private static string TaskOf(ParseResult parsed, Option<string?> task) => parsed.GetValue(task) ?? TaskIds.Default;
+
+    // How a version is named in output: v3 in task default, as before tasks; press-fit v3 otherwise.
+    private static string Named(string task, int version) => task == TaskIds.Default ? $"v{version}" : $"{task} v{version}";
 
     private static Option<int?> ModelVersionOption() => CommonOptions.WholeNumber("--model-version", "N", "the model version", required: true);
 
@@ -180,7 +190,8 @@ public static class AuditCommand
             (report.RootMatches ? "their RFC 6962 root is the checkpoint's" : "NOT compared with a signed root (see checkpoint)"));
         Row(3, "key events", $"{report.KeyEvents} key events enrol {report.Keys} keys of {report.Gateways} gateways; every key id is the SHA-256 of its key");
         Row(4, "signatures", $"{report.ContributionsChecked} accepted contributions; {report.SignaturesVerified} of {report.SignaturesChecked} signatures verified, each by a key valid at receipt under an allowed policy");
-        Row(5, "model versions", $"{report.ModelVersions} versions, consecutive; {report.ModelVersionsTraced} traced to their round's signed contributions");
+        var lineages = report.Tasks > 1 ? $" in {report.Tasks} tasks, each its own lineage" : "";
+        Row(5, "model versions", $"{report.ModelVersions} versions{lineages}, consecutive; {report.ModelVersionsTraced} traced to their round's signed contributions");
         Row(6, "payloads", report.PayloadsChecked is { } files ? $"{files} files hash to their names; every referenced payload is present" : "not in the bundle (exported without --with-payloads)");
         console.Write(checks);
 
@@ -207,12 +218,12 @@ public static class AuditCommand
         return 1;
     }
 
-    private static async Task<int> ReaggregateAsync(int version, AuditSource source, string? output, FedctlContext context)
+    private static async Task<int> ReaggregateAsync(string task, int version, AuditSource source, string? output, FedctlContext context)
     {
         var console = context.Console;
-        var result = await Reaggregation.RunAsync(source, version, new ProgressLines(context.Error, "read", "contributions").Report);
+        var result = await Reaggregation.RunAsync(source, task, version, new ProgressLines(context.Error, "read", "contributions").Report);
         var published = result.Published;
-        console.MarkupLineInterpolated($"Re-aggregating model v{version} from {source.Description}: {published.Strategy} {Parameters(published.StrategyParameters)} on v{result.Base.Version}, {published.Contributions.Count} contributions in the recorded order{(result.Base.StrategyStateSha256 is null ? "" : result.ContinuedFromSavedState ? ", continuing from the state saved with v" + result.Base.Version : ", starting the strategy fresh")}");
+        console.MarkupLineInterpolated($"Re-aggregating model {Named(task, version)} from {source.Description}: {published.Strategy} {Parameters(published.StrategyParameters)} on v{result.Base.Version}, {published.Contributions.Count} contributions in the recorded order{(result.Base.StrategyStateSha256 is null ? "" : result.ContinuedFromSavedState ? ", continuing from the state saved with v" + result.Base.Version : ", starting the strategy fresh")}");
         foreach (var problem in result.Problems)
         {
             console.MarkupLineInterpolated($"[red]✗[/] {problem}");
@@ -220,7 +231,7 @@ public static class AuditCommand
 
         if (result.Model is not null)
         {
-            var path = Path.GetFullPath(output ?? $"model-v{version}.reaggregated.safetensors");
+            var path = Path.GetFullPath(output ?? (task == TaskIds.Default ? $"model-v{version}.reaggregated.safetensors" : $"model-{task}-v{version}.reaggregated.safetensors"));
             await File.WriteAllBytesAsync(path, result.Model);
             console.MarkupLineInterpolated($"  wrote {path}{(output is null ? " (no --out given: the current folder)" : "")}");
         }
@@ -240,27 +251,27 @@ public static class AuditCommand
 
         if (result.Confirmed)
         {
-            console.MarkupLineInterpolated($"[green]confirmed[/]: model v{version} is exactly the aggregation of its recorded contributions.");
+            console.MarkupLineInterpolated($"[green]confirmed[/]: model {Named(task, version)} is exactly the aggregation of its recorded contributions.");
             return 0;
         }
 
-        console.MarkupLineInterpolated($"[red]NOT confirmed[/]: the recomputed model v{version} differs from the published one.");
+        console.MarkupLineInterpolated($"[red]NOT confirmed[/]: the recomputed model {Named(task, version)} differs from the published one.");
         return 1;
     }
 
-    private static async Task<int> ProvenanceAsync(int version, AuditSource source, IAnsiConsole console)
+    private static async Task<int> ProvenanceAsync(string task, int version, AuditSource source, IAnsiConsole console)
     {
-        var entry = await source.VersionAsync(version);
+        var entry = await source.VersionAsync(task, version);
         var published = (ModelVersionPublished)entry.Event;
         var keys = await source.KeysAsync();
-        console.MarkupLineInterpolated($"[bold]Model v{version}[/] {published.ModelSha256} ({published.ModelBytes:N0} bytes), event position {entry.Recorded.Position}, published {published.PublishedAt:u}");
+        console.MarkupLineInterpolated($"[bold]Model {Named(task, version)}[/] {published.ModelSha256} ({published.ModelBytes:N0} bytes), event position {entry.Recorded.Position}, published {published.PublishedAt:u}");
         if (published.Round is not { } round)
         {
             console.MarkupLine("  the initial model: no round, no contributions");
             return 0;
         }
 
-        var roundEvents = await source.RoundAsync(round);
+        var roundEvents = await source.RoundAsync(task, round);
         var opened = roundEvents.Select(item => item.Event).OfType<RoundOpened>().FirstOrDefault();
         var closed = roundEvents.FirstOrDefault(item => item.Event is RoundClosed);
         console.MarkupLineInterpolated($"  round {round}{(opened is null ? "" : $", opened on v{opened.BaseModelVersion} ({opened.BaseModelSha256}) with {opened.Invited.Count} invited, at least {opened.MinParticipants}")}{(closed is { Event: RoundClosed outcome } ? $", closed {Kebab(outcome.Outcome)} at position {closed.Recorded.Position}" : "")}");

@@ -45,7 +45,7 @@ public sealed class EvaluationRecorder(
         var (report, rejection) = await gate.RunAsync(async () =>
         {
             var (registry, catalog, now) = (keys.Registry, await tasks.CatalogAsync(cancellationToken), clock.GetUtcNow());
-            var report = ReadReport(message.Report, out var rejection);
+            var report = ReportDocument.Parse(message.Report, out var rejection);
             var task = report is not null && IsKnown(TaskOf(report), catalog) ? TaskOf(report) : TaskIds.Default;
             if (report is not null && rejection is null)
             {
@@ -79,24 +79,6 @@ public sealed class EvaluationRecorder(
 
     private static string TaskOf(EvaluationReport report) => report.Task ?? TaskIds.Default;
 
-    // A v1 report names no task; a v2 report must name one. Both are read with the same strict checks.
-    private static EvaluationReport? ReadReport(string json, out Rejection? rejection)
-    {
-        var report = SignedDocument.Parse<EvaluationReport>(
-            json, DocumentTypes.EvaluationReport, document => document.Type == DocumentTypes.EvaluationReportV2 ? DocumentTypes.EvaluationReport : document.Type, out rejection);
-        if (report is null)
-        {
-            return null;
-        }
-
-        rejection = (report.Type, report.Task) switch
-        {
-            (DocumentTypes.EvaluationReport, not null) => new Rejection(RejectionReason.MalformedManifest, $"A {DocumentTypes.EvaluationReport} names no task; a report of task '{report.Task}' is a {DocumentTypes.EvaluationReportV2}."),
-            (DocumentTypes.EvaluationReportV2, null) => new Rejection(RejectionReason.MalformedManifest, $"A {DocumentTypes.EvaluationReportV2} must name its task ('task')."),
-            _ => null,
-        };
-        return report;
-    }
 
     // Task default is known before its creation is recorded: its streams are older than tasks.
     private static bool IsKnown(string task, TaskCatalog catalog) => task == TaskIds.Default || catalog.Find(task) is not null;

@@ -1,4 +1,7 @@
 using Federation.Contracts.Events;
+using Federation.Contracts.Signing;
+using Federation.Contracts.Tasks;
+using Federation.Learning.Tensors;
 using Xunit.Abstractions;
 
 namespace Federation.EndToEnd.Tests.MultiProcess;
@@ -105,5 +108,72 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
 
         EveryRoundCountedEachGatewayOnce(events);
         events.OfType<ModelVersionPublished>().Single(published => published.Version == ProcessFederation.Rounds).ModelSha256.ShouldBe(reference);
+    }
+
+    [Fact]
+    public async Task Two_tasks_learn_side_by_side_over_RabbitMQ_and_PostgreSQL_and_both_lineages_verify_and_reaggregate_offline()
+    {
+        await using var federation = await StartAsync("e2e-tasks");
+        await federation.AggregatorReadyAsync(Patience);
+        var fedctl = federation.Fedctl();
+        const string task = ProcessFederation.SecondTask;
+
+        // The model team registers its own network while task default's rounds run on their own.
+        var init = Path.Combine(federation.Folder, "weld-photos-init.safetensors");
+        await File.WriteAllBytesAsync(init, SafeTensors.Write(ProcessFederation.SecondTaskModel));
+        var created = await fedctl.RunAsync($"tasks create {task} --model {init} --description weld-inspector --min {ProcessFederation.Gateways} --duration 300 --epochs 1 --lr 0.05");
+        created.Code.ShouldBe(0, created.Output + created.Error);
+        const int taskRounds = 2;
+        for (var round = 1; round <= taskRounds; round++)
+        {
+            var opened = await fedctl.RunAsync($"rounds open --task {task}");
+            opened.Code.ShouldBe(0, opened.Output + opened.Error);
+            var version = round;
+            await federation.WaitForAsync(
+                events => events.OfType<ModelVersionPublished>().Any(published => published.Version == version && published.Round is not null),
+                Patience, $"version {version} of task {task}", task);
+        }
+
+        var defaults = await federation.CompletionAsync(Patience);
+        var all = await federation.EventsAsync();
+        var taskEvents = (await federation.EventsAsync(task)).Except(defaults).ToList();
+
+        // Each task kept its own rounds and lineage; nothing was rejected and nothing crossed over.
+        EveryRoundCountedEachGatewayOnce(defaults);
+        all.OfType<ContributionRejected>().ShouldBeEmpty(federation.AllOutput());
+        taskEvents.OfType<ModelVersionPublished>().Select(published => published.Version).ShouldBe([0, 1, 2]);
+        var accepted = taskEvents.OfType<ContributionAccepted>().ToList();
+        accepted.Count.ShouldBe(taskRounds * ProcessFederation.Gateways);
+        accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV2));
+        defaults.OfType<ContributionAccepted>().ShouldAllBe(contribution => !contribution.Manifest.Contains("\"task\""));
+        // The gateways downloaded the task's models by hash and reported on them under the task.
+        taskEvents.OfType<EvaluationRecorded>().Count().ShouldBeGreaterThanOrEqualTo(ProcessFederation.Gateways);
+        foreach (var gateway in federation.GatewayProcesses.Keys)
+        {
+            foreach (var published in taskEvents.OfType<ModelVersionPublished>().Where(published => published.Version < taskRounds))
+            {
+                File.Exists(Path.Combine(federation.Folder, gateway, "state", "models", $"{published.ModelSha256}.safetensors"))
+                    .ShouldBeTrue($"{gateway} should hold version {published.Version} of {task}, the base of round {published.Version + 1}");
+            }
+        }
+
+        // An auditor checks both lineages offline, from a bundle alone.
+        var bundle = Path.Combine(federation.Folder, "bundle");
+        using var http = new HttpClient { BaseAddress = new Uri(federation.AggregatorUrl) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ProcessFederation.OperatorToken);
+        var logKey = (await http.GetStringAsync("/api/log/key")).Trim();
+        var exported = await fedctl.RunAsync($"audit export --out {bundle} --with-payloads");
+        exported.Code.ShouldBe(0, exported.Output + exported.Error);
+        var verified = await fedctl.RunAsync("audit", "verify", bundle, "--log-key", logKey);
+        verified.Code.ShouldBe(0, verified.Output + verified.Error);
+        verified.Output.ShouldContain("VERIFIED");
+        foreach (var (lineage, version) in new[] { (TaskIds.Default, ProcessFederation.Rounds), (task, taskRounds) })
+        {
+            var recomputed = await fedctl.RunAsync($"audit reaggregate --bundle {bundle} --task {lineage} --model-version {version} --out {Path.Combine(federation.Folder, $"{lineage}-v{version}.safetensors")}");
+            recomputed.Code.ShouldBe(0, recomputed.Output + recomputed.Error);
+            recomputed.Output.ShouldContain("confirmed");
+        }
+
+        output.WriteLine(verified.Output);
     }
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Federation.Audit.History;
 using Federation.Contracts.Events;
+using Federation.Contracts.Tasks;
 using Federation.Coordination.History;
 using Federation.EventStore.Postgres;
 using Federation.Learning.Models;
+using Federation.Learning.Tensors;
 using Federation.Policies;
 using Federation.Site.State;
 using Federation.Site;
@@ -46,10 +48,21 @@ internal sealed class ProcessFederation : IAsyncDisposable
             var id = GatewayId(site);
             using var key = Ed25519KeyPair.FromSeed(FixedSeed(site + 1));
             Ed25519KeyFile.Save(KeyFile(id), key);
-            File.WriteAllText(PolicyFile(id), PolicyTemplate.ForModel(
-                $"{id}-e2e", ModelSpec.LogisticRegression(784, 10).Initialize(0), AggregatorKeyId, new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+            File.WriteAllText(PolicyFile(id), Policy(id));
         }
     }
+
+    /// <summary>The second task every factory's policy names: the model team's own network, an MLP on the same photos.</summary>
+    public const string SecondTask = "weld-photos";
+
+    /// <summary>The second task's initial model, as the model team registers it.</summary>
+    public static TensorSet SecondTaskModel { get; } = ModelSpec.Mlp(784, 32, 10).Initialize(7);
+
+    /// <summary>The operator token the aggregator accepts (credential <c>model-team</c>).</summary>
+    public const string OperatorToken = "e2e-operator-token";
+
+    /// <summary>The folder holding every process's files.</summary>
+    public string Folder => directory;
 
     public string Schema { get; }
 
@@ -99,6 +112,9 @@ internal sealed class ProcessFederation : IAsyncDisposable
             environment[$"Aggregator__Gateways__{site}__AllowedPolicies__0"] = PolicyLoader.Load(PolicyFile(id)).Hash;
         }
 
+        environment["Aggregator__Api__Credentials__0__Name"] = "model-team";
+        environment["Aggregator__Api__Credentials__0__Role"] = "operator";
+        environment["Aggregator__Api__Credentials__0__TokenSha256"] = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes(OperatorToken));
         Aggregator = HostProcess.Start("aggregator", "Federation.Aggregator", environment);
         return Aggregator;
     }
@@ -133,15 +149,25 @@ internal sealed class ProcessFederation : IAsyncDisposable
     public Task GatewaysReadyAsync() =>
         Task.WhenAll(gateways.Select(gateway => gateway.WaitForOutputAsync("Bus started", TimeSpan.FromMinutes(1))));
 
-    /// <summary>The history in PostgreSQL as typed events, in order.</summary>
-    public async Task<List<IFederationEvent>> EventsAsync()
+    /// <summary>
+    /// The history in PostgreSQL as typed events, in order; with <paramref name="task"/>, without the other tasks'
+    /// streams (streams of no task, such as gateway key events and unattributed rejections, stay).
+    /// </summary>
+    public async Task<List<IFederationEvent>> EventsAsync(string? task = null)
     {
         await using var store = await PostgresEventStore.OpenAsync(ConnectionString, Schema, TimeProvider.System);
-        return await store.ReadAllAsync().Select(EventHistory.Deserialize).ToListAsync();
+        return await store.ReadAllAsync()
+            .Where(recorded => task is null || EventStreams.TaskOf(recorded.StreamId) is null || EventStreams.TaskOf(recorded.StreamId) == task)
+            .Select(EventHistory.Deserialize)
+            .ToListAsync();
     }
 
     /// <summary>Waits until the history holds an event matching <paramref name="condition"/>; fails with every process's output when it does not come.</summary>
-    public async Task<List<IFederationEvent>> WaitForAsync(Func<List<IFederationEvent>, bool> condition, TimeSpan timeout, string what)
+    /// <param name="condition">Checked on the history, or on <paramref name="task"/>'s part of it (<see cref="EventsAsync"/>).</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="what">What is waited for, for the failure message.</param>
+    /// <param name="task">The task whose events <paramref name="condition"/> sees; null: every event.</param>
+    public async Task<List<IFederationEvent>> WaitForAsync(Func<List<IFederationEvent>, bool> condition, TimeSpan timeout, string what, string? task = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -149,7 +175,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
             List<IFederationEvent> events;
             try
             {
-                events = await EventsAsync();
+                events = await EventsAsync(task);
             }
             catch (Exception error) when (error is Npgsql.NpgsqlException or InvalidOperationException)
             {
@@ -171,8 +197,9 @@ internal sealed class ProcessFederation : IAsyncDisposable
     }
 
     /// <summary>Waits until the plan's last model version is published.</summary>
+    /// <remarks>The events returned are task <c>default</c>'s (and those of no task).</remarks>
     public Task<List<IFederationEvent>> CompletionAsync(TimeSpan timeout) =>
-        WaitForAsync(events => events.OfType<ModelVersionPublished>().Any(published => published.Version == Rounds), timeout, $"model version {Rounds}");
+        WaitForAsync(events => events.OfType<ModelVersionPublished>().Any(published => published.Version == Rounds), timeout, $"model version {Rounds}", TaskIds.Default);
 
     /// <summary>The same federation in one process (in-memory bus, SQLite): its final model hash.</summary>
     public async Task<string> EmbeddedReferenceAsync()
@@ -205,6 +232,46 @@ internal sealed class ProcessFederation : IAsyncDisposable
         await DropSchemaAsync();
         Directory.Delete(directory, recursive: true);
     }
+
+    /// <summary>
+    /// A factory's policy: the default task's photo model, and the second task's own network under the same limits
+    /// (with its own budget), written as a factory writes a <c>tasks:</c> section.
+    /// </summary>
+    private string Policy(string gatewayId)
+    {
+        var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var text = PolicyTemplate.ForModel($"{gatewayId}-e2e", ModelSpec.LogisticRegression(784, 10).Initialize(0), AggregatorKeyId, expires);
+        var second = PolicyTemplate.ForModel("unused", SecondTaskModel, AggregatorKeyId, expires);
+        var rules = second[second.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
+        var indented = string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n"));
+        return $"{text}tasks:\n  {SecondTask}:\n    allow: [model-update, evaluation-metrics]\n{indented}";
+    }
+
+    /// <summary>Waits until the aggregator's API answers (its process may still be starting).</summary>
+    public async Task AggregatorReadyAsync(TimeSpan timeout)
+    {
+        using var http = new System.Net.Http.HttpClient { BaseAddress = new Uri(AggregatorUrl) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/api/log/key");
+                return; // any answer, even 401, means it serves
+            }
+            catch (System.Net.Http.HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>fedctl as the model team runs it against the aggregator process, with the operator token.</summary>
+    public FedctlRunner Fedctl() => new()
+    {
+        Aggregator = token => new System.Net.Http.HttpClient { BaseAddress = new Uri(AggregatorUrl), DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token) } },
+        Environment = { ["FEDERATION_AGGREGATOR"] = AggregatorUrl, ["FEDERATION_TOKEN"] = OperatorToken },
+    };
 
     private static Dictionary<string, string> PlanSettings() => new()
     {
