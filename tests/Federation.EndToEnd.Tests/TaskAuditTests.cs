@@ -48,6 +48,18 @@ public sealed class TaskAuditTests(TaskAuditFixture fixture) : IClassFixture<Tas
     }
 
     [Fact]
+    public async Task A_gateways_contributions_name_the_task_of_each_round_and_version_they_went_into()
+    {
+        var (created, createdText) = await fixture.AuditAsync($"contributions --gateway {fixture.Factory.Second.Id} --bundle {fixture.Bundle}");
+        var (legacy, legacyText) = await fixture.AuditAsync($"contributions --gateway {fixture.Factory.First.Id} --bundle {fixture.Bundle}");
+
+        created.ShouldBe(0, createdText);
+        createdText.ShouldContain($"accepted  {fixture.Factory.Second.Id}, {TaskAuditFixture.Task} round 1, used in {TaskAuditFixture.Task} v1");
+        legacy.ShouldBe(0, legacyText);
+        legacyText.ShouldContain($"accepted  {fixture.Factory.First.Id}, round 1, used in v1");
+    }
+
+    [Fact]
     public async Task Provenance_of_the_created_tasks_version_1_names_its_own_round_and_gateway()
     {
         var (code, text) = await fixture.AuditAsync($"provenance --task {TaskAuditFixture.Task} --model-version 1 --bundle {fixture.Bundle}");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Federation.Audit.Bundles;
+using Federation.Audit.History;
 using Federation.Contracts.Api;
 using Federation.Cli.Tasks;
 using Federation.Contracts.Events;
@@ -328,14 +329,19 @@ public static class AuditCommand
         console.WriteLine($"     signature  {contribution.Signature} {(status?.SignatureVerifies == true ? "verified" : "DOES NOT VERIFY")}");
     }
 
+    // Round and version numbers count per task: outside task default they are named with their task ("press-fit v1"), as
+    // the other audit commands name them; task default's read as before tasks.
+    private static string InTask(HistoryEntry entry, string what) =>
+        EventStreams.TaskOf(entry.Recorded.StreamId) is { } task && task != TaskIds.Default ? $"{task} {what}" : what;
+
     private static async Task<int> ContributionsAsync(string? gateway, string? keyId, AuditSource source, IAnsiConsole console)
     {
         var history = await source.HistoryAsync();
         var keys = await source.KeysAsync();
         bool Selected(string? gatewayId, string? signedBy) => gateway is not null ? gatewayId == gateway : signedBy == keyId;
 
-        var usedIn = history.Select(entry => entry.Event).OfType<ModelVersionPublished>()
-            .SelectMany(published => published.Contributions.Select(used => (used, published.Version)))
+        var usedIn = history.Where(entry => entry.Event is ModelVersionPublished)
+            .SelectMany(entry => ((ModelVersionPublished)entry.Event).Contributions.Select(used => (used, Version: InTask(entry, $"v{((ModelVersionPublished)entry.Event).Version}"))))
             .Where(pair => Selected(pair.used.GatewayId, pair.used.KeyId))
             .GroupBy(pair => pair.used.PayloadSha256, StringComparer.Ordinal)
             .ToDictionary(group => group.Key, group => group.First(), StringComparer.Ordinal);
@@ -362,19 +368,19 @@ public static class AuditCommand
             {
                 case ContributionAccepted accepted when Selected(accepted.GatewayId, accepted.KeyId):
                     count++;
-                    var model = usedIn.TryGetValue(accepted.PayloadSha256, out var used) ? $"v{used.Version}{(used.used.Selected ? "" : " (left out)")}" : "not in a published version";
-                    console.WriteLine($"accepted  {accepted.GatewayId}, round {accepted.Round}, used in {model}");
+                    var model = usedIn.TryGetValue(accepted.PayloadSha256, out var used) ? $"{used.Version}{(used.used.Selected ? "" : " (left out)")}" : "not in a published version";
+                    console.WriteLine($"accepted  {accepted.GatewayId}, {InTask(entry, $"round {accepted.Round}")}, used in {model}");
                     WriteContribution(console, position, accepted, keys.At(position));
                     break;
                 case ContributionRejected rejected when Selected(rejected.GatewayId, rejected.KeyId):
                     count++;
-                    console.WriteLine($"rejected  {rejected.GatewayId ?? "?"}, round {rejected.Round?.ToString(CultureInfo.InvariantCulture) ?? "?"}, position {position}, received {rejected.ReceivedAt:O}: {Kebab(rejected.Reason)}: {rejected.Detail}");
+                    console.WriteLine($"rejected  {rejected.GatewayId ?? "?"}, {InTask(entry, $"round {rejected.Round?.ToString(CultureInfo.InvariantCulture) ?? "?"}")}, position {position}, received {rejected.ReceivedAt:O}: {Kebab(rejected.Reason)}: {rejected.Detail}");
                     console.WriteLine($"     key        {rejected.KeyId ?? "?"}; payload {rejected.PayloadSha256 ?? "?"}");
                     break;
                 case EvaluationRecorded evaluation when Selected(evaluation.GatewayId, evaluation.KeyId):
                     count++;
                     var status = keys.At(position);
-                    console.WriteLine($"evaluated {evaluation.GatewayId}, model v{evaluation.ModelVersion}, position {position}, recorded {evaluation.RecordedAt:O}: {string.Join(", ", evaluation.Metrics.Select(metric => $"{metric.Name}={metric.Value.ToString(CultureInfo.InvariantCulture)}"))}");
+                    console.WriteLine($"evaluated {evaluation.GatewayId}, model {InTask(entry, $"v{evaluation.ModelVersion}")}, position {position}, recorded {evaluation.RecordedAt:O}: {string.Join(", ", evaluation.Metrics.Select(metric => $"{metric.Name}={metric.Value.ToString(CultureInfo.InvariantCulture)}"))}");
                     console.WriteLine($"     key        {evaluation.KeyId}: {status?.KeyStatus ?? "unknown"}");
                     console.WriteLine($"     signature  {evaluation.Signature} {(status?.SignatureVerifies == true ? "verified" : "DOES NOT VERIFY")}");
                     break;
