@@ -122,7 +122,8 @@ public sealed class ModelDownloadBenchmark : IBenchmark
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the aggregator.");
-        process.OutputDataReceived += (_, line) => { };
+        // Its standard output is read and dropped so the pipe never fills and stalls it; errors are shown.
+        process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) { Console.Error.WriteLine($"[aggregator] {text}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -1,4 +1,3 @@
-using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 
 namespace Federation.Audit.Contributions;
@@ -13,25 +12,8 @@ public static class ManifestDocument
     /// <summary>The manifest, or null and why it is malformed.</summary>
     public static ContributionManifest? Parse(string json, out Rejection? rejection)
     {
-        // Both versions share one record; the version only decides whether 'task' must be there.
-        var manifest = SignedDocument.Parse<ContributionManifest>(
-            json, DocumentTypes.ContributionManifest,
-            document => document.Type == DocumentTypes.ContributionManifestV2 ? DocumentTypes.ContributionManifest : document.Type,
-            out rejection);
-        if (manifest is null)
-        {
-            return null;
-        }
-
-        rejection = (manifest.Type, manifest.Task) switch
-        {
-            (DocumentTypes.ContributionManifest, not null) => new Rejection(
-                RejectionReason.MalformedManifest,
-                $"A {DocumentTypes.ContributionManifest} names no task; a contribution to task '{manifest.Task}' is a {DocumentTypes.ContributionManifestV2}."),
-            (DocumentTypes.ContributionManifestV2, null) => new Rejection(
-                RejectionReason.MalformedManifest, $"A {DocumentTypes.ContributionManifestV2} must name its task ('task')."),
-            _ => null,
-        };
+        var manifest = TaskDocument.Parse<ContributionManifest>(
+            json, DocumentTypes.ContributionManifest, DocumentTypes.ContributionManifestV2, document => document.Type, document => document.Task, out rejection);
         return rejection is null ? manifest : null;
     }
 }

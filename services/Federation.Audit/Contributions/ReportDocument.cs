@@ -1,4 +1,3 @@
-using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 
 namespace Federation.Audit.Contributions;
@@ -14,27 +13,7 @@ public static class ReportDocument
     /// The report, or null when it cannot be read at all. A readable report whose version and task disagree is
     /// returned with a <paramref name="rejection"/>, so the rejection can still name its gateway and model version.
     /// </summary>
-    public static EvaluationReport? Parse(string json, out Rejection? rejection)
-    {
-        // Both versions share one record; the version only decides whether 'task' must be there.
-        var report = SignedDocument.Parse<EvaluationReport>(
-            json, DocumentTypes.EvaluationReport,
-            document => document.Type == DocumentTypes.EvaluationReportV2 ? DocumentTypes.EvaluationReport : document.Type,
-            out rejection);
-        if (report is null)
-        {
-            return null;
-        }
-
-        rejection = (report.Type, report.Task) switch
-        {
-            (DocumentTypes.EvaluationReport, not null) => new Rejection(
-                RejectionReason.MalformedManifest,
-                $"A {DocumentTypes.EvaluationReport} names no task; a report of task '{report.Task}' is a {DocumentTypes.EvaluationReportV2}."),
-            (DocumentTypes.EvaluationReportV2, null) => new Rejection(
-                RejectionReason.MalformedManifest, $"A {DocumentTypes.EvaluationReportV2} must name its task ('task')."),
-            _ => null,
-        };
-        return report;
-    }
+    public static EvaluationReport? Parse(string json, out Rejection? rejection) =>
+        TaskDocument.Parse<EvaluationReport>(
+            json, DocumentTypes.EvaluationReport, DocumentTypes.EvaluationReportV2, document => document.Type, document => document.Task, out rejection);
 }

@@ -157,7 +157,7 @@ internal sealed class ProcessFederation : IAsyncDisposable
     {
         await using var store = await PostgresEventStore.OpenAsync(ConnectionString, Schema, TimeProvider.System);
         return await store.ReadAllAsync()
-            .Where(recorded => task is null || EventStreams.TaskOf(recorded.StreamId) is null || EventStreams.TaskOf(recorded.StreamId) == task)
+            .Where(recorded => task is null || EventStreams.TaskOf(recorded.StreamId) is not { } of || of == task)
             .Select(EventHistory.Deserialize)
             .ToListAsync();
     }
