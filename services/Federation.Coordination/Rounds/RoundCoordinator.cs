@@ -62,6 +62,12 @@ public sealed class RoundCoordinator(
     /// <summary>Rounds of the task closed over the federation's history.</summary>
     public int RoundsClosed => state.RoundsClosed;
 
+    /// <summary>
+    /// Whether the latest round closed with enough contributions but its model is not published yet: closing and
+    /// publishing are two appends, and a reader between them must not take the round for finished.
+    /// </summary>
+    public bool AwaitsModel => state.Round is { Closed.Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed } round && state.LatestModel?.Round != round.Round;
+
     /// <summary>The latest round, or null before the first.</summary>
     public RoundState? LatestRound => state.Round;
 
@@ -94,9 +100,7 @@ public sealed class RoundCoordinator(
                     await AppendModelAsync(await models.PrepareInitialAsync(cancellationToken), cancellationToken);
                 }
 
-                return state.Round is { Closed.Outcome: RoundOutcome.QuorumReached or RoundOutcome.DeadlinePassed } round && state.LatestModel!.Round != round.Round
-                    ? StartClosing(round, round.Closed!)
-                    : null;
+                return AwaitsModel ? StartClosing(state.Round!, state.Round!.Closed!) : null;
             }, () => RefreshAsync(cancellationToken), cancellationToken);
 
             if (unpublished is not null)

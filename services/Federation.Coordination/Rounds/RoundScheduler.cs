@@ -88,7 +88,11 @@ public sealed class RoundScheduler(
         }
         else if (coordinator.RoundsClosed >= defaults.Count)
         {
-            progress.MarkPlanCompleted();
+            // The plan is done once the last round's model is in the history too, not between its two appends.
+            if (!coordinator.AwaitsModel)
+            {
+                progress.MarkPlanCompleted();
+            }
         }
         else if (TaskDecisions.WhyNoRound(await tasks.CatalogAsync(cancellationToken), coordinator.TaskId) is { } reason)
         {

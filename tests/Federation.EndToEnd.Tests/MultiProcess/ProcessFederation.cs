@@ -216,7 +216,12 @@ internal sealed class ProcessFederation : IAsyncDisposable
         var plan = new ConfigurationBuilder().AddInMemoryCollection(PlanSettings()!).Build().Get<Federation.Coordination.Rounds.RoundPlan>()!;
         await using var federation = await InProcessFederation.StartAsync(nodes, [], plan, aggregatorKeyFile: AggregatorKeyFile);
         await federation.CompletionAsync(TimeSpan.FromMinutes(5));
-        return (await federation.EventsAsync()).OfType<ModelVersionPublished>().Single(published => published.Version == Rounds).ModelSha256;
+        var events = await federation.EventsAsync();
+        return events.OfType<ModelVersionPublished>().SingleOrDefault(published => published.Version == Rounds)?.ModelSha256
+            ?? throw new InvalidOperationException(
+                $"The embedded run completed its plan without version {Rounds}; rounds closed: " +
+                string.Join("; ", events.OfType<RoundClosed>().Select(closed => $"{closed.Round} {closed.Outcome} {closed.Detail}")) +
+                "; rejections: " + string.Join("; ", events.OfType<ContributionRejected>().Select(rejected => $"{rejected.GatewayId} {rejected.Reason} {rejected.Detail}")));
     }
 
     public string AllOutput() =>
