@@ -20,6 +20,7 @@ public static class EventTypes
         [typeof(GatewayKeyRevoked)] = "federation.gateway-key-revoked.v1",
         [typeof(GatewayPoliciesAllowed)] = "federation.gateway-policies-allowed.v1",
         [typeof(TaskCreated)] = "federation.task-created.v1",
+        [typeof(TaskCreatedV2)] = "federation.task-created.v2",
         [typeof(TaskPaused)] = "federation.task-paused.v1",
         [typeof(TaskResumed)] = "federation.task-resumed.v1",
         [typeof(TaskRetired)] = "federation.task-retired.v1",

@@ -5,6 +5,7 @@ namespace Federation.Contracts.Events;
 /// <summary>
 /// An operator created a task: one federated learning job with its own model lineage. Its initial model follows as
 /// version 0 in the task's models stream (<see cref="ModelVersionPublished"/> with strategy "initial").
+/// Shipped, so never changed: new tasks are recorded as <see cref="TaskCreatedV2"/>, which adds a round count.
 /// </summary>
 /// <param name="Task">The task id (a safe name, <see cref="TaskIds"/>).</param>
 /// <param name="Description">What the task learns, for people.</param>

@@ -22,20 +22,20 @@ public static class TasksEndpoints
     public static IEndpointRouteBuilder MapTasks(this IEndpointRouteBuilder api)
     {
         var tasks = api.MapGroup("/tasks");
-        tasks.MapGet("/", async (TaskRegistry registry, EventHistory history, CancellationToken cancellationToken) =>
+        tasks.MapGet("/", async (TaskRegistry registry, EventHistory history, TaskRounds rounds, AggregatorOptions options, CancellationToken cancellationToken) =>
         {
             var summaries = new List<TaskSummary>();
             foreach (var task in (await registry.CatalogAsync(cancellationToken)).Tasks.Values)
             {
-                summaries.Add(await SummaryAsync(task, history, cancellationToken));
+                summaries.Add(await SummaryAsync(task, history, rounds, options, cancellationToken));
             }
 
             return Results.Ok(summaries);
         }).RequireAuthorization(ApiPolicies.Read);
 
-        tasks.MapGet("/{task}", async (string task, TaskRegistry registry, EventHistory history, CancellationToken cancellationToken) =>
+        tasks.MapGet("/{task}", async (string task, TaskRegistry registry, EventHistory history, TaskRounds rounds, AggregatorOptions options, CancellationToken cancellationToken) =>
             (await registry.CatalogAsync(cancellationToken)).Find(task) is { } found
-                ? Results.Ok(await SummaryAsync(found, history, cancellationToken))
+                ? Results.Ok(await SummaryAsync(found, history, rounds, options, cancellationToken))
                 : NotFound(task))
             .RequireAuthorization(ApiPolicies.Read);
 
@@ -97,7 +97,7 @@ public static class TasksEndpoints
         var round = (request.Round ?? new OpenRoundRequest()).ToPlan(options.Rounds);
         var creation = new TaskCreation(
             request.Task, request.Description ?? "", model.FileName, bytes, request.Round?.Invited ?? [],
-            round.ToTaskPlan(), new TaskEvaluationPlan(request.Metrics ?? [], request.Gate));
+            round.ToTaskPlan(), new TaskEvaluationPlan(request.Metrics ?? [], request.Gate), request.Rounds ?? 0);
         return await RefusedAsBadRequest(async () =>
         {
             var created = await registry.CreateAsync(creation, OperatorName(user), cancellationToken);
@@ -108,11 +108,15 @@ public static class TasksEndpoints
     // Room for the form's boundaries and its JSON part.
     private const long MaxRequestPartBytes = 1 << 20;
 
-    private static async Task<TaskSummary> SummaryAsync(TaskRecord task, EventHistory history, CancellationToken cancellationToken)
+    private static async Task<TaskSummary> SummaryAsync(
+        TaskRecord task, EventHistory history, TaskRounds rounds, AggregatorOptions options, CancellationToken cancellationToken)
     {
         var latest = await history.ReadStreamAsync(EventStreams.Models(task.Id), cancellationToken)
             .Select(entry => entry.Event).OfType<ModelVersionPublished>().LastOrDefaultAsync(cancellationToken);
-        return new TaskSummary(task.Created, task.Status.ToString(), task.StatusReason, latest?.Version);
+        var run = (await rounds.FindAsync(task.Id, cancellationToken))?.RoundsClosed ?? 0;
+        // The configured job's count is the setting the scheduler follows, which may have changed since it was recorded.
+        var count = task.Id == TaskIds.Default ? options.Rounds.Count : task.Created.RoundCount;
+        return new TaskSummary(task.Created, task.Status.ToString(), task.StatusReason, latest?.Version, count, run);
     }
 
     private static async Task<IResult> RefusedAsBadRequest(Func<Task<IResult>> decide)

@@ -17,11 +17,11 @@ public enum TaskStatus
 }
 
 /// <summary>One task as its lifecycle stream tells it.</summary>
-/// <param name="Created">How it was created.</param>
+/// <param name="Created">How it was created (a v1 creation read as <see cref="TaskCreatedV2.Upcast"/>).</param>
 /// <param name="Status">Where it stands.</param>
 /// <param name="StatusReason">The operator's reason for a pause or retirement; null when active.</param>
 /// <param name="StreamVersion">Events in its lifecycle stream, for the next expected-version append.</param>
-public sealed record TaskRecord(TaskCreated Created, TaskStatus Status, string? StatusReason, long StreamVersion)
+public sealed record TaskRecord(TaskCreatedV2 Created, TaskStatus Status, string? StatusReason, long StreamVersion)
 {
     /// <summary>The task id.</summary>
     public string Id => Created.Task;
@@ -43,14 +43,18 @@ public sealed record TaskCatalog(ImmutableSortedDictionary<string, TaskRecord> T
     /// <exception cref="InvalidDataException">A lifecycle event names a task that was never created, or one created twice.</exception>
     public TaskCatalog Apply(IFederationEvent @event, long streamVersion) => @event switch
     {
-        TaskCreated created when Tasks.ContainsKey(created.Task) =>
-            throw new InvalidDataException($"Task '{created.Task}' is created a second time."),
-        TaskCreated created => this with { Tasks = Tasks.Add(created.Task, new TaskRecord(created, TaskStatus.Active, null, streamVersion)) },
+        TaskCreated created => Create(TaskCreatedV2.Upcast(created), streamVersion),
+        TaskCreatedV2 created => Create(created, streamVersion),
         TaskPaused paused => Change(paused.Task, task => task with { Status = TaskStatus.Paused, StatusReason = paused.Reason, StreamVersion = streamVersion }),
         TaskResumed resumed => Change(resumed.Task, task => task with { Status = TaskStatus.Active, StatusReason = null, StreamVersion = streamVersion }),
         TaskRetired retired => Change(retired.Task, task => task with { Status = TaskStatus.Retired, StatusReason = retired.Reason, StreamVersion = streamVersion }),
         _ => this,
     };
+
+    private TaskCatalog Create(TaskCreatedV2 created, long streamVersion) =>
+        Tasks.ContainsKey(created.Task)
+            ? throw new InvalidDataException($"Task '{created.Task}' is created a second time.")
+            : this with { Tasks = Tasks.Add(created.Task, new TaskRecord(created, TaskStatus.Active, null, streamVersion)) };
 
     private TaskCatalog Change(string id, Func<TaskRecord, TaskRecord> change) =>
         Tasks.TryGetValue(id, out var task)

@@ -58,9 +58,10 @@ public static class TasksCommand
         var maxNorm = CommonOptions.Real("--max-norm", "X", "refuse updates whose L2 norm is above X");
         var metrics = CommonOptions.Text("--metrics", "NAME,NAME", "the metrics its evaluations report");
         var gate = CommonOptions.Text("--gate", "FILE", "its release gate: a JSON file {\"thresholds\":[{\"metric\":…,\"slice\":…,\"minimum\":…}],\"minReports\":N}");
+        var rounds = CommonOptions.WholeNumber("--rounds", "N", "rounds the aggregator runs by itself, one after another (default 0: rounds open only with fedctl rounds open --task)");
         var create = new Command("create", "create a task from your own initial model")
         {
-            id, model, description, strategy, parameters, min, duration, invite, epochs, learningRate, maxNorm, metrics, gate,
+            id, model, description, strategy, parameters, min, duration, invite, epochs, learningRate, maxNorm, metrics, gate, rounds,
         };
         api.AddTo(create);
         create.SetAction(async parsed =>
@@ -84,9 +85,13 @@ public static class TasksCommand
                     LearningRate: parsed.GetValue(learningRate),
                     MaxUpdateNorm: parsed.GetValue(maxNorm)),
                 parsed.GetValue(metrics)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
-                parsed.GetValue(gate) is { } gatePath ? ReadGate(gatePath) : null);
-            var created = await api.Client(parsed).PostFileAsync<TaskCreated>("/api/tasks", "request", request, "model", modelPath);
+                parsed.GetValue(gate) is { } gatePath ? ReadGate(gatePath) : null,
+                parsed.GetValue(rounds));
+            var created = await api.Client(parsed).PostFileAsync<TaskCreatedV2>("/api/tasks", "request", request, "model", modelPath);
             context.Console.MarkupLineInterpolated($"Task [bold]{created.Task}[/] created; its version 0 is the model registered as {created.InitialModelSha256} ({created.InitialModelBytes} bytes).");
+            context.Console.MarkupLine(created.RoundCount > 0
+                ? $"The aggregator runs its {created.RoundCount} round(s) one after another."
+                : "Its rounds open when you ask: fedctl rounds open --task " + Markup.Escape(created.Task));
             return 0;
         });
         return create;
@@ -128,13 +133,14 @@ public static class TasksCommand
 
     private static Table Table(IReadOnlyList<TaskSummary> tasks)
     {
-        var table = new Table().AddColumns("task", "status", "latest version", "strategy", "initial model", "created by", "created");
+        var table = new Table().AddColumns("task", "status", "latest version", "rounds run", "strategy", "initial model", "created by", "created");
         foreach (var task in tasks)
         {
             table.AddRow(
                 Markup.Escape(task.Created.Task),
                 Markup.Escape(task.Status + (task.StatusReason is { } why ? $" ({why})" : "")),
                 task.LatestModelVersion?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                task.RoundCount > 0 ? $"{task.RoundsRun} of {task.RoundCount}" : task.RoundsRun.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(task.Created.RoundPlan.Strategy),
                 task.Created.InitialModelSha256[..12],
                 Markup.Escape(task.Created.CreatedBy),
@@ -143,6 +149,12 @@ public static class TasksCommand
 
         return table;
     }
+
+    // How many rounds the aggregator runs by itself and how many have run.
+    private static string Scheduled(TaskSummary task) =>
+        task.RoundCount > 0
+            ? $"{task.RoundCount} round(s) by the aggregator, {task.RoundsRun} run"
+            : $"rounds open when asked (fedctl rounds open), {task.RoundsRun} run";
 
     private static void Show(TaskSummary task, IAnsiConsole console)
     {
@@ -153,6 +165,7 @@ public static class TasksCommand
         console.MarkupLineInterpolated($"  initial model   {created.InitialModelSha256} ({created.InitialModelBytes} bytes), registered by {created.CreatedBy} at {created.CreatedAt:u}");
         console.MarkupLineInterpolated($"  latest version  {(task.LatestModelVersion?.ToString(CultureInfo.InvariantCulture) ?? "-")}");
         console.MarkupLineInterpolated($"  invited         {(created.Invited.Count == 0 ? "every enrolled gateway" : string.Join(", ", created.Invited))}");
+        console.MarkupLineInterpolated($"  scheduled       {Scheduled(task)}");
         console.MarkupLineInterpolated($"  rounds          {plan.Strategy}, quorum {plan.MinParticipants}, {plan.DurationSeconds:0.#} s, {plan.Training.Epochs} epoch(s), lr {plan.Training.LearningRate}, norm bound {(plan.MaxUpdateNorm?.ToString(CultureInfo.InvariantCulture) ?? "none")}");
         console.MarkupLineInterpolated($"  metrics         {(created.Evaluation.Metrics.Count == 0 ? "-" : string.Join(", ", created.Evaluation.Metrics))}");
         if (created.Evaluation.Gate is not { } gate)

@@ -52,7 +52,7 @@ public sealed class RoundPlan
     /// <summary>What stops this plan from running with <paramref name="enrolledGateways"/> gateways, or null.</summary>
     public string? RoundPlanProblem(int enrolledGateways) => RoundPlanValidation.Problem(this, enrolledGateways);
 
-    /// <summary>The plan a task recorded (<see cref="TaskCreated.RoundPlan"/>), as rounds of it run; it opens none by itself.</summary>
+    /// <summary>The plan a task recorded (<see cref="TaskCreatedV2.RoundPlan"/>), as rounds of it run; how many it runs is recorded beside it (<see cref="TaskCreatedV2.RoundCount"/>).</summary>
     public static RoundPlan FromTaskPlan(TaskRoundPlan plan) => new()
     {
         Count = 0,
@@ -68,7 +68,7 @@ public sealed class RoundPlan
         ProximalMu = plan.Training.ProximalMu,
     };
 
-    /// <summary>This plan as a task records it (<see cref="TaskCreated"/>): everything but <see cref="Count"/>.</summary>
+    /// <summary>This plan as a task records it (<see cref="TaskCreatedV2.RoundPlan"/>): everything but <see cref="Count"/>.</summary>
     public TaskRoundPlan ToTaskPlan() => new(
         Strategy, StrategyParameters, MinParticipants, Duration.TotalSeconds, MaxUpdateNorm,
         new TrainingPlan(Epochs, BatchSize, LearningRate, Seed, ProximalMu));

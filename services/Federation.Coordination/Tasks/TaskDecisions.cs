@@ -13,10 +13,10 @@ namespace Federation.Coordination.Tasks;
 public static class TaskDecisions
 {
     /// <summary>Decides on creating a task whose initial model (as registered) has the given hash and length.</summary>
-    /// <exception cref="TaskRefusedException">The id is unsafe or taken, or a plan value is out of range.</exception>
-    public static TaskCreated Create(
+    /// <exception cref="TaskRefusedException">The id is unsafe or taken, or a plan value or the round count is out of range.</exception>
+    public static TaskCreatedV2 Create(
         TaskCatalog catalog, string task, string description, string modelSha256, long modelBytes,
-        IReadOnlyList<string> invited, TaskRoundPlan plan, TaskEvaluationPlan evaluation, string operatorName, DateTimeOffset now)
+        IReadOnlyList<string> invited, TaskRoundPlan plan, int roundCount, TaskEvaluationPlan evaluation, string operatorName, DateTimeOffset now)
     {
         if (TaskIds.Problem(task) is { } problem)
         {
@@ -28,12 +28,12 @@ public static class TaskDecisions
             throw new TaskRefusedException($"Task '{task}' already exists (created by {existing.Created.CreatedBy} at {existing.Created.CreatedAt:u}); choose another id.");
         }
 
-        if ((PlanProblem(plan) ?? GateProblem(evaluation.Gate)) is { } planProblem)
+        if ((PlanProblem(plan) ?? CountProblem(roundCount) ?? GateProblem(evaluation.Gate)) is { } planProblem)
         {
             throw new TaskRefusedException($"Task '{task}': {planProblem}");
         }
 
-        return new TaskCreated(task, description.Trim(), modelSha256, modelBytes, [.. invited.Distinct(StringComparer.Ordinal)], plan, evaluation, operatorName, now);
+        return new TaskCreatedV2(task, description.Trim(), modelSha256, modelBytes, [.. invited.Distinct(StringComparer.Ordinal)], plan, roundCount, evaluation, operatorName, now);
     }
 
     /// <summary>Decides on pausing an active task.</summary>
@@ -97,6 +97,9 @@ public static class TaskDecisions
         : plan.Training.BatchSize < 1 ? $"batchSize is {plan.Training.BatchSize}; it must be at least 1."
         : !(plan.Training.LearningRate > 0) || double.IsInfinity(plan.Training.LearningRate) ? $"learningRate is {plan.Training.LearningRate}; it must be positive and finite."
         : null;
+
+    private static string? CountProblem(int roundCount) =>
+        roundCount < 0 ? $"rounds is {roundCount}; it must be 0 (rounds open only when asked) or more." : null;
 
     private static string? GateProblem(ReleaseGate? gate)
     {

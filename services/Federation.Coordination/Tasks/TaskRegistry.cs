@@ -19,9 +19,10 @@ namespace Federation.Coordination.Tasks;
 /// <param name="Invited">Gateways invited; empty for every gateway with a valid key.</param>
 /// <param name="RoundPlan">The task's default round plan.</param>
 /// <param name="Evaluation">The task's evaluation plan and release gate.</param>
+/// <param name="RoundCount">Rounds the aggregator runs by itself; 0 for rounds that open only when asked.</param>
 public sealed record TaskCreation(
     string Task, string Description, string ModelFileName, byte[] Model,
-    IReadOnlyList<string> Invited, TaskRoundPlan RoundPlan, TaskEvaluationPlan Evaluation);
+    IReadOnlyList<string> Invited, TaskRoundPlan RoundPlan, TaskEvaluationPlan Evaluation, int RoundCount = 0);
 
 /// <summary>
 /// The aggregator's tasks: creates, pauses, resumes and retires them through the <see cref="DecisionGate"/>, and
@@ -49,11 +50,14 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
     /// version 0 of any task whose creation was recorded but whose version 0 was not (a crash between the two
     /// appends).
     /// </summary>
-    public async Task InitializeAsync(TaskRoundPlan defaults, CancellationToken cancellationToken)
+    /// <param name="defaults">The round plan of the aggregator's settings.</param>
+    /// <param name="defaultRoundCount">The settings' round count (<c>Aggregator:Rounds:Count</c>), recorded with task <c>default</c>.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    public async Task InitializeAsync(TaskRoundPlan defaults, int defaultRoundCount, CancellationToken cancellationToken)
     {
         try
         {
-            await InitializeInGateAsync(defaults, cancellationToken);
+            await InitializeInGateAsync(defaults, defaultRoundCount, cancellationToken);
         }
         finally
         {
@@ -61,13 +65,13 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
         }
     }
 
-    private Task InitializeInGateAsync(TaskRoundPlan defaults, CancellationToken cancellationToken) =>
+    private Task InitializeInGateAsync(TaskRoundPlan defaults, int defaultRoundCount, CancellationToken cancellationToken) =>
         gate.RunAsync(async () =>
         {
             await RebuildAsync(cancellationToken);
             if (catalog.Find(TaskIds.Default) is null)
             {
-                await RecordDefaultAsync(defaults, cancellationToken);
+                await RecordDefaultAsync(defaults, defaultRoundCount, cancellationToken);
             }
 
             foreach (var task in catalog.Tasks.Values.Where(task => task.Id != TaskIds.Default))
@@ -80,13 +84,13 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
 
     /// <summary>Checks the initial model, stores it and its version 0, and records the task and version 0.</summary>
     /// <exception cref="TaskRefusedException">The id, plan or model is refused; the message says why.</exception>
-    public async Task<TaskCreated> CreateAsync(TaskCreation request, string operatorName, CancellationToken cancellationToken)
+    public async Task<TaskCreatedV2> CreateAsync(TaskCreation request, string operatorName, CancellationToken cancellationToken)
     {
         await initialized.Task.WaitAsync(cancellationToken);
         return await gate.RunAsync(async () =>
         {
             // Everything that can refuse runs before the first write.
-            TaskDecisions.Create(catalog, request.Task, request.Description, "", 0, request.Invited, request.RoundPlan, request.Evaluation, operatorName, clock.GetUtcNow());
+            TaskDecisions.Create(catalog, request.Task, request.Description, "", 0, request.Invited, request.RoundPlan, request.RoundCount, request.Evaluation, operatorName, clock.GetUtcNow());
             byte[] versionZero;
             try
             {
@@ -101,7 +105,7 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
             await payloads.PutAsync(versionZero, cancellationToken);
             var created = TaskDecisions.Create(
                 catalog, request.Task, request.Description, registered, request.Model.LongLength,
-                request.Invited, request.RoundPlan, request.Evaluation, operatorName, clock.GetUtcNow());
+                request.Invited, request.RoundPlan, request.RoundCount, request.Evaluation, operatorName, clock.GetUtcNow());
             await AppendAsync(created, ExpectedVersion.NoStream, cancellationToken);
             await EnsureVersionZeroAsync(created, cancellationToken);
             logger.LogInformation("Task {Task} created by {Operator} from {File} ({Sha256})", created.Task, operatorName, request.ModelFileName, registered);
@@ -137,7 +141,7 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
         }, () => RebuildAsync(cancellationToken), cancellationToken);
     }
 
-    private async Task RecordDefaultAsync(TaskRoundPlan defaults, CancellationToken cancellationToken)
+    private async Task RecordDefaultAsync(TaskRoundPlan defaults, int roundCount, CancellationToken cancellationToken)
     {
         var versionZero = await history.ReadStreamAsync(EventStreams.Models(TaskIds.Default), cancellationToken)
             .Select(entry => entry.Event).OfType<ModelVersionPublished>().FirstOrDefaultAsync(cancellationToken);
@@ -147,14 +151,14 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
             return;
         }
 
-        var created = new TaskCreated(
+        var created = new TaskCreatedV2(
             TaskIds.Default, "The aggregator's configured job (Aggregator:Model and Aggregator:Rounds).",
-            versionZero.ModelSha256, versionZero.ModelBytes, [], defaults, new TaskEvaluationPlan([], null), ConfigurationCreator, clock.GetUtcNow());
+            versionZero.ModelSha256, versionZero.ModelBytes, [], defaults, roundCount, new TaskEvaluationPlan([], null), ConfigurationCreator, clock.GetUtcNow());
         await AppendAsync(created, ExpectedVersion.NoStream, cancellationToken);
         logger.LogInformation("Recorded the configured job as task {Task}", TaskIds.Default);
     }
 
-    private async Task EnsureVersionZeroAsync(TaskCreated created, CancellationToken cancellationToken)
+    private async Task EnsureVersionZeroAsync(TaskCreatedV2 created, CancellationToken cancellationToken)
     {
         var stream = EventStreams.Models(created.Task);
         if (await history.ReadStreamAsync(stream, cancellationToken).AnyAsync(cancellationToken))
@@ -172,7 +176,7 @@ public sealed class TaskRegistry(EventHistory history, DecisionGate gate, Payloa
     {
         var task = @event switch
         {
-            TaskCreated created => created.Task,
+            TaskCreatedV2 created => created.Task,
             TaskPaused paused => paused.Task,
             TaskResumed resumed => resumed.Task,
             TaskRetired retired => retired.Task,

@@ -46,6 +46,6 @@ public sealed class PostgresAggregatorTests(PostgresAggregatorFactory factory) :
         opened.StatusCode.ShouldBe(HttpStatusCode.Created);
         await using var store = await PostgresEventStore.OpenAsync(PostgresAggregatorFactory.ConnectionString, factory.Schema);
         var types = await store.ReadAllAsync().Select(recorded => recorded.Type).ToListAsync();
-        types.ShouldBe(["federation.gateway-key-enrolled.v1", "federation.gateway-key-enrolled.v1", "federation.model-version-published.v1", "federation.task-created.v1", "federation.round-opened.v1"]);
+        types.ShouldBe(["federation.gateway-key-enrolled.v1", "federation.gateway-key-enrolled.v1", "federation.model-version-published.v1", "federation.task-created.v2", "federation.round-opened.v1"]);
     }
 }

@@ -125,7 +125,7 @@ public sealed class TasksApiTests : IClassFixture<AggregatorApiFactory>
         paused.StatusReason.ShouldBe("line 3 retooling");
         retiredAgain.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var lifecycle = await History.ReadStreamAsync(EventStreams.Task("press-fit")).Select(entry => entry.Event).ToListAsync();
-        lifecycle.Select(e => e.GetType().Name).ShouldBe(["TaskCreated", "TaskPaused", "TaskResumed", "TaskRetired"]);
+        lifecycle.Select(e => e.GetType().Name).ShouldBe(["TaskCreatedV2", "TaskPaused", "TaskResumed", "TaskRetired"]);
         lifecycle.OfType<TaskPaused>().Single().PausedBy.ShouldBe("model-team");
     }
 

@@ -15,8 +15,8 @@ public sealed class TaskDecisionsTests
     private static readonly TaskRoundPlan Plan = new("fedavg", new Dictionary<string, double>(), 2, 300, 10, new TrainingPlan(1, 32, 0.05, 7, 0));
     private static readonly TaskEvaluationPlan Evaluation = new(["accuracy"], null);
 
-    private static TaskCreated Create(TaskCatalog catalog, string task = "weld-photos", TaskRoundPlan? plan = null, TaskEvaluationPlan? evaluation = null) =>
-        TaskDecisions.Create(catalog, task, " Weld seams ", Sha, 100, ["factory-1", "factory-1", "factory-2"], plan ?? Plan, evaluation ?? Evaluation, "operator-alice", Now);
+    private static TaskCreatedV2 Create(TaskCatalog catalog, string task = "weld-photos", TaskRoundPlan? plan = null, TaskEvaluationPlan? evaluation = null, int roundCount = 0) =>
+        TaskDecisions.Create(catalog, task, " Weld seams ", Sha, 100, ["factory-1", "factory-1", "factory-2"], plan ?? Plan, roundCount, evaluation ?? Evaluation, "operator-alice", Now);
 
     private static TaskCatalog With(params IFederationEvent[] events) =>
         events.Select((@event, index) => (@event, index)).Aggregate(TaskCatalog.Empty, (catalog, pair) => catalog.Apply(pair.@event, pair.index + 1));
@@ -50,6 +50,26 @@ public sealed class TaskDecisionsTests
     {
         Should.Throw<TaskRefusedException>(() => Create(TaskCatalog.Empty, plan: Plan with { MinParticipants = 0 })).Message.ShouldContain("minParticipants is 0");
         Should.Throw<TaskRefusedException>(() => Create(TaskCatalog.Empty, plan: Plan with { Training = Plan.Training with { LearningRate = double.NaN } })).Message.ShouldContain("learningRate");
+    }
+
+    [Fact]
+    public void A_task_keeps_the_round_count_it_was_created_with_and_a_negative_one_is_refused()
+    {
+        Create(TaskCatalog.Empty, roundCount: 3).RoundCount.ShouldBe(3);
+        Create(TaskCatalog.Empty).RoundCount.ShouldBe(0);
+        Should.Throw<TaskRefusedException>(() => Create(TaskCatalog.Empty, roundCount: -1)).Message.ShouldContain("rounds is -1");
+    }
+
+    [Fact]
+    public void A_v1_creation_from_before_round_counts_reads_as_a_task_whose_rounds_open_only_when_asked()
+    {
+        var v1 = new TaskCreated("press-fit", "Press-fit", Sha, 100, ["factory-2"], Plan, Evaluation, "operator-alice", Now);
+
+        var record = With(v1).Find("press-fit").ShouldNotBeNull();
+
+        record.Created.RoundCount.ShouldBe(0);
+        record.Created.ShouldBe(new TaskCreatedV2("press-fit", "Press-fit", Sha, 100, v1.Invited, Plan, 0, Evaluation, "operator-alice", Now));
+        Should.Throw<InvalidDataException>(() => With(v1, Create(TaskCatalog.Empty, "press-fit"))).Message.ShouldContain("second time");
     }
 
     [Fact]
