@@ -20,12 +20,28 @@ public sealed partial class RoundCoordinatorTests
     /// <summary>A layout the configured job does not have: the task's own model, made outside the built-in specs' use here.</summary>
     private static readonly TensorSet PressFitModel = ModelSpec.LogisticRegression(6, 2).Initialize(9);
 
-    private async Task<RoundCoordinator> CreatePressFitAsync()
+    private async Task<RoundCoordinator> CreatePressFitAsync(int roundCount = 0)
     {
         await services.GetRequiredService<TaskRegistry>().CreateAsync(
-            new TaskCreation("press-fit", "Press-fit anomalies", "press-fit.safetensors", SafeTensors.Write(PressFitModel), [second.Id], PressFitPlan, new TaskEvaluationPlan([], null)),
+            new TaskCreation("press-fit", "Press-fit anomalies", "press-fit.safetensors", SafeTensors.Write(PressFitModel), [second.Id], PressFitPlan, new TaskEvaluationPlan([], null), roundCount),
             "operator-test", CancellationToken.None);
         return (await Rounds.FindAsync("press-fit", CancellationToken.None))!;
+    }
+
+    /// <summary>Moves the clock on one scheduler tick at a time until <paramref name="condition"/> holds.</summary>
+    private async Task TickUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ShouldAssertException($"Timed out waiting for {what}.");
+            }
+
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(10);
+        }
     }
 
     private static TensorSet UpdateOf(TensorSet model, float value) =>
@@ -62,6 +78,32 @@ public sealed partial class RoundCoordinatorTests
         // Each lineage keeps its own layout: the press-fit model is 6 x 2, the configured job's 4 x 3.
         pressFit.CurrentModel.Layout.Tensors.Sum(tensor => tensor.Shape.Aggregate(1, (product, size) => product * size)).ShouldBe(6 * 2 + 2);
         Coordinator.CurrentModel.Layout.Tensors.Sum(tensor => tensor.Shape.Aggregate(1, (product, size) => product * size)).ShouldBe(4 * 3 + 3);
+    }
+
+    [Fact]
+    public async Task A_task_created_with_two_rounds_runs_them_one_after_another_by_itself_and_then_stops()
+    {
+        var pressFit = await CreatePressFitAsync(roundCount: 2);
+        var progress = services.GetRequiredService<FederationProgress>();
+
+        for (var round = 1; round <= 2; round++)
+        {
+            await TickUntilAsync(() => pressFit.LatestRound is { IsOpen: true } open && open.Round == round, $"round {round} of press-fit to open by itself");
+            progress.TaskPlanCompleted("press-fit").IsCompleted.ShouldBeFalse();
+            pressFit.LatestRound!.Opened.Invited.ShouldBe([second.Id]);
+            await Rounds.SubmitAsync(
+                second.Contribute(SafeTensors.Write(UpdateOf(PressFitModel, 0.5f)), round: round, baseModelSha256: pressFit.CurrentModel.Sha256, task: "press-fit"),
+                Guid.NewGuid(), CancellationToken.None);
+            pressFit.CurrentModel.Version.ShouldBe(round);
+        }
+
+        await TickUntilAsync(() => progress.TaskPlanCompleted("press-fit").IsCompleted, "press-fit's two rounds to be done");
+        pressFit.RoundsClosed.ShouldBe(2);
+        pressFit.LatestRound!.IsOpen.ShouldBeFalse();
+        // The configured job's count is 0 here: its rounds still open only when asked.
+        Coordinator.LatestRound.ShouldBeNull();
+        var opened = (await HistoryAsync()).OfType<RoundOpened>().ToList();
+        opened.Select(round => (round.Round, round.BaseModelVersion)).ShouldBe([(1, 0), (2, 1)]);
     }
 
     [Fact]

@@ -74,6 +74,46 @@ public sealed class TasksApiTests : IClassFixture<AggregatorApiFactory>
         stored.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task A_task_created_with_a_round_count_shows_it_and_opens_its_first_round_by_itself()
+    {
+        var response = await Operator.PostAsync("/api/tasks", Form(new CreateTaskRequest("scheduled", "Runs by itself", Rounds: 2), OwnModelF16()));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var summary = await Operator.GetFromJsonAsync<TaskSummary>("/api/tasks/scheduled", ApiJson.Options);
+        summary!.RoundCount.ShouldBe(2);
+        summary.Created.RoundCount.ShouldBe(2);
+        (await History.ReadStreamAsync(EventStreams.Task("scheduled")).Select(entry => entry.Recorded.Type).FirstAsync()).ShouldBe("federation.task-created.v2");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await StreamExistsAsync(EventStreams.Round("scheduled", 1)))
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the scheduler did not open round 1 of the task by itself");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_create_request_without_a_round_count_makes_a_task_whose_rounds_open_only_when_asked()
+    {
+        using var form = new MultipartFormDataContent
+        {
+            // A request as clients sent it before round counts: no "rounds" member.
+            { new StringContent("""{"task":"on-request","description":"asked for"}""", System.Text.Encoding.UTF8, "application/json"), "request" },
+            { new ByteArrayContent(OwnModelF16()), "model", "init.safetensors" },
+        };
+        var response = await Operator.PostAsync("/api/tasks", form);
+        var negative = await Operator.PostAsync("/api/tasks", Form(new CreateTaskRequest("negative", "x", Rounds: -1), OwnModelF16()));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var summary = await Operator.GetFromJsonAsync<TaskSummary>("/api/tasks/on-request", ApiJson.Options);
+        summary!.RoundCount.ShouldBe(0);
+        summary.RoundsRun.ShouldBe(0);
+        negative.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await negative.Content.ReadAsStringAsync()).ShouldContain("rounds is -1");
+        (await StreamExistsAsync(EventStreams.Task("negative"))).ShouldBeFalse();
+    }
+
     [Theory]
     [InlineData("Weld Photos", "not a safe name")]
     [InlineData("../etc", "not a safe name")]
