@@ -58,7 +58,7 @@ public sealed class TrainingOptionsTests : IDisposable
     {
         var options = Bind(settings);
         options.Validate();
-        return options.CreateTrainer(vault.Store);
+        return options.CreateTrainers(vault.Store).Default;
     }
 
     private static GatewayOptions Bind(Dictionary<string, string?> settings)
