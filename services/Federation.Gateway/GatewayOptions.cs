@@ -82,8 +82,10 @@ public sealed class GatewayOptions
     public TaskTrainers CreateTrainers(VaultStore vault)
     {
         var share = new Lazy<LocalData>(() => SiteSplit.Split(FashionMnist.LoadTraining(DataDirectory), Sites, Alpha, Seed)[Site]);
-        ILocalTrainer Create(LocalTrainingOptions training) => LocalTrainers.Create(training, vault, StateDirectory, () => share.Value);
-        return new TaskTrainers(Create(Training), Tasks.ToDictionary(task => task.Key, task => Create(task.Value.Training!), StringComparer.Ordinal));
+        ILocalTrainer Create(LocalTrainingOptions training, string section) => LocalTrainers.Create(training, vault, StateDirectory, () => share.Value, section);
+        return new TaskTrainers(
+            Create(Training, LocalTrainingOptions.Section),
+            Tasks.ToDictionary(task => task.Key, task => Create(task.Value.Training!, LocalTrainingOptions.SectionOf(task.Key)), StringComparer.Ordinal));
     }
 
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>

@@ -28,11 +28,12 @@ public sealed class TaskTrainersTests : IDisposable
     [Fact]
     public void Each_announced_task_is_trained_by_its_own_trainer_on_its_own_vault_data()
     {
-        // Given a vault holding both photos and force curves, Gateway:Training on the photos and press-fit's own trainer on the curves
+        // Given a vault holding both photos and force curves (one of them labelled scrap), Gateway:Training on the photos and press-fit's own trainer on the curves
         PhotoTrainingTests.ImportPhotos(vault, 60);
         var folder = Path.Combine(vault.Incoming, "press");
         PressFitFiles.Write(folder, count: 40, seed: 2, faultyShare: 0.5);
         vault.Importer.ImportAll(VaultKind.Force, [folder]);
+        vault.Import(VaultKind.Force, vault.Write("scrap.csv", PressFitGenerator.Generate(1, seed: 9, faultyShare: 0).Single().ToCsv()), "scrap");
         var node = Node();
         var photos = node.Trainers.For("weld-photos").ShouldBeOfType<VaultPhotoTrainer>();
         var pressFit = node.Trainers.For("press-fit").ShouldBeOfType<VaultPressFitTrainer>();
@@ -52,6 +53,7 @@ public sealed class TaskTrainersTests : IDisposable
         checks["task weld-photos round 1"].Detail.ShouldContain("of kind photos");
         checks["task press-fit round 1"].Detail.ShouldStartWith("trainer vault-press-fit: ");
         checks["task press-fit round 1"].Detail.ShouldContain("of kind force");
+        checks["task press-fit round 1"].Detail.ShouldContain("1 with a label not in Gateway:Tasks:press-fit:Training:Labels", Case.Sensitive, "its reasons name the task's own settings");
     }
 
     [Fact]
