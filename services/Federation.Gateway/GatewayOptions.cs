@@ -47,8 +47,17 @@ public sealed class GatewayOptions
     /// <summary>
     /// Tasks with their own trainer, by task id: <c>Gateway:Tasks:&lt;task&gt;:Training</c> takes the settings of
     /// <c>Gateway:Training</c> (e.g. <c>Gateway:Tasks:press-fit:Training:Source=vault-press-fit</c> beside a photo trainer).
+    /// A key may spell the id's hyphens as '_' (<see cref="TaskIdOf"/>).
     /// </summary>
     public Dictionary<string, GatewayTaskOptions> Tasks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The task id a <see cref="Tasks"/> key names: the key with '_' read as '-'. systemd's environment files drop every
+    /// variable whose name has a '-', so <c>Gateway__Tasks__press_fit__Training__Source</c> is how they name task
+    /// <c>press-fit</c>; task ids never hold '_', so the reading is unambiguous.
+    /// </summary>
+    /// <param name="key">The key under <c>Gateway:Tasks</c>.</param>
+    public static string TaskIdOf(string key) => key.Replace('_', '-');
 
     /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos (<c>Gateway:Training:Source=fashion-mnist-split</c>).</summary>
     public string DataDirectory { get; set; } = FashionMnist.DefaultDirectory;
@@ -85,7 +94,7 @@ public sealed class GatewayOptions
         ILocalTrainer Create(LocalTrainingOptions training, string section) => LocalTrainers.Create(training, vault, StateDirectory, () => share.Value, section);
         return new TaskTrainers(
             Create(Training, LocalTrainingOptions.Section),
-            Tasks.ToDictionary(task => task.Key, task => Create(task.Value.Training!, LocalTrainingOptions.SectionOf(task.Key)), StringComparer.Ordinal));
+            Tasks.ToDictionary(task => TaskIdOf(task.Key), task => Create(task.Value.Training!, LocalTrainingOptions.SectionOf(task.Key)), StringComparer.Ordinal));
     }
 
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
@@ -119,9 +128,14 @@ public sealed class GatewayOptions
 
         Vault.Validate();
         Training.Validate();
-        foreach (var (task, settings) in Tasks)
+        foreach (var (key, settings) in Tasks)
         {
-            ValidateTask(task, settings);
+            ValidateTask(key, settings);
+        }
+
+        if (Tasks.Keys.GroupBy(TaskIdOf).FirstOrDefault(keys => keys.Count() > 1) is { } twice)
+        {
+            throw new InvalidOperationException($"{string.Join(" and ", twice.Order(StringComparer.Ordinal).Select(key => $"Gateway:Tasks:{key}"))} both name task {twice.Key}; keep one.");
         }
 
         if (Sites < 1 || Site < 0 || Site >= Sites)
@@ -146,24 +160,24 @@ public sealed class GatewayOptions
         }
     }
 
-    private static void ValidateTask(string task, GatewayTaskOptions settings)
+    private static void ValidateTask(string key, GatewayTaskOptions settings)
     {
-        if (TaskIds.Problem(task) is { } problem)
+        if (TaskIds.Problem(TaskIdOf(key)) is { } problem)
         {
-            throw new InvalidOperationException($"Gateway:Tasks:{task} does not name a task: {problem}");
+            throw new InvalidOperationException($"Gateway:Tasks:{key} does not name a task: {problem}");
         }
 
-        if (task == TaskIds.Default)
+        if (TaskIdOf(key) == TaskIds.Default)
         {
-            throw new InvalidOperationException($"Gateway:Tasks:{task} is task default, whose trainer is {LocalTrainingOptions.Section}; set it there.");
+            throw new InvalidOperationException($"Gateway:Tasks:{key} is task default, whose trainer is {LocalTrainingOptions.Section}; set it there.");
         }
 
         if (settings.Training is null)
         {
-            throw new InvalidOperationException($"{LocalTrainingOptions.SectionOf(task)} is missing; a task's section holds its trainer's settings there (the keys of {LocalTrainingOptions.Section}).");
+            throw new InvalidOperationException($"{LocalTrainingOptions.SectionOf(key)} is missing; a task's section holds its trainer's settings there (the keys of {LocalTrainingOptions.Section}).");
         }
 
-        settings.Training.Validate(LocalTrainingOptions.SectionOf(task));
+        settings.Training.Validate(LocalTrainingOptions.SectionOf(key));
     }
 }
 
