@@ -1,3 +1,4 @@
+using Federation.Contracts.Tasks;
 using Federation.Site;
 using Federation.Site.Training;
 using Federation.Vault;
@@ -38,9 +39,25 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// What the gateway trains on (<c>Gateway:Training:Source</c>: <c>fashion-mnist-split</c>, <c>vault-photos</c>,
-    /// <c>vault-press-fit</c>, <c>external</c>) and the trainer's settings.
+    /// <c>vault-press-fit</c>, <c>external</c>) and the trainer's settings: the trainer of task <c>default</c> and of every
+    /// task without its own in <see cref="Tasks"/>.
     /// </summary>
     public LocalTrainingOptions Training { get; set; } = new();
+
+    /// <summary>
+    /// Tasks with their own trainer, by task id: <c>Gateway:Tasks:&lt;task&gt;:Training</c> takes the settings of
+    /// <c>Gateway:Training</c> (e.g. <c>Gateway:Tasks:press-fit:Training:Source=vault-press-fit</c> beside a photo trainer).
+    /// A key may spell the id's hyphens as '_' (<see cref="TaskIdOf"/>).
+    /// </summary>
+    public Dictionary<string, GatewayTaskOptions> Tasks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The task id a <see cref="Tasks"/> key names: the key with '_' read as '-'. systemd's environment files drop every
+    /// variable whose name has a '-', so <c>Gateway__Tasks__press_fit__Training__Source</c> is how they name task
+    /// <c>press-fit</c>; task ids never hold '_', so the reading is unambiguous.
+    /// </summary>
+    /// <param name="key">The key under <c>Gateway:Tasks</c>.</param>
+    public static string TaskIdOf(string key) => key.Replace('_', '-');
 
     /// <summary>Folder holding the Fashion-MNIST files that stand in for inspection photos (<c>Gateway:Training:Source=fashion-mnist-split</c>).</summary>
     public string DataDirectory { get; set; } = FashionMnist.DefaultDirectory;
@@ -66,10 +83,19 @@ public sealed class GatewayOptions
     /// <summary>How to reach the aggregator's HTTPS API (<c>Gateway:Aggregator:BaseUrl</c>), where announced models are downloaded.</summary>
     public AggregatorConnectionOptions Aggregator { get; set; } = new();
 
-    /// <summary>The trainer <see cref="Training"/> names, reading <paramref name="vault"/> or this site's share of Fashion-MNIST.</summary>
+    /// <summary>
+    /// The trainers <see cref="Training"/> and <see cref="Tasks"/> name, reading <paramref name="vault"/> or this site's
+    /// share of Fashion-MNIST (read once, and only if a trainer needs it).
+    /// </summary>
     /// <param name="vault">The gateway's vault.</param>
-    public ILocalTrainer CreateTrainer(VaultStore vault) =>
-        LocalTrainers.Create(Training, vault, StateDirectory, () => SiteSplit.Split(FashionMnist.LoadTraining(DataDirectory), Sites, Alpha, Seed)[Site]);
+    public TaskTrainers CreateTrainers(VaultStore vault)
+    {
+        var share = new Lazy<LocalData>(() => SiteSplit.Split(FashionMnist.LoadTraining(DataDirectory), Sites, Alpha, Seed)[Site]);
+        ILocalTrainer Create(LocalTrainingOptions training, string section) => LocalTrainers.Create(training, vault, StateDirectory, () => share.Value, section);
+        return new TaskTrainers(
+            Create(Training, LocalTrainingOptions.Section),
+            Tasks.ToDictionary(task => TaskIdOf(task.Key), task => Create(task.Value.Training!, LocalTrainingOptions.SectionOf(task.Key)), StringComparer.Ordinal));
+    }
 
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
     /// <exception cref="InvalidOperationException">A setting is missing or out of range.</exception>
@@ -102,6 +128,15 @@ public sealed class GatewayOptions
 
         Vault.Validate();
         Training.Validate();
+        foreach (var (key, settings) in Tasks)
+        {
+            ValidateTask(key, settings);
+        }
+
+        if (Tasks.Keys.GroupBy(TaskIdOf).FirstOrDefault(keys => keys.Count() > 1) is { } twice)
+        {
+            throw new InvalidOperationException($"{string.Join(" and ", twice.Order(StringComparer.Ordinal).Select(key => $"Gateway:Tasks:{key}"))} both name task {twice.Key}; keep one.");
+        }
 
         if (Sites < 1 || Site < 0 || Site >= Sites)
         {
@@ -124,6 +159,33 @@ public sealed class GatewayOptions
             throw new InvalidOperationException($"Gateway:PayloadChunkBytes must be between 1024 and {64 << 20} (64 MiB); it is {PayloadChunkBytes}.");
         }
     }
+
+    private static void ValidateTask(string key, GatewayTaskOptions settings)
+    {
+        if (TaskIds.Problem(TaskIdOf(key)) is { } problem)
+        {
+            throw new InvalidOperationException($"Gateway:Tasks:{key} does not name a task: {problem}");
+        }
+
+        if (TaskIdOf(key) == TaskIds.Default)
+        {
+            throw new InvalidOperationException($"Gateway:Tasks:{key} is task default, whose trainer is {LocalTrainingOptions.Section}; set it there.");
+        }
+
+        if (settings.Training is null)
+        {
+            throw new InvalidOperationException($"{LocalTrainingOptions.SectionOf(key)} is missing; a task's section holds its trainer's settings there (the keys of {LocalTrainingOptions.Section}).");
+        }
+
+        settings.Training.Validate(LocalTrainingOptions.SectionOf(key));
+    }
+}
+
+/// <summary>One <c>Gateway:Tasks:&lt;task&gt;</c> section: what the gateway does differently for that task.</summary>
+public sealed class GatewayTaskOptions
+{
+    /// <summary>The task's own trainer, with the settings of <c>Gateway:Training</c> (which trains every task without one).</summary>
+    public LocalTrainingOptions? Training { get; set; }
 }
 
 /// <summary>The <c>Gateway:Aggregator</c> section.</summary>

@@ -22,11 +22,11 @@ builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
 var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 options.Validate();
 
-// The trainer reads the vault (Gateway:Training:Source), so both share one store.
+// The trainers read the vault (Gateway:Training:Source, Gateway:Tasks:<task>:Training:Source), so all share one store.
 var vault = VaultStore.Open(options.StateDirectory, options.Vault);
 var key = Ed25519KeyFile.Load(options.KeyFile);
 var gateway = new GatewayNode(
-    options.Id, key, GatewayPolicy.Load(options.PolicyFile), options.CreateTrainer(vault), TimeProvider.System,
+    options.Id, key, GatewayPolicy.Load(options.PolicyFile), options.CreateTrainers(vault), TimeProvider.System,
     options.AggregatorKeyId, GatewayState.Open(options.StateDirectory))
 {
     PayloadChunkBytes = options.PayloadChunkBytes,

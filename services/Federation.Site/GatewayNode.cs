@@ -9,14 +9,14 @@ namespace Federation.Site;
 /// <summary>
 /// One factory's gateway: its identity and signing key, and the data that stays on site.
 /// Everything it hands out (a round's update, <c>Contributions.LocalTraining</c>; an evaluation report,
-/// <c>Evaluation.LocalEvaluation</c>) is derived from that data by its <see cref="Trainer"/>, never the data itself.
+/// <c>Evaluation.LocalEvaluation</c>) is derived from that data by the task's trainer (<see cref="Trainers"/>), never the data itself.
 /// </summary>
 public sealed class GatewayNode
 {
     private readonly Ed25519KeyPair key;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AnnouncementLedger> ledgers = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a gateway.</summary>
+    /// <summary>Creates a gateway with one trainer for every task.</summary>
     /// <param name="id">Gateway id as enrolled with the aggregator.</param>
     /// <param name="key">The gateway's signing key; it never leaves the node.</param>
     /// <param name="policy">The factory's release policy; nothing leaves without one.</param>
@@ -28,16 +28,32 @@ public sealed class GatewayNode
     /// </param>
     /// <param name="state">The gateway's own persistent state (decision record, outbox, sequence, ledgers).</param>
     public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, Training.ILocalTrainer trainer, TimeProvider clock, string aggregatorKeyId, GatewayState state)
+        : this(id, key, policy, new Training.TaskTrainers(trainer), clock, aggregatorKeyId, state)
+    {
+    }
+
+    /// <summary>Creates a gateway whose tasks may each have their own trainer.</summary>
+    /// <param name="id">Gateway id as enrolled with the aggregator.</param>
+    /// <param name="key">The gateway's signing key; it never leaves the node.</param>
+    /// <param name="policy">The factory's release policy; nothing leaves without one.</param>
+    /// <param name="trainers">The trainer of each task (<see cref="Training.TaskTrainers"/>).</param>
+    /// <param name="clock">Clock for signing and decision times.</param>
+    /// <param name="aggregatorKeyId">
+    /// Key id of the aggregator this gateway sends to (<c>Gateway:AggregatorKeyId</c>); the policy's
+    /// <c>aggregatorKeys</c> must list it, or nothing leaves.
+    /// </param>
+    /// <param name="state">The gateway's own persistent state (decision record, outbox, sequence, ledgers).</param>
+    public GatewayNode(string id, Ed25519KeyPair key, LoadedPolicy policy, Training.TaskTrainers trainers, TimeProvider clock, string aggregatorKeyId, GatewayState state)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(policy);
-        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(trainers);
         ArgumentNullException.ThrowIfNull(aggregatorKeyId);
         ArgumentNullException.ThrowIfNull(state);
         Id = id;
         this.key = key;
         Policy = policy;
-        Trainer = trainer;
+        Trainers = trainers;
         Clock = clock;
         AggregatorKeyId = aggregatorKeyId;
         State = state;
@@ -64,8 +80,11 @@ public sealed class GatewayNode
     /// <summary>The factory's release policy and the SHA-256 of its file, which every manifest names.</summary>
     public LoadedPolicy Policy { get; }
 
-    /// <summary>What trains on the site's data (and holds its held-out share for evaluation).</summary>
-    public Training.ILocalTrainer Trainer { get; }
+    /// <summary>The trainer of each task: what trains on the site's data for it (and holds its held-out share for evaluation).</summary>
+    public Training.TaskTrainers Trainers { get; }
+
+    /// <summary>The trainer of task <c>default</c> and of every task without its own (<c>Gateway:Training</c>).</summary>
+    public Training.ILocalTrainer Trainer => Trainers.Default;
 
     /// <summary>Clock for signing and decision times.</summary>
     public TimeProvider Clock { get; }

@@ -58,6 +58,7 @@ public sealed class SystemdUnitTests
         gateway.Validate();
         bus.RabbitMQ.Validate();
         gateway.Id.ShouldBe(Instance);
+        gateway.Tasks.Keys.Select(GatewayOptions.TaskIdOf).ShouldBe(["press-fit"], "the example's task trainer, spelt as systemd lets a name be");
         bus.RabbitMQ.Username.ShouldBe(Instance);
         gateway.KeyFile.ShouldStartWith(CredentialsDirectory + "/");
         Directive("federation-gateway@.service", "LoadCredential").ShouldContain($"/etc/federation/gateway-{Instance}.key");

@@ -62,6 +62,25 @@ internal sealed class Site : IDisposable
         return $"{text}tasks:\n  press-fit:\n    allow: [model-update]\n{indented}";
     });
 
+    /// <summary>
+    /// A policy whose task default takes <paramref name="model"/> and each of <paramref name="tasks"/> its own model, all
+    /// under the template's limits (each task with its own budget), written as a factory writes a <c>tasks:</c> section.
+    /// </summary>
+    public static LoadedPolicy PolicyWithTasks(TensorSet model, long minimumSamples, params (string Task, TensorSet Model)[] tasks)
+    {
+        var expires = Start.AddYears(1);
+        var text = new StringBuilder(PolicyTemplate.ForModel("site-test", model, AggregatorKeyId, expires, minimumSamples)).Append("tasks:\n");
+        foreach (var (task, taskModel) in tasks)
+        {
+            var own = PolicyTemplate.ForModel("unused", taskModel, AggregatorKeyId, expires, minimumSamples);
+            var rules = own[own.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
+            text.Append($"  {task}:\n    allow: [model-update, evaluation-metrics]\n")
+                .Append(string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n")));
+        }
+
+        return PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(text.ToString()), "site-test.yaml");
+    }
+
     /// <summary>A node over this site's state: 150 training samples, 90 held out (30 per class).</summary>
     public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
         new(GatewayId, Key, policy ?? Policy(), new DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
@@ -73,6 +92,10 @@ internal sealed class Site : IDisposable
         var policy = PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(text), "site-test.yaml");
         return new(GatewayId, Key, policy, trainer, Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
     }
+
+    /// <summary>A node over this site's state whose tasks are trained by <paramref name="trainers"/>.</summary>
+    public GatewayNode Node(TaskTrainers trainers, LoadedPolicy policy) =>
+        new(GatewayId, Key, policy, trainers, Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
 
     public static RoundAnnounced Round(int round, string? gatewayId = GatewayId) => Round(round, BaseModel, gatewayId);
 

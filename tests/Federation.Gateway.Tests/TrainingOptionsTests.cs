@@ -54,14 +54,73 @@ public sealed class TrainingOptionsTests : IDisposable
         command.Arguments.ShouldBe(["train.py"]);
     }
 
+    [Theory]
+    [InlineData("Gateway:Tasks:press-fit:Training:Source", "vault-fotos", "Gateway:Tasks:press-fit:Training:Source is 'vault-fotos'")]
+    [InlineData("Gateway:Tasks:press-fit:Training:Source", "external", "Gateway:Tasks:press-fit:Training:Command is empty; Gateway:Tasks:press-fit:Training:Source=external")]
+    [InlineData("Gateway:Tasks:press-fit:Training:Labels:0", "good", "Gateway:Tasks:press-fit:Training:Labels must list at least two")]
+    [InlineData("Gateway:Tasks:press-fit:Trainer:Source", "vault-press-fit", "Gateway:Tasks:press-fit:Training is missing")]
+    [InlineData("Gateway:Tasks:Press-Fit:Training:Source", "vault-press-fit", "Gateway:Tasks:Press-Fit does not name a task")]
+    [InlineData("Gateway:Tasks:press_fit:Training:Source", "vault-fotos", "Gateway:Tasks:press_fit:Training:Source is 'vault-fotos'")]
+    [InlineData("Gateway:Tasks:default:Training:Source", "vault-press-fit", "Gateway:Tasks:default is task default, whose trainer is Gateway:Training")]
+    public void A_task_section_that_cannot_work_is_refused_naming_its_key(string key, string value, string message)
+    {
+        var options = Bind(new() { ["Gateway:Training:Source"] = "vault-photos", [key] = value });
+
+        Should.Throw<InvalidOperationException>(options.Validate).Message.ShouldStartWith(message);
+    }
+
+    [Fact]
+    public void A_task_named_twice_once_with_underscores_for_hyphens_is_refused()
+    {
+        var options = Bind(new()
+        {
+            ["Gateway:Tasks:press-fit:Training:Source"] = "vault-press-fit",
+            ["Gateway:Tasks:press_fit:Training:Source"] = "vault-press-fit",
+        });
+
+        Should.Throw<InvalidOperationException>(options.Validate).Message.ShouldBe("Gateway:Tasks:press-fit and Gateway:Tasks:press_fit both name task press-fit; keep one.");
+    }
+
+    [Fact]
+    public void Underscores_in_a_task_key_stand_for_hyphens_as_systemd_environment_files_need()
+    {
+        var options = Bind(new() { ["Gateway:Training:Source"] = "vault-photos", ["Gateway:Tasks:press_fit:Training:Source"] = "vault-press-fit" });
+        options.Validate();
+
+        var trainers = options.CreateTrainers(vault.Store);
+
+        trainers.TasksWithOwnTrainer.ShouldBe(["press-fit"]);
+        trainers.For("press-fit").ShouldBeOfType<VaultPressFitTrainer>().Settings.ShouldBe("Gateway:Tasks:press_fit:Training");
+    }
+
+    [Fact]
+    public void A_task_with_its_own_section_gets_its_own_trainer_and_every_other_task_the_gateway_trainer()
+    {
+        var options = Bind(new()
+        {
+            ["Gateway:Training:Source"] = "vault-photos",
+            ["Gateway:Tasks:press-fit:Training:Source"] = "vault-press-fit",
+            ["Gateway:Tasks:press-fit:Training:ForceColumn"] = "load_n",
+        });
+        options.Validate();
+
+        var trainers = options.CreateTrainers(vault.Store);
+
+        trainers.TasksWithOwnTrainer.ShouldBe(["press-fit"]);
+        trainers.For("press-fit").ShouldBeOfType<VaultPressFitTrainer>().ForceColumn.ShouldBe("load_n");
+        trainers.For("default").ShouldBeSameAs(trainers.Default);
+        trainers.For("weld-photos").ShouldBeSameAs(trainers.Default);
+        trainers.Default.ShouldBeOfType<VaultPhotoTrainer>();
+    }
+
     private ILocalTrainer Create(Dictionary<string, string?> settings)
     {
         var options = Bind(settings);
         options.Validate();
-        return options.CreateTrainer(vault.Store);
+        return options.CreateTrainers(vault.Store).Default;
     }
 
-    private static GatewayOptions Bind(Dictionary<string, string?> settings)
+    internal static GatewayOptions Bind(Dictionary<string, string?> settings)
     {
         settings["Gateway:Id"] = "factory-1";
         settings["Gateway:KeyFile"] = "/etc/federation/gateway.key";

@@ -18,7 +18,7 @@ namespace Federation.Site.Contributions;
 public static class LocalTraining
 {
     /// <summary>
-    /// Has the gateway's <see cref="GatewayNode.Trainer"/> train the announced base model at the policy's DP limits
+    /// Has the task's trainer (<see cref="GatewayNode.Trainers"/>) train the announced base model at the policy's DP limits
     /// (clipping norm C = <c>privacy.maxExampleL2Norm</c>, noise multiplier z = <c>privacy.minNoiseMultiplier</c>, a
     /// secret seed derived from the gateway's key and the release, <see cref="GatewayNode.NoiseSeed"/>), passes the
     /// update through <see cref="PolicyEvaluator.EvaluateModelUpdate"/> with the privacy charge the trainer states, and
@@ -69,23 +69,24 @@ public static class LocalTraining
         var rules = policy.RulesFor(task)!;
         double clippingNorm = rules.Privacy?.MaxExampleL2Norm ?? 1;
         double noiseMultiplier = rules.Privacy?.MinNoiseMultiplier ?? 0;
+        var trainer = gateway.Trainers.For(task);
         var seed = gateway.NoiseSeed(round.Round, baseModelSha256, gateway.State.LastSequence() + 1);
         try
         {
             var context = new LocalTrainingContext(
                 round.Round, baseModel, spec, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed);
-            var training = new PolicyCheck(TrainingCheck, true, $"trainer {gateway.Trainer.Source}");
+            var training = new PolicyCheck(TrainingCheck, true, $"trainer {trainer.Source}");
             LocalTrainingRun run;
             try
             {
-                run = gateway.Trainer.Prepare(context);
+                run = trainer.Prepare(context);
             }
             catch (LocalTrainingException error)
             {
-                return TrainingFailed(gateway, training, [], error.Message, subject, ledger, round.Round);
+                return TrainingFailed(gateway, trainer, training, [], error.Message, subject, ledger, round.Round);
             }
 
-            PolicyCheck Trained() => training with { Detail = $"trainer {gateway.Trainer.Source}: {run.Summary}" };
+            PolicyCheck Trained() => training with { Detail = $"trainer {trainer.Source}: {run.Summary}" };
             var charge = run.Charge;
             ModelUpdateRequest Request(TensorSet update) =>
                 new(update, charge.SampleCount, charge.BatchSize, charge.Steps, charge.ClippingNorm, charge.NoiseMultiplier, gateway.AggregatorKeyId, task);
@@ -107,7 +108,7 @@ public static class LocalTraining
             }
             catch (LocalTrainingException error)
             {
-                return TrainingFailed(gateway, Trained(), preflight.Checks, error.Message, subject, ledger, round.Round);
+                return TrainingFailed(gateway, trainer, Trained(), preflight.Checks, error.Message, subject, ledger, round.Round);
             }
 
             lock (gateway.ReleaseGate)
@@ -154,12 +155,12 @@ public static class LocalTraining
     public const string TrainingCheck = "local-training";
 
     private static ReleaseResult<ContributionSubmitted> TrainingFailed(
-        GatewayNode gateway, PolicyCheck training, IReadOnlyList<PolicyCheck> passed, string reason, string subject, string ledger, int round)
+        GatewayNode gateway, ILocalTrainer trainer, PolicyCheck training, IReadOnlyList<PolicyCheck> passed, string reason, string subject, string ledger, int round)
     {
         var policy = gateway.Policy;
         var draft = new DecisionDraft(
             gateway.Now(), ReleaseKind.ModelUpdate.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, reason,
-            [.. passed, training with { Passed = false, Detail = $"trainer {gateway.Trainer.Source}: {reason}" }]);
+            [.. passed, training with { Passed = false, Detail = $"trainer {trainer.Source}: {reason}" }]);
         long id = gateway.State.RecordDenied(draft, ledger, round);
         return new ReleaseResult<ContributionSubmitted>(id, reason, null, null);
     }

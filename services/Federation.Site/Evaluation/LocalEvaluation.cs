@@ -55,10 +55,11 @@ public static class LocalEvaluation
             return new ReleaseResult<EvaluationReported>(unnamedId, unnamed.Reason, null, null);
         }
 
+        var trainer = gateway.Trainers.For(task);
         Dataset holdout;
         try
         {
-            holdout = gateway.Trainer.Holdout(ModelSpec.FromParameters(parameters));
+            holdout = trainer.Holdout(ModelSpec.FromParameters(parameters));
         }
         catch (LocalTrainingException error)
         {
@@ -66,7 +67,7 @@ public static class LocalEvaluation
             var policy = gateway.Policy;
             var refused = new DecisionDraft(
                 now, ReleaseKind.EvaluationMetrics.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, error.Message,
-                [new PolicyCheck(HoldoutCheck, false, $"trainer {gateway.Trainer.Source}: {error.Message}")]);
+                [new PolicyCheck(HoldoutCheck, false, $"trainer {trainer.Source}: {error.Message}")]);
             long refusedId = gateway.State.RecordDenied(refused, ledger, model.Version);
             return new ReleaseResult<EvaluationReported>(refusedId, error.Message, null, null);
         }

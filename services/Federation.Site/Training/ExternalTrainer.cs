@@ -73,6 +73,9 @@ public sealed class ExternalTrainer : ILocalTrainer
     /// <summary>Where each run's files go.</summary>
     public string WorkDirectory { get; }
 
+    /// <summary>The configuration section it was set up from, which its reasons on record name (default <c>Gateway:Training</c>).</summary>
+    public string Settings { get; init; } = LocalTrainingOptions.Section;
+
     /// <inheritdoc />
     public string Source => Name;
 
@@ -182,7 +185,7 @@ public sealed class ExternalTrainer : ILocalTrainer
             }
             catch (Win32Exception error)
             {
-                throw new LocalTrainingException($"could not start {trainer.Command} (Gateway:Training:Command): {error.Message}", error);
+                throw new LocalTrainingException($"could not start {trainer.Command} ({trainer.Settings}:Command): {error.Message}", error);
             }
 
             process.BeginErrorReadLine();
@@ -193,7 +196,7 @@ public sealed class ExternalTrainer : ILocalTrainer
                 process.WaitForExit();
                 Stderr = Tail(stderr);
                 throw new LocalTrainingException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Path.GetFileName(trainer.Command)} did not finish within {trainer.Timeout.TotalSeconds:G6} s (Gateway:Training:TimeoutSeconds) and was killed{StderrText()}"));
+                    $"{Path.GetFileName(trainer.Command)} did not finish within {trainer.Timeout.TotalSeconds:G6} s ({trainer.Settings}:TimeoutSeconds) and was killed{StderrText()}"));
             }
 
             process.WaitForExit(); // flushes the asynchronous readers

@@ -44,36 +44,44 @@ public sealed partial class LocalTrainingOptions
     /// <summary>The external trainer's vault kind.</summary>
     public VaultKind VaultKind => VaultKinds.TryParse(Kind, out var kind) ? kind : VaultKind.Photos;
 
+    /// <summary>The configuration section of the trainer of task <c>default</c> and of every task without its own.</summary>
+    public const string Section = "Gateway:Training";
+
+    /// <summary>The configuration section of <paramref name="task"/>'s own trainer.</summary>
+    /// <param name="task">The task id.</param>
+    public static string SectionOf(string task) => $"Gateway:Tasks:{task}:Training";
+
     /// <summary>Throws an error naming the setting to fix when the options cannot work.</summary>
+    /// <param name="section">Where these options were bound from, e.g. <see cref="Section"/> or <see cref="SectionOf"/>; errors name its keys.</param>
     /// <exception cref="InvalidOperationException">A setting is unknown, missing or out of range.</exception>
-    public void Validate()
+    public void Validate(string section = Section)
     {
         if (!Sources.Contains(Source, StringComparer.Ordinal))
         {
-            throw new InvalidOperationException($"Gateway:Training:Source is '{Source}'; use one of {string.Join(", ", Sources)}.");
+            throw new InvalidOperationException($"{section}:Source is '{Source}'; use one of {string.Join(", ", Sources)}.");
         }
 
         if (Labels.Count > 0)
         {
             if (Labels.FirstOrDefault(label => !VaultValidator.IsValidLabel(label)) is { } bad)
             {
-                throw new InvalidOperationException($"Gateway:Training:Labels has '{bad}', which no vault entry can carry (1 to 64 letters, digits, '_', '.', '-').");
+                throw new InvalidOperationException($"{section}:Labels has '{bad}', which no vault entry can carry (1 to 64 letters, digits, '_', '.', '-').");
             }
 
             if (Labels.Count < 2 || Labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Labels.Count)
             {
-                throw new InvalidOperationException("Gateway:Training:Labels must list at least two different labels (class 0, class 1, …), or none for the defaults.");
+                throw new InvalidOperationException($"{section}:Labels must list at least two different labels (class 0, class 1, …), or none for the defaults.");
             }
         }
 
         if (!(HoldoutFraction >= 0 && HoldoutFraction < 1))
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Gateway:Training:HoldoutFraction is {HoldoutFraction}; it must be at least 0 and below 1."));
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{section}:HoldoutFraction is {HoldoutFraction}; it must be at least 0 and below 1."));
         }
 
         if (!ColumnPattern().IsMatch(ForceColumn))
         {
-            throw new InvalidOperationException($"Gateway:Training:ForceColumn '{ForceColumn}' is not a force-file column name (letters, digits, '_').");
+            throw new InvalidOperationException($"{section}:ForceColumn '{ForceColumn}' is not a force-file column name (letters, digits, '_').");
         }
 
         if (Source != ExternalTrainer.Name)
@@ -83,17 +91,17 @@ public sealed partial class LocalTrainingOptions
 
         if (string.IsNullOrWhiteSpace(Command))
         {
-            throw new InvalidOperationException("Gateway:Training:Command is empty; Gateway:Training:Source=external needs the trainer program (docs/PRIVACY.md, External trainers).");
+            throw new InvalidOperationException($"{section}:Command is empty; {section}:Source=external needs the trainer program (docs/PRIVACY.md, External trainers).");
         }
 
         if (!VaultKinds.TryParse(Kind, out var kind) || kind is not (VaultKind.Photos or VaultKind.Force))
         {
-            throw new InvalidOperationException($"Gateway:Training:Kind is '{Kind}'; the external trainer is given photos or force entries.");
+            throw new InvalidOperationException($"{section}:Kind is '{Kind}'; the external trainer is given photos or force entries.");
         }
 
         if (!(TimeoutSeconds > 0) || !double.IsFinite(TimeoutSeconds))
         {
-            throw new InvalidOperationException("Gateway:Training:TimeoutSeconds must be a positive number of seconds.");
+            throw new InvalidOperationException($"{section}:TimeoutSeconds must be a positive number of seconds.");
         }
     }
 

@@ -31,6 +31,14 @@ public sealed class VaultPressFitTrainer(VaultStore vault, IReadOnlyList<string>
     protected override int FeatureCount => PressFitFeatures.Count;
 
     /// <inheritdoc />
-    protected override float[]? Features(VaultEntry entry, byte[] content, out string? reason) =>
-        PressFitFeatures.FromCsv(content, ForceColumn, out reason);
+    protected override float[]? Features(VaultEntry entry, byte[] content, out string? reason)
+    {
+        var features = PressFitFeatures.FromCsv(content, ForceColumn, out reason);
+        if (features is null && reason is not null && reason.StartsWith("no column ", StringComparison.Ordinal))
+        {
+            reason = $"{reason} ({Settings}:ForceColumn)";
+        }
+
+        return features;
+    }
 }

@@ -52,6 +52,9 @@ public abstract class VaultTrainer : ILocalTrainer
     /// <summary>The share of entries held out for evaluation.</summary>
     public double HoldoutFraction { get; }
 
+    /// <summary>The configuration section it was set up from, which its reasons on record name (default <c>Gateway:Training</c>).</summary>
+    public string Settings { get; init; } = LocalTrainingOptions.Section;
+
     /// <inheritdoc />
     public abstract string Source { get; }
 
@@ -87,7 +90,7 @@ public abstract class VaultTrainer : ILocalTrainer
 
         if (Labels.Count > spec.Classes)
         {
-            throw new LocalTrainingException($"Gateway:Training:Labels lists {Labels.Count} labels but the announced model has {spec.Classes} classes");
+            throw new LocalTrainingException($"{Settings}:Labels lists {Labels.Count} labels but the announced model has {spec.Classes} classes");
         }
 
         var training = new Samples(FeatureCount);
@@ -115,7 +118,7 @@ public abstract class VaultTrainer : ILocalTrainer
             int label = entry.Label is null ? -1 : IndexOf(entry.Label);
             if (label < 0)
             {
-                Skip(entry, entry.Label is null ? "no label" : "a label not in Gateway:Training:Labels");
+                Skip(entry, entry.Label is null ? "no label" : $"a label not in {Settings}:Labels");
                 continue;
             }
 

@@ -81,7 +81,7 @@ public static class PressFitFeatures
         int column = records[0].Fields.ToList().IndexOf(forceColumn);
         if (column < 0)
         {
-            problem = $"no column \"{forceColumn}\" (Gateway:Training:ForceColumn)";
+            problem = $"no column \"{forceColumn}\"";
             return null;
         }
 

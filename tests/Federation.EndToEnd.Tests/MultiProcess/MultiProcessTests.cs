@@ -2,6 +2,7 @@ using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 using Federation.Contracts.Tasks;
 using Federation.Learning.Tensors;
+using Federation.Site.State;
 using Xunit.Abstractions;
 
 namespace Federation.EndToEnd.Tests.MultiProcess;
@@ -35,11 +36,15 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
-    /// <summary>Starts the gateways, then (once their queues exist) the aggregator; <paramref name="beforeAggregator"/> runs in between.</summary>
-    private async Task<ProcessFederation> StartAsync(string virtualHost, Action<ProcessFederation>? beforeAggregator = null)
+    /// <summary>
+    /// Starts the gateways, then (once their queues exist) the aggregator; <paramref name="beforeGateways"/> runs before
+    /// the gateways, <paramref name="beforeAggregator"/> in between.
+    /// </summary>
+    private async Task<ProcessFederation> StartAsync(string virtualHost, Action<ProcessFederation>? beforeAggregator = null, Action<ProcessFederation>? beforeGateways = null)
     {
         await fixture.Broker.StartAsync(virtualHost);
         var federation = new ProcessFederation(fixture.Broker);
+        beforeGateways?.Invoke(federation);
         federation.StartGateways();
         await federation.GatewaysReadyAsync();
         beforeAggregator?.Invoke(federation);
@@ -113,15 +118,16 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
     [Fact]
     public async Task Two_tasks_learn_side_by_side_over_RabbitMQ_and_PostgreSQL_and_both_lineages_verify_and_reaggregate_offline()
     {
-        await using var federation = await StartAsync("e2e-tasks");
+        // Each factory's vault holds press-fit curves for the second task; task default trains on its Fashion-MNIST share.
+        await using var federation = await StartAsync("e2e-tasks", beforeGateways: federation => federation.StockPressFitCurves());
         await federation.AggregatorReadyAsync(Patience);
         var fedctl = federation.Fedctl();
         const string task = ProcessFederation.SecondTask;
 
-        // The model team registers its own network while task default's rounds run on their own.
-        var init = Path.Combine(federation.Folder, "weld-photos-init.safetensors");
+        // The model team registers the press-fit MLP while task default's rounds run on their own.
+        var init = Path.Combine(federation.Folder, $"{task}-init.safetensors");
         await File.WriteAllBytesAsync(init, SafeTensors.Write(ProcessFederation.SecondTaskModel));
-        var created = await fedctl.RunAsync($"tasks create {task} --model {init} --description weld-inspector --min {ProcessFederation.Gateways} --duration 300 --epochs 1 --lr 0.05");
+        var created = await fedctl.RunAsync($"tasks create {task} --model {init} --description press-fit-inspector --min {ProcessFederation.Gateways} --duration 300 --epochs 1 --lr 0.05");
         created.Code.ShouldBe(0, created.Output + created.Error);
         const int taskRounds = 2;
         for (var round = 1; round <= taskRounds; round++)
@@ -146,6 +152,19 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
         accepted.Count.ShouldBe(taskRounds * ProcessFederation.Gateways);
         accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV2));
         defaults.OfType<ContributionAccepted>().ShouldAllBe(contribution => !contribution.Manifest.Contains("\"task\""));
+        // Each gateway trained each task with that task's own trainer and data: its Fashion-MNIST share for task default,
+        // the press-fit curves in its vault for the second task (the decision's first check names the trainer).
+        foreach (var gateway in federation.GatewayProcesses.Keys)
+        {
+            var decisions = GatewayState.Open(Path.Combine(federation.Folder, gateway, "state")).Decisions()
+                .Where(decision => decision.Kind == "model-update" && decision.Allowed).ToList();
+            decisions.Where(decision => decision.Subject.StartsWith($"task {task} round ", StringComparison.Ordinal)).Select(decision => decision.Checks[0].Detail)
+                .ShouldAllBe(detail => detail.StartsWith("trainer vault-press-fit: ") && detail.Contains("vault entries of kind force"));
+            decisions.Count(decision => decision.Subject.StartsWith($"task {task} round ", StringComparison.Ordinal)).ShouldBe(taskRounds, gateway);
+            decisions.Where(decision => decision.Subject.StartsWith("round ", StringComparison.Ordinal)).Select(decision => decision.Checks[0].Detail)
+                .ShouldAllBe(detail => detail.StartsWith("trainer fashion-mnist-split: "));
+        }
+
         // The gateways downloaded the task's models by hash and reported on them under the task.
         taskEvents.OfType<EvaluationRecorded>().Count().ShouldBeGreaterThanOrEqualTo(ProcessFederation.Gateways);
         foreach (var gateway in federation.GatewayProcesses.Keys)

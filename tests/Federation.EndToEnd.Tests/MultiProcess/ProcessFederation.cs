@@ -10,7 +10,9 @@ using Federation.Policies;
 using Federation.Site.State;
 using Federation.Site;
 using Federation.Trust;
+using Federation.Vault;
 using Federation.Vault.Datasets;
+using Federation.Vault.PressFit;
 using Microsoft.Extensions.Configuration;
 
 namespace Federation.EndToEnd.Tests.MultiProcess;
@@ -52,11 +54,24 @@ internal sealed class ProcessFederation : IAsyncDisposable
         }
     }
 
-    /// <summary>The second task every factory's policy names: the model team's own network, an MLP on the same photos.</summary>
-    public const string SecondTask = "weld-photos";
+    /// <summary>
+    /// The second task every factory's policy names: the press-fit MLP over force curves, which each gateway trains with
+    /// its own press-fit trainer (<c>Gateway:Tasks:press-fit:Training</c>) on the curves in its vault, beside its
+    /// Fashion-MNIST trainer for task default (<c>Gateway:Training</c>).
+    /// </summary>
+    public const string SecondTask = "press-fit";
 
     /// <summary>The second task's initial model, as the model team registers it.</summary>
-    public static TensorSet SecondTaskModel { get; } = ModelSpec.Mlp(784, 32, 10).Initialize(7);
+    public static TensorSet SecondTaskModel { get; } = PressFitModel.Spec.Initialize(7);
+
+    /// <summary>The press-fit curves each factory's vault gets from <see cref="StockPressFitCurves"/>.</summary>
+    public const int PressFitCurves = 300;
+
+    /// <summary>
+    /// The share of press-fit curves each gateway holds out: 0.3 of 300 leaves about 90 to evaluate on (the policy wants
+    /// 50 per metric) and about 210 to train on (it wants 100).
+    /// </summary>
+    public const double PressFitHoldout = 0.3;
 
     /// <summary>The operator token the aggregator accepts (credential <c>model-team</c>).</summary>
     public const string OperatorToken = "e2e-operator-token";
@@ -119,6 +134,19 @@ internal sealed class ProcessFederation : IAsyncDisposable
         return Aggregator;
     }
 
+    /// <summary>Puts <see cref="PressFitCurves"/> labelled press-fit curves of its own into each factory's vault, before its gateway starts.</summary>
+    public void StockPressFitCurves()
+    {
+        for (var site = 0; site < Gateways; site++)
+        {
+            var id = GatewayId(site);
+            var incoming = Path.Combine(SiteDirectory(id), "press-fit-curves");
+            PressFitFiles.Write(incoming, count: PressFitCurves, seed: site + 1, faultyShare: 0.3);
+            var vault = VaultStore.Open(Path.Combine(directory, id, "state"));
+            new VaultImporter(vault).ImportAll(VaultKind.Force, [incoming]);
+        }
+    }
+
     /// <summary>Starts one process per gateway (of <paramref name="sites"/>, or all), each signed in to the broker as itself.</summary>
     public void StartGateways(params int[] sites)
     {
@@ -136,6 +164,9 @@ internal sealed class ProcessFederation : IAsyncDisposable
             environment["Gateway__Site"] = site.ToString(CultureInfo.InvariantCulture);
             environment["Gateway__Alpha"] = Alpha.ToString(CultureInfo.InvariantCulture);
             environment["Gateway__Seed"] = Seed.ToString(CultureInfo.InvariantCulture);
+            // The second task's own trainer, spelt as a systemd environment file must ('_' for the id's '-').
+            environment["Gateway__Tasks__press_fit__Training__Source"] = "vault-press-fit";
+            environment["Gateway__Tasks__press_fit__Training__HoldoutFraction"] = PressFitHoldout.ToString(CultureInfo.InvariantCulture);
             var process = HostProcess.Start(id, "Federation.Gateway", environment);
             gateways.Add(process);
             GatewayProcesses[id] = process;
