@@ -3,12 +3,15 @@ using Federation.Messaging;
 using Federation.Site;
 using Federation.Site.Hosting;
 using Federation.Site.Models;
+using Federation.Site.Outbox;
 using Federation.Site.State;
 using Federation.Trust;
 using Federation.Vault;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 // One factory's gateway as its own process, configured the .NET way: appsettings.json, then
 // environment variables (Gateway__Id, Gateway__KeyFile, Bus__Kind, ...), then the command line.
@@ -33,11 +36,13 @@ var gateway = new GatewayNode(
 };
 
 builder.Services.AddFederationBus(builder.Configuration, bus => bus.AddGatewayConsumers($"gateway-{options.Id}"));
-// Announced models are downloaded from the aggregator's API, signed with the gateway's own key.
+// Announced models are downloaded from the aggregator's API, and large updates uploaded to it, signed with the gateway's own key.
 using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-Func<IServiceProvider, GatewayNode, IModelSource>? models = string.IsNullOrWhiteSpace(options.Aggregator.BaseUrl)
-    ? null
-    : (_, node) => new HttpModelSource(http, new Uri(options.Aggregator.BaseUrl), node.Id, key, TimeProvider.System);
-builder.Services.AddGateways([gateway], modelSource: models);
+var aggregator = string.IsNullOrWhiteSpace(options.Aggregator.BaseUrl) ? null : new Uri(options.Aggregator.BaseUrl);
+builder.Services.AddGateways(
+    [gateway],
+    modelSource: aggregator is null ? null : (_, node) => new HttpModelSource(http, aggregator, node.Id, key, TimeProvider.System),
+    payloadDestination: aggregator is null ? null : (provider, node) => new HttpPayloadDestination(
+        http, aggregator, node.Id, key, TimeProvider.System, provider.GetRequiredService<ILoggerFactory>().CreateLogger<HttpPayloadDestination>()));
 builder.Services.AddVault(vault);
 await builder.Build().RunAsync();

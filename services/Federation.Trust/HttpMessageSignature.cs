@@ -49,6 +49,16 @@ public static partial class HttpMessageSignature
         return new SignatureHeaders($"{Label}={Parameters(created, keyId)}", $"{Label}=:{Convert.ToBase64String(signature)}:");
     }
 
+    /// <summary>Signs <paramref name="request"/> (its method and URL) and adds the two headers to it.</summary>
+    /// <exception cref="ArgumentException">The gateway id could not be written as a keyid.</exception>
+    public static void SignRequest(System.Net.Http.HttpRequestMessage request, DateTimeOffset at, string gatewayId, Ed25519KeyPair key)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var signature = Sign(request.Method.Method, request.RequestUri ?? throw new ArgumentException("The request has no URL.", nameof(request)), at, gatewayId, key);
+        request.Headers.TryAddWithoutValidation(InputHeader, signature.SignatureInput);
+        request.Headers.TryAddWithoutValidation(SignatureHeader, signature.Signature);
+    }
+
     /// <summary>Parses the two headers; returns null and the reason when they are missing or not in the form <see cref="Sign"/> writes.</summary>
     public static SignedRequest? TryRead(string? signatureInput, string? signature, out string? reason)
     {

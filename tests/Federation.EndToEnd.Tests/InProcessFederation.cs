@@ -78,7 +78,10 @@ public sealed class InProcessFederation : IAsyncDisposable
             addConsumers?.Invoke(bus);
         });
         builder.Services.AddAggregator(options);
-        builder.Services.AddGateways(gateways, modelSource: (provider, _) => new Federation.Cli.Demo.PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()));
+        builder.Services.AddGateways(
+            gateways,
+            modelSource: (provider, _) => new Federation.Cli.Demo.PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()),
+            payloadDestination: (provider, _) => new Federation.Cli.Demo.PayloadUploadsDestination(provider.GetRequiredService<PayloadUploads>()));
         var host = builder.Build();
         await host.StartAsync();
         return new InProcessFederation(host, dataDirectory);

@@ -157,7 +157,7 @@ public sealed class ReleaseTests : IDisposable
         // Given a bus that fails
         var node = site.Node();
         FlakyPublisher? flaky = null;
-        await using var run = await Site.StartAsync(node, services => flaky = new FlakyPublisher(new BusOutboxPublisher(services.GetRequiredService<IBus>())));
+        await using var run = await Site.StartAsync(node, services => flaky = new FlakyPublisher(new BusOutboxPublisher(services.GetRequiredService<IBus>(), services.GetRequiredService<GatewayPayloadDestinations>())));
 
         // When a round is released while it fails
         var decision = await run.AnnounceAsync(node, Site.Round(1));

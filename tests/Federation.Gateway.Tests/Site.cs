@@ -112,7 +112,9 @@ internal sealed class Site : IDisposable
     /// <param name="node">The gateway.</param>
     /// <param name="publisher">Replaces the outbox's bus publisher when given.</param>
     /// <param name="models">Where announced models are downloaded from; none when null.</param>
-    public static async Task<Harnessed> StartAsync(GatewayNode node, Func<IServiceProvider, IOutboxPublisher>? publisher = null, IModelSource? models = null)
+    /// <param name="payloads">Where large updates are uploaded; none when null.</param>
+    public static async Task<Harnessed> StartAsync(
+        GatewayNode node, Func<IServiceProvider, IOutboxPublisher>? publisher = null, IModelSource? models = null, IPayloadDestination? payloads = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -122,7 +124,9 @@ internal sealed class Site : IDisposable
             services.AddSingleton(publisher);
         }
 
-        services.AddGateways([node], new OutboxRetryOptions { Initial = TimeSpan.FromMilliseconds(20), Maximum = TimeSpan.FromMilliseconds(100), Poll = TimeSpan.FromMilliseconds(200) }, models is null ? null : (_, _) => models);
+        services.AddGateways([node], new OutboxRetryOptions { Initial = TimeSpan.FromMilliseconds(20), Maximum = TimeSpan.FromMilliseconds(100), Poll = TimeSpan.FromMilliseconds(200) },
+            models is null ? null : (_, _) => models,
+            payloads is null ? null : (_, _) => payloads);
         var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();

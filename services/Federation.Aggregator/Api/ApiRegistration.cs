@@ -54,6 +54,7 @@ public static class ApiRegistration
         api.MapGateways();
         api.MapPayloads();
         api.MapModelFiles();
+        api.MapPayloadUploads();
         return endpoints;
     }
 }

@@ -91,7 +91,10 @@ public static class DemoCommand
         });
         builder.Services.AddAggregator(options);
         // The gateways share the aggregator's process, so they read announced models from its payload store.
-        builder.Services.AddGateways(gateways, modelSource: (provider, _) => new PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()));
+        builder.Services.AddGateways(
+            gateways,
+            modelSource: (provider, _) => new PayloadStoreModelSource(provider.GetRequiredService<PayloadStore>()),
+            payloadDestination: (provider, _) => new PayloadUploadsDestination(provider.GetRequiredService<PayloadUploads>()));
 
         using var host = builder.Build();
         await host.StartAsync();

@@ -49,6 +49,7 @@ public static class AggregatorRegistration
         services.AddSingleton(options.Rounds);
         services.AddSingleton<PayloadArrivals>();
         services.AddSingleton<PayloadAssembly>();
+        services.AddSingleton<PayloadUploads>();
         // One gate for every decision, round and key streams alike (see DecisionGate).
         services.AddSingleton<DecisionGate>();
         // The settings' gateways are only a bootstrap for the history; see GatewayKeys.InitializeAsync.

@@ -44,8 +44,10 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadArrivals arrivals
     /// <summary>The extension of the file that says why an assembly failed.</summary>
     public const string FailedExtension = ".failed";
 
+    /// <summary>The extension of the file that tracks which chunks of a transfer arrived.</summary>
+    internal const string ChunksExtension = ".chunks";
+
     private const string PartialExtension = ".partial";
-    private const string ChunksExtension = ".chunks";
     private const int TrackingHeaderBytes = 20;
 
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -140,17 +142,10 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadArrivals arrivals
         if (transfer is null)
         {
             // A new transfer is when space is claimed, so that is when abandoned ones are swept, not on every chunk.
-            RemoveStale();
-            if (chunk.TotalBytes > options.MaxPayloadBytes)
+            IncomingTransfers.RemoveStale(store, options.MaxIncomingAge, logger);
+            if (IncomingTransfers.RefusalOfNew(store, options, sha256, chunk.TotalBytes) is { } refusal)
             {
-                return Fail(sha256, $"Payload {sha256} announced {chunk.TotalBytes} bytes; at most {options.MaxPayloadBytes} are accepted (Aggregator:Payloads:MaxPayloadBytes).");
-            }
-
-            long inFlight = IncomingBytes();
-            if (inFlight + chunk.TotalBytes > options.MaxIncomingBytes)
-            {
-                return Fail(sha256,
-                    $"Payload {sha256} ({chunk.TotalBytes} bytes) would bring unfinished transfers to {inFlight + chunk.TotalBytes} bytes; at most {options.MaxIncomingBytes} are allowed (Aggregator:Payloads:MaxIncomingBytes).");
+                return Fail(sha256, refusal);
             }
 
             // A fresh attempt (e.g. the gateway resending after a failed one) starts clean.
@@ -209,10 +204,7 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadArrivals arrivals
     {
         File.Delete(store.IncomingPath(sha256, PartialExtension));
         File.Delete(store.IncomingPath(sha256, ChunksExtension));
-        var failed = store.IncomingPath(sha256, FailedExtension);
-        var temporary = $"{failed}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, reason);
-        File.Move(temporary, failed, overwrite: true);
+        IncomingTransfers.RecordFailure(store, sha256, reason);
         arrivals.Settled(sha256);
         logger.LogWarning("Payload assembly failed: {Reason}", reason);
         return ChunkOutcome.Refused;
@@ -285,29 +277,6 @@ public sealed class PayloadAssembly(PayloadStore store, PayloadArrivals arrivals
             BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)),
             BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(12)),
             received);
-    }
-
-    /// <summary>The bytes claimed by unfinished transfers: the sum of their announced totals.</summary>
-    private long IncomingBytes() =>
-        Directory.EnumerateFiles(store.IncomingDirectory, "*" + ChunksExtension)
-            .Select(path => ReadTracking(path)?.TotalBytes ?? 0)
-            .Sum();
-
-    /// <summary>
-    /// Deletes every file of a transfer (or a failure note) untouched for longer than the age limit. Ages are the file
-    /// system's (last write times against its clock), not the coordinator's <see cref="TimeProvider"/>.
-    /// </summary>
-    private void RemoveStale()
-    {
-        var oldest = DateTime.UtcNow - options.MaxIncomingAge;
-        foreach (var path in Directory.EnumerateFiles(store.IncomingDirectory))
-        {
-            if (File.GetLastWriteTimeUtc(path) < oldest)
-            {
-                logger.LogWarning("Deleting {File}: an unfinished payload transfer older than {Age}", Path.GetFileName(path), options.MaxIncomingAge);
-                File.Delete(path);
-            }
-        }
     }
 
     private sealed record Transfer(long TotalBytes, int Count, long ChunkSize, HashSet<int> Received);

@@ -22,10 +22,19 @@ public static class GatewayRegistration
     /// Where each gateway downloads announced models from (<see cref="HttpModelSource"/> for a gateway process); null
     /// leaves the gateways unable to fetch a model, and each announcement naming one is skipped with that reason.
     /// </param>
+    /// <param name="payloadDestination">
+    /// Where each gateway uploads updates too large for one message (<see cref="HttpPayloadDestination"/> for a gateway
+    /// process); null leaves such updates in the outbox, each attempt saying why.
+    /// </param>
     public static IServiceCollection AddGateways(
-        this IServiceCollection services, IEnumerable<GatewayNode> gateways, OutboxRetryOptions? retry = null, Func<IServiceProvider, GatewayNode, IModelSource>? modelSource = null)
+        this IServiceCollection services,
+        IEnumerable<GatewayNode> gateways,
+        OutboxRetryOptions? retry = null,
+        Func<IServiceProvider, GatewayNode, IModelSource>? modelSource = null,
+        Func<IServiceProvider, GatewayNode, IPayloadDestination>? payloadDestination = null)
     {
         services.TryAddSingleton(provider => new GatewayModelFiles(modelSource is null ? null : gateway => modelSource(provider, gateway)));
+        services.TryAddSingleton(provider => new GatewayPayloadDestinations(payloadDestination is null ? null : gateway => payloadDestination(provider, gateway)));
         foreach (var gateway in gateways)
         {
             services.AddSingleton(gateway);

@@ -16,8 +16,7 @@ namespace Federation.Site.Models;
 /// <param name="clock">Gives the signature's <c>created</c>; the aggregator refuses it 5 minutes off its own clock.</param>
 public sealed class HttpModelSource(HttpClient http, Uri aggregator, string gatewayId, Ed25519KeyPair key, TimeProvider clock) : IModelSource
 {
-    // Without a final '/', a base such as https://host/federation would lose its last segment when combined.
-    private readonly Uri baseAddress = aggregator.AbsoluteUri.EndsWith('/') ? aggregator : new Uri(aggregator.AbsoluteUri + "/");
+    private readonly Uri baseAddress = AggregatorAddress.Of(aggregator);
 
     /// <inheritdoc />
     /// <exception cref="HttpRequestException">The aggregator refused or does not have the model; the message names the hash and the status.</exception>
@@ -28,9 +27,7 @@ public sealed class HttpModelSource(HttpClient http, Uri aggregator, string gate
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, $"api/model-files/{model.Sha256}"));
         request.Headers.Range = new RangeHeaderValue(offset, null);
-        var signature = HttpMessageSignature.Sign(request.Method.Method, request.RequestUri!, clock.GetUtcNow(), gatewayId, key);
-        request.Headers.TryAddWithoutValidation(HttpMessageSignature.InputHeader, signature.SignatureInput);
-        request.Headers.TryAddWithoutValidation(HttpMessageSignature.SignatureHeader, signature.Signature);
+        HttpMessageSignature.SignRequest(request, clock.GetUtcNow(), gatewayId, key);
 
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)

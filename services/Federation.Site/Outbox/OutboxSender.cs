@@ -18,12 +18,12 @@ public interface IOutboxPublisher
 
 /// <summary>
 /// Publishes outbox entries on the MassTransit bus, each with the message id fixed when it was written. A contribution
-/// whose payload waits in a file goes out as <see cref="ContributionPayloadChunk"/>s read one at a time from the file,
-/// each confirmed before the next is read, then as the contribution with an empty payload (the signed manifest names
-/// the payload by hash): never more than one chunk is in memory.
+/// whose payload waits in a file first uploads the file (<see cref="IPayloadDestination"/>, resuming what an earlier
+/// attempt sent), then goes out with an empty payload: the signed manifest names the payload by hash.
 /// </summary>
 /// <param name="bus">The bus; with RabbitMQ, a publish completes after the broker's publisher confirm.</param>
-public sealed class BusOutboxPublisher(IBus bus) : IOutboxPublisher
+/// <param name="payloads">Where each gateway uploads payload files.</param>
+public sealed class BusOutboxPublisher(IBus bus, GatewayPayloadDestinations payloads) : IOutboxPublisher
 {
     /// <inheritdoc />
     public async Task PublishAsync(GatewayNode gateway, OutboxEntry entry, CancellationToken cancellationToken)
@@ -33,7 +33,8 @@ public sealed class BusOutboxPublisher(IBus bus) : IOutboxPublisher
         switch (entry.Kind)
         {
             case OutboxKinds.Contribution when entry.PayloadFile is { } file:
-                await PublishPayloadAsync(file, gateway.PayloadChunkBytes, cancellationToken);
+                // The file is named by its SHA-256 (GatewayState.WriteOutboxPayload).
+                await payloads.For(gateway).SendAsync(Path.GetFileName(file), file, cancellationToken);
                 await bus.Publish(new ContributionSubmitted(entry.Document, entry.Signature, []), context => context.MessageId = entry.MessageId, cancellationToken);
                 break;
             case OutboxKinds.Contribution:
@@ -47,29 +48,6 @@ public sealed class BusOutboxPublisher(IBus bus) : IOutboxPublisher
                 break;
             default:
                 throw new InvalidDataException($"Outbox entry {entry.MessageId} has the unknown kind '{entry.Kind}'.");
-        }
-    }
-
-    /// <summary>
-    /// Publishes the payload in <paramref name="file"/> as <see cref="ContributionPayloadChunk"/>s of
-    /// <paramref name="chunkBytes"/>, in order, each confirmed before the next is read (docs/FORMATS.md).
-    /// </summary>
-    /// <param name="file">The payload, in a file named by its SHA-256 (<see cref="GatewayState.WriteOutboxPayload"/>).</param>
-    /// <param name="chunkBytes">The chunk size.</param>
-    /// <param name="cancellationToken">Stops between chunks.</param>
-    public async Task PublishPayloadAsync(string file, int chunkBytes, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
-        var sha256 = Path.GetFileName(file);
-        await using var payload = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        long total = payload.Length;
-        int count = (int)((total + chunkBytes - 1) / chunkBytes);
-        for (int index = 0; index < count; index++)
-        {
-            long offset = (long)index * chunkBytes;
-            var bytes = new byte[(int)Math.Min(chunkBytes, total - offset)];
-            await payload.ReadExactlyAsync(bytes, cancellationToken);
-            await bus.Publish(new ContributionPayloadChunk(sha256, total, index, count, offset, bytes), cancellationToken);
         }
     }
 }
@@ -97,7 +75,7 @@ public sealed class OutboxRetryOptions
 /// (doubling up to <see cref="OutboxRetryOptions.Maximum"/>) and tries again, forever: nothing is dropped. Entries
 /// left pending by a previous run are sent after start. A crash between the confirm and the mark sends the entry
 /// again under the same message id, which the aggregator recognises (duplicate contribution or replayed sequence);
-/// for a payload sent in chunks every chunk is sent again, which the aggregator's assembly takes as repeats.
+/// a payload upload cut off midway resumes from the bytes the aggregator holds.
 /// </summary>
 public sealed class OutboxSender(
     IEnumerable<GatewayNode> gateways, IOutboxPublisher publisher, OutboxRetryOptions retry, ILogger<OutboxSender> logger)
