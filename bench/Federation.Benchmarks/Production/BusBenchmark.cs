@@ -291,7 +291,7 @@ public sealed class BusBenchmark : ProductionPart
     }
 
     // The store's fixed-width UTC text (TimestampText).
-    private static DateTimeOffset ParseTimestamp(string text) =>
+    internal static DateTimeOffset ParseTimestamp(string text) =>
         new(DateTime.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal), TimeSpan.Zero);
 
     private static List<ContributionSubmitted> Sign(List<int> gateways, RoundOpened opened, byte[][] payloads) =>

@@ -9,7 +9,7 @@ using Federation.Trust;
 namespace Federation.Benchmarks.Production;
 
 /// <summary>
-/// The gateway side of <see cref="ModelDownloadBenchmark"/> in its own process (started by it, not meant to be run by
+/// The gateway's download in the <see cref="PayloadBenchmark"/>, in its own process (started by it, not meant to be run by
 /// hand): the product's <see cref="HttpModelSource"/> and <see cref="ModelCache"/>, as a gateway uses them for an
 /// announced model. Prints one <see cref="ResultPrefix"/> line of JSON: seconds, RSS before, peak RSS, and whether
 /// the file on disk hashes to the announced SHA-256 (checked again, outside the timing).
@@ -23,21 +23,21 @@ public sealed class ModelDownloadProcess : IBenchmark
     public string Name => BenchmarkName;
 
     /// <inheritdoc />
-    public string Description => "the gateway side of the model-download benchmark in its own process (started by `model-download`)";
+    public string Description => "the gateway's model download of the payload benchmark in its own process (started by `payload`)";
 
     /// <inheritdoc />
     public int Run(string[] arguments)
     {
         if (arguments.Length < 5)
         {
-            Console.WriteLine("usage: model-download-process URL SHA256 BYTES KEYFILE DIR  (started by the model-download benchmark)");
+            Console.WriteLine("usage: model-download-process URL SHA256 BYTES KEYFILE DIR  (started by the payload benchmark)");
             return 2;
         }
 
         var model = new ModelReference(arguments[1], long.Parse(arguments[2], CultureInfo.InvariantCulture));
         using var key = Ed25519KeyFile.Load(arguments[3]);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var cache = new ModelCache(arguments[4], new HttpModelSource(http, new Uri(arguments[0]), ModelDownloadBenchmark.GatewayId, key, TimeProvider.System));
+        var cache = new ModelCache(arguments[4], new HttpModelSource(http, new Uri(arguments[0]), SampleContributions.GatewayId(0), key, TimeProvider.System));
         var before = AggregationBenchmark.ReadStatusKilobytes("VmRSS") * 1024;
         var watch = Stopwatch.StartNew();
         var path = cache.GetAsync(model).GetAwaiter().GetResult();

@@ -31,17 +31,14 @@ namespace Federation.Benchmarks.Production;
 
 /// <summary>
 /// One side of the <c>payload</c> benchmark in its own process, started by <see cref="PayloadBenchmark"/> (not meant to
-/// be run by hand). It prints its output, <see cref="SignalPrefix"/> lines when it reaches a step the parent waits for,
-/// and one <see cref="ResultPrefix"/> line of JSON with what it measured, including its peak RSS.
+/// be run by hand): the gateway's release of the update, or its sender. It prints its output and one
+/// <see cref="ResultPrefix"/> line of JSON with what it measured, including its peak RSS.
 /// </summary>
 public sealed class PayloadProcess : IBenchmark
 {
     internal const string BenchmarkName = "payload-process";
     internal const string ResultPrefix = "RESULT ";
-    internal const string SignalPrefix = "SIGNAL ";
-    internal const string AggregatorInit = "aggregator-init";
     internal const string GatewayRelease = "gateway-release";
-    internal const string Aggregator = "aggregator";
     internal const string GatewaySender = "gateway-sender";
 
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(30);
@@ -55,44 +52,22 @@ public sealed class PayloadProcess : IBenchmark
     /// <inheritdoc />
     public int Run(string[] arguments)
     {
-        if (arguments.Length < 4)
+        if (arguments.Length < 3)
         {
-            Console.WriteLine("usage: payload-process ROLE HIDDEN SCHEMA FOLDER [...]  (started by the payload benchmark)");
+            Console.WriteLine("usage: payload-process gateway-release HIDDEN FOLDER ROUND BASE-SHA256 | gateway-sender URL FOLDER  (started by the payload benchmark)");
             return 2;
         }
 
-        var (hidden, schema, folder) = (int.Parse(arguments[1], CultureInfo.InvariantCulture), arguments[2], arguments[3]);
         var result = arguments[0] switch
         {
-            AggregatorInit => InitializeAggregatorAsync(hidden, schema, folder),
-            GatewayRelease => ReleaseAsync(hidden, folder, int.Parse(arguments[4], CultureInfo.InvariantCulture), arguments[5]),
-            Aggregator => ReceiveAsync(hidden, schema, folder, arguments[4]),
-            GatewaySender => SendAsync(folder),
+            GatewayRelease => ReleaseAsync(int.Parse(arguments[1], CultureInfo.InvariantCulture), arguments[2], int.Parse(arguments[3], CultureInfo.InvariantCulture), arguments[4]),
+            GatewaySender => SendAsync(new Uri(arguments[1]), arguments[2]),
             _ => throw new ArgumentException($"Unknown role '{arguments[0]}'.", nameof(arguments)),
         };
         var measured = result.GetAwaiter().GetResult();
         measured["peakBytes"] = (AggregationBenchmark.ReadStatusKilobytes("VmHWM") * 1024).ToString(CultureInfo.InvariantCulture);
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(measured));
         return 0;
-    }
-
-    /// <summary>The aggregator's first start: publishes the initial model (v0, the update's base) and opens the round.</summary>
-    private static async Task<Dictionary<string, string>> InitializeAggregatorAsync(int hidden, string schema, string folder)
-    {
-        var watch = Stopwatch.StartNew();
-        using var host = BuildAggregator(hidden, schema, folder);
-        await host.StartAsync();
-        var coordinator = await InitializedAsync(host);
-        var opened = await coordinator.OpenRoundAsync(
-            new RoundPlan { MinParticipants = 1, Duration = Patience }, [SampleContributions.GatewayId(0), SampleContributions.GatewayId(1)], CancellationToken.None)
-            ?? throw new InvalidOperationException("A round was already open in a fresh history.");
-        await host.StopAsync();
-        return new()
-        {
-            ["round"] = opened.Round.ToString(CultureInfo.InvariantCulture),
-            ["baseModelSha256"] = opened.BaseModelSha256,
-            ["seconds"] = watch.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
-        };
     }
 
     /// <summary>
@@ -121,47 +96,11 @@ public sealed class PayloadProcess : IBenchmark
         });
     }
 
-    /// <summary>The measured aggregator: a fresh start over the history, then the chunks and the contribution as they come.</summary>
-    private static async Task<Dictionary<string, string>> ReceiveAsync(int hidden, string schema, string folder, string payloadSha256)
-    {
-        using var host = BuildAggregator(hidden, schema, folder);
-        await host.StartAsync();
-        var coordinator = await InitializedAsync(host);
-        var store = host.Services.GetRequiredService<PayloadStore>();
-        Console.WriteLine(SignalPrefix + "ready");
-
-        DateTimeOffset? storedAt = null;
-        var watch = Stopwatch.StartNew();
-        while (coordinator.LatestRound is { Accepted.Count: 0, RejectedCount: 0 })
-        {
-            storedAt ??= store.Contains(payloadSha256) ? DateTimeOffset.UtcNow : null;
-            if (watch.Elapsed > Patience)
-            {
-                throw new TimeoutException($"No decision on the contribution after {Patience}.");
-            }
-
-            await Task.Delay(20);
-        }
-
-        var decidedAt = DateTimeOffset.UtcNow;
-        var result = new Dictionary<string, string>
-        {
-            ["decidedAt"] = decidedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["storedAt"] = (storedAt ?? decidedAt).ToString("O", CultureInfo.InvariantCulture),
-            ["outcome"] = coordinator.LatestRound!.Accepted.Count > 0 ? "accepted" : "rejected",
-        };
-        if (coordinator.LatestRound.RejectedCount > 0)
-        {
-            var rejected = await host.Services.GetRequiredService<EventHistory>().ReadAllAsync().Select(entry => entry.Event).OfType<ContributionRejected>().LastAsync();
-            result["rejection"] = $"{rejected.Reason}: {rejected.Detail}";
-        }
-
-        await host.StopAsync();
-        return result;
-    }
-
-    /// <summary>The measured gateway: a fresh start over its state, whose outbox holds the released update; the real sender sends it.</summary>
-    private static async Task<Dictionary<string, string>> SendAsync(string folder)
+    /// <summary>
+    /// The measured gateway: a fresh start over its state, whose outbox holds the released update; the real sender
+    /// uploads it to the aggregator at <paramref name="aggregator"/> and publishes the contribution on RabbitMQ.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> SendAsync(Uri aggregator, string folder)
     {
         var state = GatewayState.Open(Path.Combine(folder, "gateway"));
         using var key = SampleContributions.Key(0);
@@ -173,11 +112,12 @@ public sealed class PayloadProcess : IBenchmark
         var data = new Dataset(new float[4], [0], 4, 3);
         var node = new GatewayNode(SampleContributions.GatewayId(0), key, policy, new Federation.Site.Training.DatasetTrainer(new LocalData(data, data)), TimeProvider.System, aggregatorKeyId, state);
 
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         TimedPublisher? timed = null;
         using var host = BusBenchmark.BuildHost(ProductionServers.RabbitGateways[0], _ => { }, services =>
         {
-            services.AddSingleton<IOutboxPublisher>(provider => timed = new TimedPublisher(new BusOutboxPublisher(provider.GetRequiredService<IBus>())));
-            services.AddGateways([node]);
+            services.AddSingleton<IOutboxPublisher>(provider => timed = new TimedPublisher(new BusOutboxPublisher(provider.GetRequiredService<IBus>(), provider.GetRequiredService<GatewayPayloadDestinations>())));
+            services.AddGateways([node], payloadDestination: (_, gateway) => new HttpPayloadDestination(http, aggregator, gateway.Id, key, TimeProvider.System));
         });
         await host.StartAsync();
         var watch = Stopwatch.StartNew();
@@ -196,58 +136,26 @@ public sealed class PayloadProcess : IBenchmark
         return new()
         {
             ["firstPublishAt"] = timed!.FirstPublishAt!.Value.ToString("O", CultureInfo.InvariantCulture),
+            ["rssBefore"] = timed.ResidentBytesThen.ToString(CultureInfo.InvariantCulture),
             ["sentAt"] = sentAt.ToString("O", CultureInfo.InvariantCulture),
         };
     }
 
-    private static IHost BuildAggregator(int hidden, string schema, string folder)
-    {
-        var options = new AggregatorOptions
-        {
-            DataDirectory = Path.Combine(folder, "aggregator"),
-            EventStore = new EventStoreOptions { Kind = EventStoreKinds.Postgres, ConnectionString = ProductionServers.Postgres, Schema = schema },
-            Model = new ModelOptions { Kind = ModelKind.Mlp, Inputs = 784, Hidden = hidden, Classes = 10, Seed = 1 },
-            Rounds = new RoundPlan { Count = 0, MinParticipants = 1, Duration = Patience },
-            Gateways = Enumerable.Range(0, 2).Select(index =>
-            {
-                using var key = SampleContributions.Key(index);
-                return new GatewayEnrolment { Id = SampleContributions.GatewayId(index), PublicKey = Convert.ToBase64String(key.PublicKey.Span), AllowedPolicies = [SampleContributions.PolicySha256] };
-            }).ToList(),
-        };
-        return BusBenchmark.BuildHost(ProductionServers.RabbitAggregator, bus => bus.AddAggregatorConsumers(), services =>
-        {
-            services.AddAggregator(options);
-            // Announcing a round inlines its base model, which a 1 GB model cannot be yet (see PayloadBenchmark).
-            services.Remove(services.Single(service => service.ImplementationType == typeof(AnnouncementPublisher)));
-        });
-    }
-
-    private static async Task<RoundCoordinator> InitializedAsync(IHost host)
-    {
-        var coordinator = host.Services.GetRequiredService<RoundCoordinator>();
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                _ = coordinator.CurrentModel;
-                return coordinator;
-            }
-            catch (InvalidOperationException) when (watch.Elapsed < Patience)
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
-
-    /// <summary>The real publisher, noting when the sender first handed it an entry: the first chunk is read and published right then.</summary>
+    /// <summary>The real publisher, noting when the sender first handed it an entry (the upload starts right then) and the process's resident set at that moment.</summary>
     private sealed class TimedPublisher(IOutboxPublisher inner) : IOutboxPublisher
     {
         public DateTimeOffset? FirstPublishAt { get; private set; }
 
+        public long ResidentBytesThen { get; private set; }
+
         public Task PublishAsync(GatewayNode gateway, OutboxEntry entry, CancellationToken cancellationToken)
         {
-            FirstPublishAt ??= DateTimeOffset.UtcNow;
+            if (FirstPublishAt is null)
+            {
+                ResidentBytesThen = AggregationBenchmark.ReadStatusKilobytes("VmRSS") * 1024;
+                FirstPublishAt = DateTimeOffset.UtcNow;
+            }
+
             return inner.PublishAsync(gateway, entry, cancellationToken);
         }
     }
