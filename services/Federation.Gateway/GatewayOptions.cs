@@ -75,8 +75,8 @@ public sealed class GatewayOptions
     public int Seed { get; set; } = 42;
 
     /// <summary>
-    /// The largest update payload sent inside its contribution message; larger ones are sent in chunks of this many
-    /// bytes (docs/FORMATS.md). Default 4 MiB; keep it well below the broker's max_message_size.
+    /// The largest update payload sent inside its contribution message; larger ones are uploaded to
+    /// <c>Gateway:Aggregator:BaseUrl</c> first (docs/FORMATS.md). Default 4 MiB; keep it well below the broker's max_message_size.
     /// </summary>
     public int PayloadChunkBytes { get; set; } = GatewayNode.DefaultPayloadChunkBytes;
 

@@ -67,7 +67,7 @@ public sealed class GatewayNode
 
     /// <summary>
     /// The largest payload that travels inside its contribution message (<c>Gateway:PayloadChunkBytes</c>). A larger
-    /// one waits in a file and is sent as chunks of this size, followed by the contribution naming it by hash.
+    /// one waits in a file and is uploaded (<see cref="Outbox.IPayloadDestination"/>), followed by the contribution naming it by hash.
     /// </summary>
     public int PayloadChunkBytes { get; init; } = DefaultPayloadChunkBytes;
 

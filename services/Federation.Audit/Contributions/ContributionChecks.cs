@@ -168,7 +168,7 @@ public static class ContributionChecks
         {
             return new Rejection(
                 RejectionReason.MalformedPayload,
-                $"The contribution carries no payload, and its manifest names no payload this aggregator can receive in chunks (SHA-256 '{claimed}').");
+                $"The contribution carries no payload, and its manifest names no payload this aggregator can receive apart from it (SHA-256 '{claimed}').");
         }
 
         if (!store.Contains(claimed))
@@ -177,7 +177,7 @@ public static class ContributionChecks
                 ? new Rejection(RejectionReason.PayloadHashMismatch, failure)
                 : new Rejection(
                     RejectionReason.PayloadHashMismatch,
-                    $"The payload the manifest signs ({manifest.PayloadBytes} bytes, SHA-256 {claimed}) was to arrive in chunks, but no complete payload with that hash arrived in time.");
+                    $"The payload the manifest signs ({manifest.PayloadBytes} bytes, SHA-256 {claimed}) was to be uploaded apart from the contribution, but no complete payload with that hash arrived in time.");
         }
 
         // In the store means assembled and hashed to exactly this name.

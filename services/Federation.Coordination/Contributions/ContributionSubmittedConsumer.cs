@@ -16,7 +16,7 @@ public sealed class ContributionSubmittedConsumer(TaskRounds rounds) : IConsumer
 /// <summary>
 /// Bad contributions never throw (they are recorded as rejections), so a failure here is the
 /// infrastructure's: retry with backoff before the message goes to the error queue. A contribution
-/// whose payload is still being assembled from its chunks does not fail: the coordinator waits for
+/// whose payload is still being uploaded (or assembled from chunks) does not fail: the coordinator waits for
 /// it (Aggregator:Payloads:WaitSeconds, default 10 minutes, well inside RabbitMQ's 30-minute
 /// delivery acknowledgement timeout), holding one of the two concurrent slots, so this retry policy
 /// never has to outlast hashing a large payload.

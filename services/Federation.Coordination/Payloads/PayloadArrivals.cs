@@ -1,8 +1,8 @@
 namespace Federation.Coordination.Payloads;
 
 /// <summary>
-/// Tells a contribution whose payload travels in chunks when there is something to check: the
-/// <see cref="PayloadAssembly"/> signals each payload it completes or gives up on, and whoever waits for that hash
+/// Tells a contribution whose payload travels apart from it when there is something to check: the
+/// <see cref="PayloadUploads"/> (and the <see cref="PayloadAssembly"/> of chunks) signal each payload they complete or give up on, and whoever waits for that hash
 /// wakes at once instead of looking again and again.
 /// </summary>
 public sealed class PayloadArrivals(PayloadStore store)
@@ -12,7 +12,7 @@ public sealed class PayloadArrivals(PayloadStore store)
 
     /// <summary>
     /// Completes when the payload with this SHA-256 is in the store or its assembly failed (at once when either is
-    /// already so). Its chunks are written by another consumer, so this wait is all that stands in between.
+    /// already so). Its bytes arrive by another path (an upload, or chunks), so this wait is all that stands in between.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public async Task WhenAssembledAsync(string sha256, CancellationToken cancellationToken)

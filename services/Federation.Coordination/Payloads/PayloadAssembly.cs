@@ -25,7 +25,8 @@ public enum ChunkOutcome
 }
 
 /// <summary>
-/// Assembles payloads that arrive as <see cref="ContributionPayloadChunk"/>s, without holding them in memory: each
+/// Assembles payloads that gateways of earlier releases send as <see cref="ContributionPayloadChunk"/>s (gateways now
+/// upload them, <see cref="PayloadUploads"/>), without holding them in memory: each
 /// chunk is written at its offset into <c>SHA.partial</c> in <see cref="PayloadStore.IncomingDirectory"/>, and its
 /// index appended to <c>SHA.chunks</c> once the data is on disk, so a restart loses no received chunk and never counts
 /// one whose bytes were not written. When every index has arrived, the file is hashed; it joins the store under its

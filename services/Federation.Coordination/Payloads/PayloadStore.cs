@@ -21,7 +21,7 @@ public sealed class PayloadStore : IAssembledPayloads
     }
 
     /// <summary>
-    /// Where payloads that arrive in chunks are assembled (<see cref="PayloadAssembly"/>) before they join the store;
+    /// Where payloads that arrive apart from their contribution are written (<see cref="PayloadUploads"/>, <see cref="PayloadAssembly"/>) before they join the store;
     /// nothing in it is ever read as a payload.
     /// </summary>
     public string IncomingDirectory { get; }
@@ -107,7 +107,7 @@ public sealed class PayloadStore : IAssembledPayloads
             : throw new InvalidDataException($"Payload file {PathOf(sha256)} hashes to {actual}, not to its name: it was changed on disk.");
     }
 
-    /// <summary>Why the last attempt to assemble this payload from chunks failed, or null (see <see cref="PayloadAssembly"/>).</summary>
+    /// <summary>Why the last upload or chunk assembly of this payload failed, or null (see <see cref="PayloadUploads"/>).</summary>
     public string? AssemblyFailure(string sha256)
     {
         var path = IncomingPath(sha256, PayloadAssembly.FailedExtension);

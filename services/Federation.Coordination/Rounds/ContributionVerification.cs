@@ -8,15 +8,15 @@ namespace Federation.Coordination.Rounds;
 
 /// <summary>
 /// Establishes a contribution's <see cref="ContributionFacts"/> before the coordinator decides on it: reads the
-/// manifest, verifies its signature, and examines the payload — waiting, when it travels in chunks, until
-/// <see cref="PayloadArrivals"/> says it was assembled (or failed). This is the costly part (a signature, a stream over
+/// manifest, verifies its signature, and examines the payload — waiting, when it travels apart (uploaded, or in
+/// chunks), until <see cref="PayloadArrivals"/> says it is in the store (or failed). This is the costly part (a signature, a stream over
 /// a model-sized payload), so it runs outside the <see cref="History.DecisionGate"/>, once per contribution.
 /// </summary>
 public sealed class ContributionVerification(
     GatewayKeys keys, PayloadStore payloads, PayloadArrivals arrivals, PayloadOptions limits, ILogger<ContributionVerification> logger)
 {
     /// <summary>
-    /// The facts of <paramref name="message"/>. A payload sent in chunks is waited for up to
+    /// The facts of <paramref name="message"/>. A payload sent apart is waited for up to
     /// <see cref="PayloadOptions.Wait"/>; if it has not arrived by then, the facts say so and it will be rejected.
     /// Waiting here, rather than failing the message for the bus to redeliver, keeps the contribution's place and
     /// needs no redelivery plugin; a restart while waiting simply redelivers it. Real time, not the coordinator's

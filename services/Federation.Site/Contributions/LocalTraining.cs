@@ -27,7 +27,7 @@ public static class LocalTraining
     /// to the outbox in the same transaction, with its sequence number and the privacy it spent; the outbox sender
     /// publishes it. Nothing is signed or sent when the policy refuses or the trainer fails. An update larger than
     /// <see cref="GatewayNode.PayloadChunkBytes"/> is streamed to a file for the outbox instead (<see cref="OutboxPayload"/>),
-    /// and the returned message carries an empty payload: it travels in chunks.
+    /// and the returned message carries an empty payload: the file is uploaded before it.
     /// </summary>
     /// <param name="gateway">The gateway.</param>
     /// <param name="round">The announcement.</param>
