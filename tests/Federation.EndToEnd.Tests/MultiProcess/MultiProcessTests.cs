@@ -119,7 +119,12 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
     public async Task Two_tasks_learn_side_by_side_over_RabbitMQ_and_PostgreSQL_and_both_lineages_verify_and_reaggregate_offline()
     {
         // Each factory's vault holds press-fit curves for the second task; task default trains on its Fashion-MNIST share.
-        await using var federation = await StartAsync("e2e-tasks", beforeGateways: federation => federation.StockPressFitCurves());
+        // Every update is larger than 1 KiB, so each is uploaded to the aggregator process over HTTP before its contribution.
+        await using var federation = await StartAsync("e2e-tasks", beforeGateways: federation =>
+        {
+            federation.StockPressFitCurves();
+            federation.UploadAbove = 1024;
+        });
         await federation.AggregatorReadyAsync(Patience);
         var fedctl = federation.Fedctl();
         const string task = ProcessFederation.SecondTask;
@@ -155,6 +160,9 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
         Spans(defaults).ShouldContain(span => taskSpans.Any(other => other.Opened < span.Closed && span.Opened < other.Closed), "a press-fit round open while a default round was");
         accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV2));
         defaults.OfType<ContributionAccepted>().ShouldAllBe(contribution => !contribution.Manifest.Contains("\"task\""));
+        // Every accepted payload of both tasks came by upload, none inline in its message.
+        var logs = federation.AllOutput();
+        all.OfType<ContributionAccepted>().ShouldAllBe(contribution => logs.Contains($"Received payload {contribution.PayloadSha256} ({contribution.PayloadBytes} bytes) by upload"));
         // Each gateway trained each task with that task's own trainer and data: its Fashion-MNIST share for task default,
         // the press-fit curves in its vault for the second task (the decision's first check names the trainer).
         foreach (var gateway in federation.GatewayProcesses.Keys)

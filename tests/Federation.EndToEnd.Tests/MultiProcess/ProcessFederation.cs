@@ -134,6 +134,12 @@ internal sealed class ProcessFederation : IAsyncDisposable
         return Aggregator;
     }
 
+    /// <summary>
+    /// When set, the gateways send updates larger than this many bytes apart from their contribution, uploaded to the
+    /// aggregator process over loopback HTTP (<c>Gateway:PayloadChunkBytes</c>); else the default 4 MiB keeps them inline.
+    /// </summary>
+    public int? UploadAbove { get; set; }
+
     /// <summary>Puts <see cref="PressFitCurves"/> labelled press-fit curves of its own into each factory's vault, before its gateway starts.</summary>
     public void StockPressFitCurves()
     {
@@ -167,6 +173,11 @@ internal sealed class ProcessFederation : IAsyncDisposable
             // The second task's own trainer, spelt as a systemd environment file must ('_' for the id's '-').
             environment["Gateway__Tasks__press_fit__Training__Source"] = "vault-press-fit";
             environment["Gateway__Tasks__press_fit__Training__HoldoutFraction"] = PressFitHoldout.ToString(CultureInfo.InvariantCulture);
+            if (UploadAbove is { } limit)
+            {
+                environment["Gateway__PayloadChunkBytes"] = limit.ToString(CultureInfo.InvariantCulture);
+            }
+
             var process = HostProcess.Start(id, "Federation.Gateway", environment);
             gateways.Add(process);
             GatewayProcesses[id] = process;
