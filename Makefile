@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIGURATION ?= Release
-# What the code needs from Debian: Fashion-MNIST as stand-in inspection photos. (Ed25519's
+# What the code needs from Debian: Fashion-MNIST as stand-in inspection photos; PyTorch and
+# Pillow for the external trainers under trainers/pytorch (run by /usr/bin/python3). (Ed25519's
 # libsodium comes inside the NSec.Cryptography NuGet package, not from the system.)
-DEBIAN_PACKAGES := dataset-fashion-mnist
+DEBIAN_PACKAGES := dataset-fashion-mnist python3-torch python3-pil
 TEST_LOG := TestResults/test.log
 
 .PHONY: deps build test demo clean infra-up infra-down

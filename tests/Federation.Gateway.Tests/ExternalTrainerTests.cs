@@ -74,7 +74,7 @@ public sealed class ExternalTrainerTests : IDisposable
         // Given C = 2 and z = 1.5 and a program whose update is +3 in every value
         var model = ModelSpec.LogisticRegression(784, 2).Initialize(1);
         var trainer = Trainer(CopyingTrainer, Shifted(model, 3f));
-        var context = new LocalTrainingContext(1, model, ModelSpec.FromParameters(model), Site.Round(1).Training, 7, 2.0, 1.5, new byte[32]);
+        var context = new LocalTrainingContext(1, model, Site.Round(1).Training, 7, 2.0, 1.5, new byte[32]);
 
         // When it trains
         var update = trainer.Prepare(context).Train();

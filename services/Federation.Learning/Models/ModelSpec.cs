@@ -91,32 +91,51 @@ public sealed record ModelSpec
     /// <param name="parameters">Parameters of a logistic regression or MLP, and nothing else.</param>
     /// <returns>The spec whose <see cref="Initialize"/> would produce this layout.</returns>
     /// <exception cref="ArgumentException">The set is not exactly the layout of a supported model.</exception>
-    public static ModelSpec FromParameters(TensorSet parameters)
+    public static ModelSpec FromParameters(TensorSet parameters) =>
+        TryFromParameters(parameters, out var reason) ?? throw new ArgumentException($"the parameters are not a Federation model: {reason}", nameof(parameters));
+
+    /// <summary>
+    /// As <see cref="FromParameters"/>, for a model that may be of another layout (a model team's own network, which only
+    /// an external trainer can train).
+    /// </summary>
+    /// <param name="parameters">Any parameters.</param>
+    /// <param name="reason">When null is returned: why the set is not a built-in layout.</param>
+    /// <returns>The spec, or null when the set is not exactly the layout of a built-in model.</returns>
+    public static ModelSpec? TryFromParameters(TensorSet parameters, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-
+        reason = null;
         ModelSpec spec;
         if (parameters.TryGet(ParameterNames.LinearWeight, out var linear))
         {
-            spec = linear.Shape is [int classes, int inputs] && classes >= 2 && inputs >= 1
-                ? LogisticRegression(inputs, classes)
-                : throw Unrecognized($"'{ParameterNames.LinearWeight}' has shape {ShapeText.Format(linear.Shape)}; expected [classes ≥ 2, inputs ≥ 1]");
+            if (linear.Shape is not [int classes, int inputs] || classes < 2 || inputs < 1)
+            {
+                reason = $"'{ParameterNames.LinearWeight}' has shape {ShapeText.Format(linear.Shape)}; expected [classes ≥ 2, inputs ≥ 1]";
+                return null;
+            }
+
+            spec = LogisticRegression(inputs, classes);
         }
         else if (parameters.TryGet(ParameterNames.HiddenWeight, out var hidden)
                  && parameters.TryGet(ParameterNames.OutputWeight, out var output))
         {
-            spec = hidden.Shape is [int width, int inputs] && output.Shape is [int classes, _] && width >= 1 && inputs >= 1 && classes >= 2
-                ? Mlp(inputs, width, classes)
-                : throw Unrecognized($"'{ParameterNames.HiddenWeight}' has shape {ShapeText.Format(hidden.Shape)} and '{ParameterNames.OutputWeight}' has shape {ShapeText.Format(output.Shape)}");
+            if (hidden.Shape is not [int width, int inputs] || output.Shape is not [int classes, _] || width < 1 || inputs < 1 || classes < 2)
+            {
+                reason = $"'{ParameterNames.HiddenWeight}' has shape {ShapeText.Format(hidden.Shape)} and '{ParameterNames.OutputWeight}' has shape {ShapeText.Format(output.Shape)}";
+                return null;
+            }
+
+            spec = Mlp(inputs, width, classes);
         }
         else
         {
-            throw Unrecognized($"it has neither '{ParameterNames.LinearWeight}' nor both '{ParameterNames.HiddenWeight}' and '{ParameterNames.OutputWeight}'");
+            reason = $"it has neither '{ParameterNames.LinearWeight}' nor both '{ParameterNames.HiddenWeight}' and '{ParameterNames.OutputWeight}'";
+            return null;
         }
 
         // Every other name and shape must then match exactly what the spec implies.
-        string? difference = spec.DescribeLayoutDifference(parameters);
-        return difference is null ? spec : throw Unrecognized(difference);
+        reason = spec.DescribeLayoutDifference(parameters);
+        return reason is null ? spec : null;
     }
 
     private static void FillUniform(Tensor tensor, double bound, Random random)
@@ -126,7 +145,4 @@ public sealed record ModelSpec
             tensor.Values[i] = (float)(((2.0 * random.NextDouble()) - 1.0) * bound);
         }
     }
-
-    private static ArgumentException Unrecognized(string reason) =>
-        new($"the parameters are not a Federation model: {reason}", "parameters");
 }

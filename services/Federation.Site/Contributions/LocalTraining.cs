@@ -53,7 +53,6 @@ public static class LocalTraining
     {
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(baseModel);
-        var spec = ModelSpec.FromParameters(baseModel);
         var policy = gateway.Policy.Policy;
         var task = round.Task;
         var subject = AnnouncedModel.Subject(task, $"round {round.Round}");
@@ -74,7 +73,7 @@ public static class LocalTraining
         try
         {
             var context = new LocalTrainingContext(
-                round.Round, baseModel, spec, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed);
+                round.Round, baseModel, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed);
             var training = new PolicyCheck(TrainingCheck, true, $"trainer {trainer.Source}");
             LocalTrainingRun run;
             try

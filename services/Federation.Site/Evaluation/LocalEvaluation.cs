@@ -2,10 +2,7 @@ using System.Text;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Contracts.Tasks;
-using Federation.Learning.Data;
-using Federation.Learning.Models;
 using Federation.Learning.Tensors;
-using Federation.Learning.Training;
 using Federation.Policies;
 using Federation.Site.State;
 using Federation.Site.Training;
@@ -56,14 +53,15 @@ public static class LocalEvaluation
         }
 
         var trainer = gateway.Trainers.For(task);
-        Dataset holdout;
+        IReadOnlyList<MetricValue> metrics;
         try
         {
-            holdout = trainer.Holdout(ModelSpec.FromParameters(parameters));
+            metrics = trainer.Evaluate(parameters);
         }
         catch (LocalTrainingException error)
         {
-            // The published model does not fit this site's data (e.g. a press-fit model at a photo site): nothing to report.
+            // The published model does not fit this site's data (e.g. a press-fit model at a photo site), or the
+            // trainer's own evaluation failed: nothing to report.
             var policy = gateway.Policy;
             var refused = new DecisionDraft(
                 now, ReleaseKind.EvaluationMetrics.ToName(), subject, policy.Policy.Id, policy.Policy.Version, policy.Hash, false, error.Message,
@@ -72,7 +70,6 @@ public static class LocalEvaluation
             return new ReleaseResult<EvaluationReported>(refusedId, error.Message, null, null);
         }
 
-        var metrics = Metrics(parameters, holdout);
         var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, subject, task);
         if (released is null)
         {
@@ -93,23 +90,4 @@ public static class LocalEvaluation
 
     /// <summary>The decision record's name for the gateway's own check that its held-out data fits the published model.</summary>
     public const string HoldoutCheck = "local-holdout";
-
-    private static List<MetricValue> Metrics(TensorSet parameters, Dataset holdout)
-    {
-        var spec = ModelSpec.FromParameters(parameters);
-        var overall = Evaluator.Evaluate(spec, parameters, holdout);
-        var metrics = new List<MetricValue>
-        {
-            new("accuracy", null, overall.Accuracy, overall.SampleCount),
-            new("loss", null, overall.Loss, overall.SampleCount),
-        };
-        foreach (var label in holdout.Labels.Distinct().Order())
-        {
-            var indices = Enumerable.Range(0, holdout.Count).Where(index => holdout.Labels[index] == label).ToArray();
-            var slice = Evaluator.Evaluate(spec, parameters, holdout.Subset(indices));
-            metrics.Add(new MetricValue("accuracy", $"class={label}", slice.Accuracy, slice.SampleCount));
-        }
-
-        return metrics;
-    }
 }

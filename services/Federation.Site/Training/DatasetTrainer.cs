@@ -1,5 +1,6 @@
+using Federation.Contracts.Signing;
 using Federation.Learning.Data;
-using Federation.Learning.Models;
+using Federation.Learning.Tensors;
 using Federation.Vault.Datasets;
 
 namespace Federation.Site.Training;
@@ -21,9 +22,12 @@ public sealed class DatasetTrainer(LocalData data) : ILocalTrainer
     public string Source => FashionMnistSplit;
 
     /// <inheritdoc />
-    public LocalTrainingRun Prepare(LocalTrainingContext context) =>
-        new DpSgdRun(Data.Training, context, $"{Data.Training.Count} samples from {Source}");
+    public LocalTrainingRun Prepare(LocalTrainingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new DpSgdRun(Data.Training, context, $"{Data.Training.Count} samples from {Source}", BuiltInModel.SpecOf(context.BaseModel, Source));
+    }
 
     /// <inheritdoc />
-    public Dataset Holdout(ModelSpec spec) => Data.Holdout;
+    public IReadOnlyList<MetricValue> Evaluate(TensorSet model) => HoldoutMetrics.Of(BuiltInModel.SpecOf(model, Source), model, Data.Holdout);
 }

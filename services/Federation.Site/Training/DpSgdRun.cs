@@ -1,4 +1,5 @@
 using Federation.Learning.Data;
+using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Learning.Training;
 
@@ -12,18 +13,22 @@ public sealed class DpSgdRun : LocalTrainingRun
 {
     private readonly Dataset training;
     private readonly LocalTrainingContext context;
+    private readonly ModelSpec spec;
     private readonly TrainingOptions options;
 
     /// <summary>Prepares DP-SGD on <paramref name="training"/>.</summary>
     /// <param name="training">The samples, in the model's input layout.</param>
     /// <param name="context">The round.</param>
     /// <param name="summary">What was read, for the decision record.</param>
-    public DpSgdRun(Dataset training, LocalTrainingContext context, string summary)
+    /// <param name="spec">The base model's built-in architecture (<see cref="BuiltInModel.SpecOf"/>).</param>
+    public DpSgdRun(Dataset training, LocalTrainingContext context, string summary, ModelSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(context);
         this.training = training;
         this.context = context;
+        this.spec = spec;
         Summary = summary;
         var plan = context.Plan;
         options = new TrainingOptions(plan.Epochs, plan.BatchSize, (float)plan.LearningRate, context.ShuffleSeed)
@@ -47,7 +52,7 @@ public sealed class DpSgdRun : LocalTrainingRun
     {
         try
         {
-            return SgdTrainer.Train(context.Spec, context.BaseModel, training, options).Subtract(context.BaseModel);
+            return SgdTrainer.Train(spec, context.BaseModel, training, options).Subtract(context.BaseModel);
         }
         catch (ArgumentException error)
         {

@@ -1,10 +1,7 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using Federation.Contracts.Signing;
 using Federation.Vault;
-using Federation.Learning.Data;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
@@ -16,18 +13,14 @@ namespace Federation.Site.Training;
 /// docs/PRIVACY.md, "External trainers"). The gateway treats it as untrusted: it checks the output strictly (names,
 /// shapes, F32, finite), then makes the release differentially private itself — the update is scaled to L2 norm at most
 /// C / 2, so adding or removing one vault entry moves it by at most C, and N(0, (z·C)²) is added to every value — and
-/// charges the accountant for one full-batch Gaussian release (q = 1, one step) with that z.
+/// charges the accountant for one full-batch Gaussian release (q = 1, one step) with that z. It also evaluates published
+/// models on the held-out entries: a model of a built-in layout with the gateway's own code, any other (a model team's
+/// own network) with the program's evaluate mode, whose metrics are checked as strictly (<see cref="ExternalMetrics"/>).
 /// </summary>
 public sealed class ExternalTrainer : ILocalTrainer
 {
     /// <summary>The source name.</summary>
     public const string Name = "external";
-
-    /// <summary>The most of the program's stderr kept for the log and the decision record.</summary>
-    public const int StderrLimit = 2000;
-
-    /// <summary>The only environment variables the program inherits from the gateway.</summary>
-    public static IReadOnlyList<string> InheritedVariables { get; } = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DOTNET_ROOT"];
 
     private readonly VaultTrainer? holdout;
 
@@ -84,30 +77,94 @@ public sealed class ExternalTrainer : ILocalTrainer
     {
         ArgumentNullException.ThrowIfNull(context);
         // Entries held out to evaluate published models are not trained on, or the site's evaluations would flatter them.
-        var training = Vault.Entries(Kind).Where(entry => holdout is null || !VaultHoldout.IsHeldOut(entry.Sha256, holdout.HoldoutFraction)).ToList();
+        var training = Vault.Entries(Kind).Where(entry => !IsHeldOut(entry)).ToList();
         return new Run(this, context, training);
     }
 
     /// <inheritdoc />
-    public Dataset Holdout(ModelSpec spec) =>
-        holdout?.Holdout(spec) ?? throw new LocalTrainingException($"the gateway has no built-in reader for {Kind.ToName()} to evaluate models on");
+    public IReadOnlyList<MetricValue> Evaluate(TensorSet model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (holdout is not null && ModelSpec.TryFromParameters(model, out _) is not null)
+        {
+            return holdout.Evaluate(model); // the gateway's own code, which the factory need not take on trust
+        }
+
+        var entries = Vault.Entries(Kind).Where(IsHeldOut).ToList();
+        if (entries.Count == 0)
+        {
+            throw new LocalTrainingException($"no {Kind.ToName()} entries are held out to evaluate on ({Settings}:HoldoutFraction)");
+        }
+
+        var program = Program();
+        var folder = NewFolder("evaluate");
+        try
+        {
+            var modelFile = Path.Combine(folder, "model.safetensors");
+            var data = Path.Combine(folder, "data.json");
+            var output = Path.Combine(folder, "metrics.json");
+            File.WriteAllBytes(modelFile, SafeTensors.Write(model));
+            File.WriteAllBytes(data, DataFile(entries));
+            var stderr = program.Run(folder, ["--evaluate", "--model", modelFile, "--data", data, "--output", output]);
+            if (!File.Exists(output) || new FileInfo(output).Length > MetricsLimit)
+            {
+                throw new LocalTrainingException($"{program.Name} --evaluate wrote {(File.Exists(output) ? "more than 64 KiB of metrics" : "no metrics file")}; not reporting it{ExternalProgram.StderrText(stderr)}");
+            }
+
+            return ExternalMetrics.Read(File.ReadAllBytes(output), entries.Count, Labels.Count, out var problem)
+                ?? throw new LocalTrainingException($"{program.Name} --evaluate {problem}; not reporting it{ExternalProgram.StderrText(stderr)}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The most bytes of metrics the evaluate mode may write.</summary>
+    public const int MetricsLimit = 65536;
+
+    /// <summary>The class names in class-index order, given to the program as <c>classes</c>.</summary>
+    private IReadOnlyList<string> Labels => holdout?.Labels ?? [];
+
+    private bool IsHeldOut(VaultEntry entry) => holdout is not null && VaultHoldout.IsHeldOut(entry.Sha256, holdout.HoldoutFraction);
+
+    private ExternalProgram Program() => new(Command, Arguments, Timeout, Settings);
+
+    private string NewFolder(string purpose) => Directory.CreateDirectory(Path.Combine(WorkDirectory, $"{purpose}-{Guid.NewGuid():N}")).FullName;
+
+    /// <summary>The <c>--data</c> file: the class names and the entries the program may read.</summary>
+    private byte[] DataFile(IReadOnlyList<VaultEntry> entries) => JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        kind = Kind.ToName(),
+        classes = Labels,
+        entries = entries.Select(entry => new
+        {
+            sha256 = entry.Sha256,
+            path = Vault.ObjectPath(entry.Sha256),
+            format = entry.Format,
+            label = entry.Label,
+            sampleRateHz = entry.SampleRateHz,
+            records = entry.Records,
+        }),
+    });
 
     private sealed class Run(ExternalTrainer trainer, LocalTrainingContext context, IReadOnlyList<VaultEntry> entries) : LocalTrainingRun
     {
+        private readonly ExternalProgram program = trainer.Program();
+
         // One full-batch release: every entry is "sampled" (q = 1), one step; the update is clipped to C / 2 so its
         // sensitivity under adding or removing one entry is C, and the noise is z·C.
         public override PrivacyCharge Charge { get; } = new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier);
 
         public override string Summary => string.Create(CultureInfo.InvariantCulture,
-            $"{Path.GetFileName(trainer.Command)} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
-            + (Stderr.Length > 0 ? $"; stderr: {Stderr}" : "");
+            $"{program.Name} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
+            + ExternalProgram.StderrText(Stderr);
 
         private string Stderr { get; set; } = "";
 
         public override TensorSet Train()
         {
-            var folder = Path.Combine(trainer.WorkDirectory, $"round-{context.Round}-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(folder);
+            var folder = trainer.NewFolder($"round-{context.Round}");
             try
             {
                 var trained = RunProgram(folder);
@@ -129,19 +186,7 @@ public sealed class ExternalTrainer : ILocalTrainer
             var plan = Path.Combine(folder, "plan.json");
             var output = Path.Combine(folder, "trained-model.safetensors");
             File.WriteAllBytes(baseModel, SafeTensors.Write(context.BaseModel));
-            File.WriteAllBytes(data, JsonSerializer.SerializeToUtf8Bytes(new
-            {
-                kind = trainer.Kind.ToName(),
-                entries = entries.Select(entry => new
-                {
-                    sha256 = entry.Sha256,
-                    path = trainer.Vault.ObjectPath(entry.Sha256),
-                    format = entry.Format,
-                    label = entry.Label,
-                    sampleRateHz = entry.SampleRateHz,
-                    records = entry.Records,
-                }),
-            }));
+            File.WriteAllBytes(data, trainer.DataFile(entries));
             File.WriteAllBytes(plan, JsonSerializer.SerializeToUtf8Bytes(new
             {
                 round = context.Round,
@@ -153,63 +198,9 @@ public sealed class ExternalTrainer : ILocalTrainer
                 updateClippingNorm = context.ClippingNorm / 2,
             }));
 
-            var start = new ProcessStartInfo(trainer.Command)
-            {
-                WorkingDirectory = folder,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in trainer.Arguments.Concat(["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]))
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            // Not the gateway's environment: on a production host it holds the broker password (systemd env file).
-            start.Environment.Clear();
-            foreach (var name in InheritedVariables)
-            {
-                if (Environment.GetEnvironmentVariable(name) is { } value)
-                {
-                    start.Environment[name] = value;
-                }
-            }
-
-            using var process = new Process { StartInfo = start };
-            var stderr = new StringBuilder();
-            process.ErrorDataReceived += (_, line) => Append(stderr, line.Data);
-            process.OutputDataReceived += (_, _) => { }; // drained so a chatty program never blocks on a full pipe
-            try
-            {
-                process.Start();
-            }
-            catch (Win32Exception error)
-            {
-                throw new LocalTrainingException($"could not start {trainer.Command} ({trainer.Settings}:Command): {error.Message}", error);
-            }
-
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            if (!process.WaitForExit(trainer.Timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-                Stderr = Tail(stderr);
-                throw new LocalTrainingException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Path.GetFileName(trainer.Command)} did not finish within {trainer.Timeout.TotalSeconds:G6} s ({trainer.Settings}:TimeoutSeconds) and was killed{StderrText()}"));
-            }
-
-            process.WaitForExit(); // flushes the asynchronous readers
-            Stderr = Tail(stderr);
-            if (process.ExitCode != 0)
-            {
-                throw new LocalTrainingException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Path.GetFileName(trainer.Command)} exited with code {process.ExitCode}{StderrText()}"));
-            }
-
+            Stderr = program.Run(folder, ["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]);
             return ReadOutput(output);
         }
-
         /// <summary>The trained model, only if it has exactly the base model's tensors, shapes and dtype F32, all finite.</summary>
         private TensorSet ReadOutput(string output)
         {
@@ -253,34 +244,6 @@ public sealed class ExternalTrainer : ILocalTrainer
             return trained;
         }
 
-        private LocalTrainingException Refused(string what) => new($"{Path.GetFileName(trainer.Command)} {what}; not using it{StderrText()}");
-
-        private string StderrText() => Stderr.Length > 0 ? $"; stderr: {Stderr}" : "";
-
-        private static void Append(StringBuilder stderr, string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (stderr)
-            {
-                stderr.Append(line).Append(' ');
-                if (stderr.Length > 4 * StderrLimit)
-                {
-                    stderr.Remove(0, stderr.Length - StderrLimit);
-                }
-            }
-        }
-
-        private static string Tail(StringBuilder stderr)
-        {
-            lock (stderr)
-            {
-                var text = stderr.ToString().Trim();
-                return text.Length <= StderrLimit ? text : "…" + text[^StderrLimit..];
-            }
-        }
+        private LocalTrainingException Refused(string what) => new($"{program.Name} {what}; not using it{ExternalProgram.StderrText(Stderr)}");
     }
 }

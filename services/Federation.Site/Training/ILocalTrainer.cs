@@ -1,6 +1,5 @@
 using Federation.Contracts.Messages;
-using Federation.Learning.Data;
-using Federation.Learning.Models;
+using Federation.Contracts.Signing;
 using Federation.Learning.Tensors;
 
 namespace Federation.Site.Training;
@@ -26,24 +25,26 @@ public interface ILocalTrainer
     /// <exception cref="LocalTrainingException">The data cannot be trained on for this model; the reason says why.</exception>
     LocalTrainingRun Prepare(LocalTrainingContext context);
 
-    /// <summary>The site's held-out data, in the model's input layout, on which published models are evaluated.</summary>
-    /// <param name="spec">The published model's architecture.</param>
-    /// <returns>The held-out samples.</returns>
-    /// <exception cref="LocalTrainingException">The data does not fit the model.</exception>
-    Dataset Holdout(ModelSpec spec);
+    /// <summary>
+    /// Evaluates a published model on the site's held-out data: accuracy and loss over all of it and accuracy per class
+    /// (slice <c>class=i</c>), each with its sample count. The policy decides afterwards what of it may leave.
+    /// </summary>
+    /// <param name="model">The published model (hash already checked).</param>
+    /// <returns>The metrics.</returns>
+    /// <exception cref="LocalTrainingException">The data does not fit the model, or the evaluation failed; the reason says why.</exception>
+    IReadOnlyList<MetricValue> Evaluate(TensorSet model);
 }
 
 /// <summary>What a trainer is given for one round.</summary>
 /// <param name="Round">The round number.</param>
 /// <param name="BaseModel">The announced base model (hash already checked).</param>
-/// <param name="Spec">Its architecture.</param>
 /// <param name="Plan">The round's training plan (epochs, batch size, learning rate, seed, FedProx μ).</param>
 /// <param name="ShuffleSeed">This gateway's seed for the round (<see cref="StableSeed"/>).</param>
 /// <param name="ClippingNorm">C: <c>privacy.maxExampleL2Norm</c> of the policy in force.</param>
 /// <param name="NoiseMultiplier">z: <c>privacy.minNoiseMultiplier</c> of the policy in force.</param>
 /// <param name="NoiseSeed">The release's secret 32-byte noise seed; never store, log or send it.</param>
 public sealed record LocalTrainingContext(
-    int Round, TensorSet BaseModel, ModelSpec Spec, TrainingPlan Plan, int ShuffleSeed, double ClippingNorm, double NoiseMultiplier, ReadOnlyMemory<byte> NoiseSeed);
+    int Round, TensorSet BaseModel, TrainingPlan Plan, int ShuffleSeed, double ClippingNorm, double NoiseMultiplier, ReadOnlyMemory<byte> NoiseSeed);
 
 /// <summary>
 /// What the privacy accountant is charged for one release: <see cref="Steps"/> steps of the sampled Gaussian mechanism

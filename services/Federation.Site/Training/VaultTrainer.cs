@@ -1,7 +1,9 @@
 using System.Globalization;
+using Federation.Contracts.Signing;
 using Federation.Vault;
 using Federation.Learning.Data;
 using Federation.Learning.Models;
+using Federation.Learning.Tensors;
 
 namespace Federation.Site.Training;
 
@@ -65,12 +67,17 @@ public abstract class VaultTrainer : ILocalTrainer
     public LocalTrainingRun Prepare(LocalTrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var read = Read(context.Spec);
-        return new DpSgdRun(read.Training, context, read.Summary);
+        var spec = BuiltInModel.SpecOf(context.BaseModel, Source);
+        var read = Read(spec);
+        return new DpSgdRun(read.Training, context, read.Summary, spec);
     }
 
     /// <inheritdoc />
-    public Dataset Holdout(ModelSpec spec) => Read(spec, heldOutOnly: true).Holdout;
+    public IReadOnlyList<MetricValue> Evaluate(TensorSet model)
+    {
+        var spec = BuiltInModel.SpecOf(model, Source);
+        return HoldoutMetrics.Of(spec, model, Read(spec, heldOutOnly: true).Holdout);
+    }
 
     /// <summary>Reads the vault into training and held-out samples for <paramref name="spec"/>.</summary>
     /// <param name="spec">The model's architecture.</param>

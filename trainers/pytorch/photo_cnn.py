@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""A small convolutional network for 28 x 28 grey inspection photos, as a Federation external trainer.
+
+Three modes, one network (docs/PRIVACY.md, section 6, has the contract):
+
+  photo_cnn.py --init --out init.safetensors [--classes 10] [--seed 0]
+      writes version 0 for `fedctl tasks create --model init.safetensors`;
+  photo_cnn.py --base-model B --data D --plan P --output O
+      trains B on the photos listed in D with the plan P and writes the trained model to O;
+  photo_cnn.py --evaluate --model M --data D --output metrics.json
+      evaluates M on the held-out photos listed in D and writes accuracy and loss, overall and per class.
+
+Tensor names are PyTorch's state_dict() names of the network below, so a model team can make version 0 with this file
+and read every published version back with `load_state_dict`.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402  (beside this file)
+
+SIDE = 28
+
+
+class PhotoCnn(nn.Module):
+    """conv 3x3 (8) - pool - conv 3x3 (16) - pool - dense 32 - dense classes; about 26,000 parameters for 10 classes."""
+
+    def __init__(self, classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.fc1 = nn.Linear(16 * 7 * 7, 32)
+        self.fc2 = nn.Linear(32, classes)
+
+    def forward(self, images):
+        x = functional.max_pool2d(functional.relu(self.conv1(images)), 2)
+        x = functional.max_pool2d(functional.relu(self.conv2(x)), 2)
+        return self.fc2(functional.relu(self.fc1(x.flatten(1))))
+
+
+def classes_of(tensors):
+    weight = tensors.get("fc2.weight")
+    if weight is None or weight.dim() != 2:
+        raise SystemExit("the model has no 2-D 'fc2.weight'; it is not a photo_cnn.py model")
+    return weight.shape[0]
+
+
+def load(path):
+    tensors = safetensors_io.read(path)
+    network = PhotoCnn(classes_of(tensors))
+    expected = network.state_dict()
+    if set(expected) != set(tensors) or any(expected[name].shape != tensors[name].shape for name in expected):
+        raise SystemExit(f"{path} does not have photo_cnn.py's tensors: expected "
+                         + ", ".join(f"{name} {list(value.shape)}" for name, value in expected.items()))
+    network.load_state_dict(tensors)
+    return network
+
+
+def read_photos(data_file, classes):
+    """The listed photos as a [N, 1, 28, 28] tensor in [0, 1] and their class indices; unusable entries are counted."""
+    from PIL import Image  # only the train and evaluate modes read photos
+
+    with open(data_file, encoding="utf-8") as file:
+        data = json.load(file)
+    names = [name.lower() for name in data.get("classes", [])]
+    if len(names) != classes:
+        raise SystemExit(f"{data_file} names {len(names)} classes but the model has {classes}")
+    images, labels, skipped = [], [], 0
+    for entry in data["entries"]:
+        label = (entry.get("label") or "").lower()
+        if label not in names:
+            skipped += 1
+            continue
+        with Image.open(entry["path"]) as photo:
+            grey = photo.convert("L")
+            if grey.size != (SIDE, SIDE):
+                grey = grey.resize((SIDE, SIDE), Image.BOX)  # area averaging, as the gateway's own reader does
+            pixels = torch.frombuffer(bytearray(grey.tobytes()), dtype=torch.uint8)
+        images.append(pixels.to(torch.float32).div_(255).reshape(1, SIDE, SIDE))
+        labels.append(names.index(label))
+    if skipped:
+        print(f"skipped {skipped} entries without one of the {classes} class labels", file=sys.stderr)
+    if not images:
+        return torch.zeros(0, 1, SIDE, SIDE), torch.zeros(0, dtype=torch.long)
+    return torch.stack(images), torch.tensor(labels, dtype=torch.long)
+
+
+def initialize(arguments):
+    torch.manual_seed(arguments.seed)
+    network = PhotoCnn(arguments.classes)
+    safetensors_io.write(arguments.out, network.state_dict())
+    count = sum(value.numel() for value in network.state_dict().values())
+    print(f"wrote {arguments.out}: {count} parameters, {arguments.classes} classes")
+
+
+def train(arguments):
+    with open(arguments.plan, encoding="utf-8") as file:
+        plan = json.load(file)
+    network = load(arguments.base_model)
+    base = {name: value.clone() for name, value in network.state_dict().items()}
+    images, labels = read_photos(arguments.data, classes_of(base))
+    if len(labels) == 0:
+        raise SystemExit("no labelled photos to train on")
+    generator = torch.Generator().manual_seed(int(plan["seed"]) * 1000003 + int(plan["round"]))
+    optimizer = torch.optim.SGD(network.parameters(), lr=float(plan["learningRate"]))
+    mu = float(plan.get("proximalMu") or 0)
+    batch = max(1, int(plan["batchSize"]))
+    steps = 0
+    for _ in range(int(plan["epochs"])):
+        order = torch.randperm(len(labels), generator=generator)
+        for start in range(0, len(labels), batch):
+            chosen = order[start:start + batch]
+            loss = functional.cross_entropy(network(images[chosen]), labels[chosen])
+            if mu > 0:  # FedProx: keep the local model near the round's base model
+                loss = loss + mu / 2 * sum(((parameter - base[name]) ** 2).sum() for name, parameter in network.named_parameters())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            steps += 1
+    safetensors_io.write(arguments.output, network.state_dict())
+    print(f"trained on {len(labels)} photos: {steps} steps of batch {batch}", file=sys.stderr)
+
+
+def evaluate(arguments):
+    network = load(arguments.model)
+    classes = classes_of(network.state_dict())
+    images, labels = read_photos(arguments.data, classes)
+    metrics = []
+    if len(labels) > 0:
+        network.eval()
+        with torch.no_grad():
+            logits = network(images)
+        losses = functional.cross_entropy(logits, labels, reduction="none")
+        correct = (logits.argmax(1) == labels).to(torch.float64)
+        metrics.append({"name": "accuracy", "slice": None, "value": correct.mean().item(), "samples": len(labels)})
+        metrics.append({"name": "loss", "slice": None, "value": losses.to(torch.float64).mean().item(), "samples": len(labels)})
+        for label in sorted(set(labels.tolist())):
+            mask = labels == label
+            metrics.append({"name": "accuracy", "slice": f"class={label}", "value": correct[mask].mean().item(), "samples": int(mask.sum())})
+    if any(not math.isfinite(metric["value"]) for metric in metrics):
+        raise SystemExit("the model's loss is not finite on these photos")
+    with open(arguments.output, "w", encoding="utf-8") as file:
+        json.dump({"metrics": metrics}, file)
+    print(f"evaluated on {len(labels)} photos", file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--init", action="store_true", help="write a new model (version 0) to --out")
+    parser.add_argument("--out", help="with --init: where to write the model")
+    parser.add_argument("--classes", type=int, default=10, help="with --init: the number of classes")
+    parser.add_argument("--seed", type=int, default=0, help="with --init: the initialisation seed")
+    parser.add_argument("--evaluate", action="store_true", help="evaluate --model on --data, metrics to --output")
+    parser.add_argument("--model")
+    parser.add_argument("--base-model")
+    parser.add_argument("--data")
+    parser.add_argument("--plan")
+    parser.add_argument("--output")
+    arguments = parser.parse_args()
+    torch.set_num_threads(1)  # a gateway host runs other work; one core is what the trainer is given
+    if arguments.init:
+        if not arguments.out or arguments.classes < 2:
+            parser.error("--init needs --out and at least 2 --classes")
+        initialize(arguments)
+    elif arguments.evaluate:
+        if not (arguments.model and arguments.data and arguments.output):
+            parser.error("--evaluate needs --model, --data and --output")
+        evaluate(arguments)
+    else:
+        if not (arguments.base_model and arguments.data and arguments.plan and arguments.output):
+            parser.error("training needs --base-model, --data, --plan and --output")
+        train(arguments)
+
+
+if __name__ == "__main__":
+    main()
