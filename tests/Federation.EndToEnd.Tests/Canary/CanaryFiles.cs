@@ -192,62 +192,15 @@ public sealed class CanaryFiles
     /// </summary>
     public static byte[] Png(string comment, byte[] canaryPixels)
     {
-        var raw = new MemoryStream();
+        var pixels = new byte[PhotoSide * PhotoSide];
         for (var row = 0; row < PhotoSide; row++)
         {
-            raw.WriteByte(0); // filter: none
             for (var column = 0; column < PhotoSide; column++)
             {
-                raw.WriteByte(row == PhotoSide / 2 && column < canaryPixels.Length ? canaryPixels[column] : (byte)((row * 9 + column * 5) & 0xFF));
+                pixels[(row * PhotoSide) + column] = row == PhotoSide / 2 && column < canaryPixels.Length ? canaryPixels[column] : (byte)((row * 9 + column * 5) & 0xFF);
             }
         }
 
-        var deflated = new MemoryStream();
-        using (var zlib = new ZLibStream(deflated, CompressionLevel.NoCompression, leaveOpen: true))
-        {
-            raw.Position = 0;
-            raw.CopyTo(zlib);
-        }
-
-        var header = new byte[13];
-        BinaryPrimitives.WriteUInt32BigEndian(header, PhotoSide);
-        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), PhotoSide);
-        header[8] = 8; // bit depth
-        header[9] = 0; // grayscale
-
-        var png = new MemoryStream();
-        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        Chunk(png, "IHDR", header);
-        Chunk(png, "tEXt", [.. "Comment"u8, 0, .. Encoding.ASCII.GetBytes(comment)]);
-        Chunk(png, "IDAT", deflated.ToArray());
-        Chunk(png, "IEND", []);
-        return png.ToArray();
-    }
-
-    private static void Chunk(Stream png, string type, byte[] data)
-    {
-        Span<byte> number = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(number, (uint)data.Length);
-        png.Write(number);
-        byte[] typeAndData = [.. Encoding.ASCII.GetBytes(type), .. data];
-        png.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(number, Crc32(typeAndData));
-        png.Write(number);
-    }
-
-    /// <summary>The CRC-32 of PNG chunks (ISO 3309, polynomial 0xEDB88320, reflected).</summary>
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var value in bytes)
-        {
-            crc ^= value;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
+        return GrayPng.Encode(PhotoSide, PhotoSide, pixels, comment);
     }
 }

@@ -1,6 +1,7 @@
 using Federation.Contracts.Events;
 using Federation.Contracts.Signing;
 using Federation.Contracts.Tasks;
+using Federation.Learning.Models;
 using Federation.Learning.Tensors;
 using Federation.Site.State;
 using Xunit.Abstractions;
@@ -116,78 +117,102 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
     }
 
     [Fact]
-    public async Task Two_tasks_learn_side_by_side_over_RabbitMQ_and_PostgreSQL_and_both_lineages_verify_and_reaggregate_offline()
+    public async Task Three_tasks_learn_side_by_side_over_RabbitMQ_and_PostgreSQL_and_every_lineage_verifies_and_reaggregates_offline()
     {
-        // Each factory's vault holds press-fit curves for the second task; task default trains on its Fashion-MNIST share.
-        // Every update is larger than 1 KiB, so each is uploaded to the aggregator process over HTTP before its contribution.
+        // Each factory's vault holds press-fit curves and photos for the model team's tasks; task default trains on its
+        // Fashion-MNIST share. Every update is larger than 1 KiB, so each is uploaded to the aggregator process over HTTP
+        // before its contribution.
         await using var federation = await StartAsync("e2e-tasks", beforeGateways: federation =>
         {
             federation.StockPressFitCurves();
+            federation.StockPhotos();
             federation.UploadAbove = 1024;
         });
         await federation.AggregatorReadyAsync(Patience);
         var fedctl = federation.Fedctl();
-        const string task = ProcessFederation.SecondTask;
 
-        // The model team registers the press-fit MLP while task default's rounds run on their own: another strategy,
-        // two of the three factories, and two rounds the aggregator runs by itself, beside task default's.
-        var init = Path.Combine(federation.Folder, $"{task}-init.safetensors");
-        await File.WriteAllBytesAsync(init, SafeTensors.Write(ProcessFederation.SecondTaskModel));
+        // The model team registers two models of its own while task default's rounds run on their own, each with another
+        // strategy, two of the three factories and two rounds the aggregator runs by itself: the press-fit MLP (a
+        // built-in layout, trained by the gateways' own press-fit trainer) and a photo CNN made by its PyTorch code
+        // (none of the built-in layouts, trained and evaluated by that code as each gateway's external trainer).
         const int taskRounds = 2;
-        string[] invited = [ProcessFederation.GatewayId(0), ProcessFederation.GatewayId(1)];
-        var created = await fedctl.RunAsync(
-            $"tasks create {task} --model {init} --description press-fit-inspector --strategy fedmedian --invite {string.Join(',', invited)} --min {invited.Length} --duration 300 --epochs 1 --lr 0.05 --rounds {taskRounds}");
-        created.Code.ShouldBe(0, created.Output + created.Error);
-        await federation.WaitForAsync(
-            events => events.OfType<ModelVersionPublished>().Any(published => published.Version == taskRounds && published.Round is not null),
-            Patience, $"version {taskRounds} of task {task}", task);
+        var tasks = new (string Task, byte[] Model, string Strategy, string[] Invited, string Trainer, string Kind)[]
+        {
+            (ProcessFederation.SecondTask, SafeTensors.Write(ProcessFederation.SecondTaskModel), "fedmedian", [ProcessFederation.GatewayId(0), ProcessFederation.GatewayId(1)], "vault-press-fit", "force"),
+            (ProcessFederation.PhotoTask, ProcessFederation.PhotoTaskModelFile, "fedavgm", [ProcessFederation.GatewayId(1), ProcessFederation.GatewayId(2)], "external", "photos"),
+        };
+        ModelSpec.TryFromParameters(SafeTensors.Read(ProcessFederation.PhotoTaskModelFile), out _).ShouldBeNull("the photo CNN is none of the built-in layouts");
+        foreach (var (task, model, strategy, invited, _, _) in tasks)
+        {
+            var init = Path.Combine(federation.Folder, $"{task}-init.safetensors");
+            await File.WriteAllBytesAsync(init, model);
+            var created = await fedctl.RunAsync(
+                $"tasks create {task} --model {init} --description {task}-inspector --strategy {strategy} --invite {string.Join(',', invited)} --min {invited.Length} --duration 300 --epochs 1 --lr 0.05 --rounds {taskRounds}");
+            created.Code.ShouldBe(0, created.Output + created.Error);
+        }
+
+        foreach (var (task, _, _, _, _, _) in tasks)
+        {
+            await federation.WaitForAsync(
+                events => events.OfType<ModelVersionPublished>().Any(published => published.Version == taskRounds && published.Round is not null),
+                Patience, $"version {taskRounds} of task {task}", task);
+        }
 
         var defaults = await federation.CompletionAsync(Patience);
         var all = await federation.EventsAsync();
-        var taskEvents = (await federation.EventsAsync(task)).Except(defaults).ToList();
-
-        // Each task kept its own rounds and lineage; nothing was rejected and nothing crossed over.
-        EveryRoundCountedEachGatewayOnce(defaults);
         all.OfType<ContributionRejected>().ShouldBeEmpty(federation.AllOutput());
-        taskEvents.OfType<ModelVersionPublished>().Select(published => published.Version).ShouldBe([0, 1, 2]);
-        var accepted = taskEvents.OfType<ContributionAccepted>().ToList();
-        accepted.Count.ShouldBe(taskRounds * invited.Length);
-        accepted.Select(contribution => contribution.GatewayId).Distinct().Order().ShouldBe(invited);
-        taskEvents.OfType<RoundOpened>().ShouldAllBe(opened => opened.Strategy == "fedmedian" && opened.Invited.SequenceEqual(invited));
+        EveryRoundCountedEachGatewayOnce(defaults);
         defaults.OfType<RoundOpened>().ShouldAllBe(opened => opened.Strategy == "fedavg");
-        // The two tasks' rounds ran at the same time: some press-fit round was open while a default round was.
-        var taskSpans = Spans(taskEvents);
-        Spans(defaults).ShouldContain(span => taskSpans.Any(other => other.Opened < span.Closed && span.Opened < other.Closed), "a press-fit round open while a default round was");
-        accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV2));
         defaults.OfType<ContributionAccepted>().ShouldAllBe(contribution => !contribution.Manifest.Contains("\"task\""));
-        // Every accepted payload of both tasks came by upload, none inline in its message.
+        // Every accepted payload of every task came by upload, none inline in its message.
         var logs = federation.AllOutput();
         all.OfType<ContributionAccepted>().ShouldAllBe(contribution => logs.Contains($"Received payload {contribution.PayloadSha256} ({contribution.PayloadBytes} bytes) by upload"));
-        // Each gateway trained each task with that task's own trainer and data: its Fashion-MNIST share for task default,
-        // the press-fit curves in its vault for the second task (the decision's first check names the trainer).
-        foreach (var gateway in federation.GatewayProcesses.Keys)
-        {
-            var decisions = GatewayState.Open(Path.Combine(federation.Folder, gateway, "state")).Decisions()
-                .Where(decision => decision.Kind == "model-update" && decision.Allowed).ToList();
-            decisions.Where(decision => decision.Subject.StartsWith($"task {task} round ", StringComparison.Ordinal)).Select(decision => decision.Checks[0].Detail)
-                .ShouldAllBe(detail => detail.StartsWith("trainer vault-press-fit: ") && detail.Contains("vault entries of kind force"));
-            decisions.Count(decision => decision.Subject.StartsWith($"task {task} round ", StringComparison.Ordinal)).ShouldBe(invited.Contains(gateway) ? taskRounds : 0, gateway);
-            decisions.Where(decision => decision.Subject.StartsWith("round ", StringComparison.Ordinal)).Select(decision => decision.Checks[0].Detail)
-                .ShouldAllBe(detail => detail.StartsWith("trainer fashion-mnist-split: "));
-        }
 
-        // The gateways downloaded the task's models by hash and reported on them under the task.
-        taskEvents.OfType<EvaluationRecorded>().Count().ShouldBeGreaterThanOrEqualTo(invited.Length);
-        foreach (var gateway in invited)
+        foreach (var (task, _, strategy, invited, trainer, kind) in tasks)
         {
-            foreach (var published in taskEvents.OfType<ModelVersionPublished>().Where(published => published.Version < taskRounds))
+            var taskEvents = (await federation.EventsAsync(task)).Except(defaults).ToList();
+
+            // Each task kept its own rounds and lineage; nothing crossed over.
+            taskEvents.OfType<ModelVersionPublished>().Select(published => published.Version).ShouldBe([0, 1, 2], task);
+            var accepted = taskEvents.OfType<ContributionAccepted>().ToList();
+            accepted.Count.ShouldBe(taskRounds * invited.Length, task);
+            accepted.Select(contribution => contribution.GatewayId).Distinct().Order().ShouldBe(invited, ignoreOrder: false, task);
+            accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV2));
+            taskEvents.OfType<RoundOpened>().ShouldAllBe(opened => opened.Strategy == strategy && opened.Invited.SequenceEqual(invited));
+            // Its rounds ran at the same time as task default's: some round of it was open while a default round was.
+            var taskSpans = Spans(taskEvents);
+            Spans(defaults).ShouldContain(span => taskSpans.Any(other => other.Opened < span.Closed && span.Opened < other.Closed), $"a {task} round open while a default round was");
+
+            // Each invited gateway trained the task with the task's own trainer and data (the decision's first check
+            // names the trainer), downloaded its models by hash and reported on them under the task.
+            foreach (var gateway in federation.GatewayProcesses.Keys)
             {
-                File.Exists(Path.Combine(federation.Folder, gateway, "state", "models", $"{published.ModelSha256}.safetensors"))
-                    .ShouldBeTrue($"{gateway} should hold version {published.Version} of {task}, the base of round {published.Version + 1}");
+                var decisions = GatewayState.Open(Path.Combine(federation.Folder, gateway, "state")).Decisions()
+                    .Where(decision => decision.Kind == "model-update" && decision.Allowed && decision.Subject.StartsWith($"task {task} round ", StringComparison.Ordinal)).ToList();
+                decisions.Count.ShouldBe(invited.Contains(gateway) ? taskRounds : 0, $"{gateway} {task}");
+                decisions.Select(decision => decision.Checks[0].Detail).ShouldAllBe(detail => detail.StartsWith($"trainer {trainer}: ") && detail.Contains($"vault entries of kind {kind}"));
+            }
+
+            taskEvents.OfType<EvaluationRecorded>().Count().ShouldBeGreaterThanOrEqualTo(invited.Length, task);
+            foreach (var gateway in invited)
+            {
+                foreach (var published in taskEvents.OfType<ModelVersionPublished>().Where(published => published.Version < taskRounds))
+                {
+                    File.Exists(Path.Combine(federation.Folder, gateway, "state", "models", $"{published.ModelSha256}.safetensors"))
+                        .ShouldBeTrue($"{gateway} should hold version {published.Version} of {task}, the base of round {published.Version + 1}");
+                }
             }
         }
 
-        // An auditor checks both lineages offline, from a bundle alone.
+        foreach (var gateway in federation.GatewayProcesses.Keys)
+        {
+            GatewayState.Open(Path.Combine(federation.Folder, gateway, "state")).Decisions()
+                .Where(decision => decision.Kind == "model-update" && decision.Allowed && decision.Subject.StartsWith("round ", StringComparison.Ordinal))
+                .Select(decision => decision.Checks[0].Detail)
+                .ShouldAllBe(detail => detail.StartsWith("trainer fashion-mnist-split: "));
+        }
+
+        // An auditor checks every lineage offline, from a bundle alone.
         var bundle = Path.Combine(federation.Folder, "bundle");
         using var http = new HttpClient { BaseAddress = new Uri(federation.AggregatorUrl) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", ProcessFederation.OperatorToken);
@@ -197,7 +222,7 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
         var verified = await fedctl.RunAsync("audit", "verify", bundle, "--log-key", logKey);
         verified.Code.ShouldBe(0, verified.Output + verified.Error);
         verified.Output.ShouldContain("VERIFIED");
-        foreach (var (lineage, version) in new[] { (TaskIds.Default, ProcessFederation.Rounds), (task, taskRounds) })
+        foreach (var (lineage, version) in tasks.Select(task => (task.Task, taskRounds)).Prepend((TaskIds.Default, ProcessFederation.Rounds)))
         {
             var recomputed = await fedctl.RunAsync($"audit reaggregate --bundle {bundle} --task {lineage} --model-version {version} --out {Path.Combine(federation.Folder, $"{lineage}-v{version}.safetensors")}");
             recomputed.Code.ShouldBe(0, recomputed.Output + recomputed.Error);

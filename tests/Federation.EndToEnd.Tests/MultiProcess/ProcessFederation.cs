@@ -64,6 +64,46 @@ internal sealed class ProcessFederation : IAsyncDisposable
     /// <summary>The second task's initial model, as the model team registers it.</summary>
     public static TensorSet SecondTaskModel { get; } = PressFitModel.Spec.Initialize(7);
 
+    /// <summary>
+    /// The third task every factory's policy names: the model team's own photo CNN, made by the reference PyTorch trainer
+    /// (<c>trainers/pytorch/photo_cnn.py --init</c>), none of the built-in layouts; each gateway trains and evaluates it
+    /// with that program as its external trainer (<c>Gateway:Tasks:weld-photos:Training</c>) on the photos in its vault.
+    /// </summary>
+    public const string PhotoTask = "weld-photos";
+
+    /// <summary>The photo task's version 0, as <c>photo_cnn.py --init --seed 11</c> writes it (made once per test run).</summary>
+    public static byte[] PhotoTaskModelFile => PhotoCnnInit.Value;
+
+    /// <summary>The Fashion-MNIST photos (PNG, labelled by folder) each factory's vault gets from <see cref="StockPhotos"/>.</summary>
+    public const int Photos = 240;
+
+    /// <summary>The share of photos each gateway holds out: 0.3 of 240 leaves about 70 to evaluate on (the policy wants 50) and 170 to train on (it wants 100).</summary>
+    public const double PhotoHoldout = 0.3;
+
+    private static readonly Lazy<byte[]> PhotoCnnInit = new(() =>
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"photo-cnn-{Guid.NewGuid():N}.safetensors");
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { PhotoCnnProgram, "--init", "--classes", "10", "--seed", "11", "--out", file })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"photo_cnn.py --init failed ({process.ExitCode}): {error}");
+        }
+
+        var bytes = File.ReadAllBytes(file);
+        File.Delete(file);
+        return bytes;
+    });
+
+    private static string PhotoCnnProgram => Path.Combine(Repository.Root, "trainers", "pytorch", "photo_cnn.py");
+
     /// <summary>The press-fit curves each factory's vault gets from <see cref="StockPressFitCurves"/>.</summary>
     public const int PressFitCurves = 300;
 
@@ -153,6 +193,30 @@ internal sealed class ProcessFederation : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Puts <see cref="Photos"/> Fashion-MNIST images of its own (a different stretch of the training set per factory) into
+    /// each factory's vault as PNG photos, labelled by folder with the class name, before its gateway starts.
+    /// </summary>
+    public void StockPhotos()
+    {
+        var images = FashionMnist.LoadTraining();
+        for (var site = 0; site < Gateways; site++)
+        {
+            var id = GatewayId(site);
+            var incoming = Path.Combine(SiteDirectory(id), "photos");
+            for (var index = site * Photos; index < (site + 1) * Photos; index++)
+            {
+                var label = Federation.Site.Training.VaultPhotoTrainer.DefaultLabels[images.Labels[index]];
+                var pixels = images.FeaturesOf(index).ToArray().Select(value => (byte)Math.Round(value * 255)).ToArray();
+                var folder = Directory.CreateDirectory(Path.Combine(incoming, label)).FullName;
+                File.WriteAllBytes(Path.Combine(folder, $"photo-{index}.png"), GrayPng.Encode(28, 28, pixels, $"fashion-mnist {index}"));
+            }
+
+            var vault = VaultStore.Open(Path.Combine(directory, id, "state"));
+            new VaultImporter(vault).ImportAll(VaultKind.Photos, [incoming]);
+        }
+    }
+
     /// <summary>Starts one process per gateway (of <paramref name="sites"/>, or all), each signed in to the broker as itself.</summary>
     public void StartGateways(params int[] sites)
     {
@@ -173,6 +237,13 @@ internal sealed class ProcessFederation : IAsyncDisposable
             // The second task's own trainer, spelt as a systemd environment file must ('_' for the id's '-').
             environment["Gateway__Tasks__press_fit__Training__Source"] = "vault-press-fit";
             environment["Gateway__Tasks__press_fit__Training__HoldoutFraction"] = PressFitHoldout.ToString(CultureInfo.InvariantCulture);
+            // The photo task's trainer: the model team's PyTorch program, run by Debian's Python.
+            environment["Gateway__Tasks__weld_photos__Training__Source"] = "external";
+            environment["Gateway__Tasks__weld_photos__Training__Kind"] = "photos";
+            environment["Gateway__Tasks__weld_photos__Training__Command"] = "/usr/bin/python3";
+            environment["Gateway__Tasks__weld_photos__Training__Arguments__0"] = PhotoCnnProgram;
+            environment["Gateway__Tasks__weld_photos__Training__HoldoutFraction"] = PhotoHoldout.ToString(CultureInfo.InvariantCulture);
+            environment["Gateway__Tasks__weld_photos__Training__TimeoutSeconds"] = "300";
             if (UploadAbove is { } limit)
             {
                 environment["Gateway__PayloadChunkBytes"] = limit.ToString(CultureInfo.InvariantCulture);
@@ -281,17 +352,25 @@ internal sealed class ProcessFederation : IAsyncDisposable
     }
 
     /// <summary>
-    /// A factory's policy: the default task's photo model, and the second task's own network under the same limits
-    /// (with its own budget), written as a factory writes a <c>tasks:</c> section.
+    /// A factory's policy: the default task's photo model, and the second and third tasks' own networks under the same
+    /// limits (each with its own budget), written as a factory writes a <c>tasks:</c> section.
     /// </summary>
     private string Policy(string gatewayId)
     {
         var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var text = PolicyTemplate.ForModel($"{gatewayId}-e2e", ModelSpec.LogisticRegression(784, 10).Initialize(0), AggregatorKeyId, expires);
-        var second = PolicyTemplate.ForModel("unused", SecondTaskModel, AggregatorKeyId, expires);
-        var rules = second[second.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
-        var indented = string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n"));
-        return $"{text}tasks:\n  {SecondTask}:\n    allow: [model-update, evaluation-metrics]\n{indented}";
+        string Task(string task, TensorSet model, double epsilon)
+        {
+            var own = PolicyTemplate.ForModel("unused", model, AggregatorKeyId, expires)
+                .Replace("epsilon: 8.0", $"epsilon: {epsilon.ToString("0.0", CultureInfo.InvariantCulture)}", StringComparison.Ordinal);
+            var rules = own[own.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
+            var indented = string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n"));
+            return $"  {task}:\n    allow: [model-update, evaluation-metrics]\n{indented}";
+        }
+
+        // An external trainer's release is one full-batch Gaussian release (q = 1) at z = 1: two of them come close to
+        // ε = 8, so the photo task's budget is larger; the budget is per task, so the others' stay as they were.
+        return $"{text}tasks:\n{Task(SecondTask, SecondTaskModel, 8)}{Task(PhotoTask, SafeTensors.Read(PhotoTaskModelFile), 16)}";
     }
 
     /// <summary>Waits until the aggregator's API answers (its process may still be starting).</summary>
