@@ -3,9 +3,10 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIGURATION ?= Release
 # What the code needs from Debian: Fashion-MNIST as stand-in inspection photos; PyTorch and
-# Pillow for the external trainers under trainers/pytorch (run by /usr/bin/python3). (Ed25519's
+# Pillow for the external trainers under trainers/pytorch (run by /usr/bin/python3); bubblewrap to
+# confine every external trainer (no network, only its own files). (Ed25519's
 # libsodium comes inside the NSec.Cryptography NuGet package, not from the system.)
-DEBIAN_PACKAGES := dataset-fashion-mnist python3-torch python3-pil
+DEBIAN_PACKAGES := dataset-fashion-mnist python3-torch python3-pil bubblewrap
 TEST_LOG := TestResults/test.log
 
 .PHONY: deps build test demo clean infra-up infra-down

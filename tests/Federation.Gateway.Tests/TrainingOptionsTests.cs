@@ -28,7 +28,9 @@ public sealed class TrainingOptionsTests : IDisposable
     [Theory]
     [InlineData("Kind", "logs", "Gateway:Training:Kind is 'logs'")]
     [InlineData("TimeoutSeconds", "0", "Gateway:Training:TimeoutSeconds")]
-    public void An_external_trainer_needs_a_readable_kind_and_a_timeout(string key, string value, string message)
+    [InlineData("Confinement", "firejail", "Gateway:Training:Confinement is 'firejail'; use bubblewrap (the default) or none")]
+    [InlineData("MemoryLimitMegabytes", "10", "Gateway:Training:MemoryLimitMegabytes is 10")]
+    public void An_external_trainer_needs_a_readable_kind_a_timeout_and_a_known_confinement(string key, string value, string message)
     {
         var options = Bind(new() { ["Gateway:Training:Source"] = "external", ["Gateway:Training:Command"] = "/usr/bin/trainer", [$"Gateway:Training:{key}"] = value });
 

@@ -32,7 +32,10 @@ public sealed class ExternalTrainer : ILocalTrainer
     /// <param name="timeout">How long the program may run before it is killed.</param>
     /// <param name="workDirectory">Where each run's input and output files go (a new folder per run, deleted after).</param>
     /// <param name="holdout">The built-in trainer whose held-out data evaluates published models; null when there is none for the kind.</param>
-    public ExternalTrainer(VaultStore vault, VaultKind kind, string command, IReadOnlyList<string> arguments, TimeSpan timeout, string workDirectory, VaultTrainer? holdout)
+    /// <param name="confinement">How the program is confined; <see cref="TrainerConfinement.Default"/> when null.</param>
+    public ExternalTrainer(
+        VaultStore vault, VaultKind kind, string command, IReadOnlyList<string> arguments, TimeSpan timeout, string workDirectory, VaultTrainer? holdout,
+        TrainerConfinement? confinement = null)
     {
         ArgumentNullException.ThrowIfNull(vault);
         ArgumentException.ThrowIfNullOrWhiteSpace(command);
@@ -46,7 +49,11 @@ public sealed class ExternalTrainer : ILocalTrainer
         Timeout = timeout;
         WorkDirectory = workDirectory;
         this.holdout = holdout;
+        Confinement = confinement ?? TrainerConfinement.Default;
     }
+
+    /// <summary>How the program is confined.</summary>
+    public TrainerConfinement Confinement { get; }
 
     /// <summary>The site's vault.</summary>
     public VaultStore Vault { get; }
@@ -100,12 +107,12 @@ public sealed class ExternalTrainer : ILocalTrainer
         var folder = NewFolder("evaluate");
         try
         {
-            var modelFile = Path.Combine(folder, "model.safetensors");
-            var data = Path.Combine(folder, "data.json");
-            var output = Path.Combine(folder, "metrics.json");
+            var modelFile = Path.Combine(folder.Input, "model.safetensors");
+            var data = Path.Combine(folder.Input, "data.json");
+            var output = Path.Combine(folder.Output, "metrics.json");
             File.WriteAllBytes(modelFile, SafeTensors.Write(model));
-            File.WriteAllBytes(data, DataFile(entries));
-            var stderr = program.Run(folder, ["--evaluate", "--model", modelFile, "--data", data, "--output", output]);
+            File.WriteAllBytes(data, DataFile(entries, folder));
+            var stderr = program.Run(folder.Input, folder.Output, ["--evaluate", "--model", modelFile, "--data", data, "--output", output]);
             if (!File.Exists(output) || new FileInfo(output).Length > MetricsLimit)
             {
                 throw new LocalTrainingException($"{program.Name} --evaluate wrote {(File.Exists(output) ? "more than 64 KiB of metrics" : "no metrics file")}; not reporting it{ExternalProgram.StderrText(stderr)}");
@@ -116,7 +123,7 @@ public sealed class ExternalTrainer : ILocalTrainer
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            Directory.Delete(folder.Root, recursive: true);
         }
     }
 
@@ -128,19 +135,22 @@ public sealed class ExternalTrainer : ILocalTrainer
 
     private bool IsHeldOut(VaultEntry entry) => holdout is not null && VaultHoldout.IsHeldOut(entry.Sha256, holdout.HoldoutFraction);
 
-    private ExternalProgram Program() => new(Command, Arguments, Timeout, Settings);
+    private ExternalProgram Program() => new(Command, Arguments, Timeout, Settings, Confinement);
 
-    private string NewFolder(string purpose) => Directory.CreateDirectory(Path.Combine(WorkDirectory, $"{purpose}-{Guid.NewGuid():N}")).FullName;
+    private RunFolder NewFolder(string purpose) => RunFolder.Create(WorkDirectory, purpose);
 
-    /// <summary>The <c>--data</c> file: the class names and the entries the program may read.</summary>
-    private byte[] DataFile(IReadOnlyList<VaultEntry> entries) => JsonSerializer.SerializeToUtf8Bytes(new
+    /// <summary>
+    /// The <c>--data</c> file: the class names and the entries the program may read, each linked into the run's input
+    /// folder, which is all of the vault a confined program sees.
+    /// </summary>
+    private byte[] DataFile(IReadOnlyList<VaultEntry> entries, RunFolder folder) => JsonSerializer.SerializeToUtf8Bytes(new
     {
         kind = Kind.ToName(),
         classes = Labels,
         entries = entries.Select(entry => new
         {
             sha256 = entry.Sha256,
-            path = Vault.ObjectPath(entry.Sha256),
+            path = folder.Entry(Vault.ObjectPath(entry.Sha256), entry.Sha256),
             format = entry.Format,
             label = entry.Label,
             sampleRateHz = entry.SampleRateHz,
@@ -157,7 +167,7 @@ public sealed class ExternalTrainer : ILocalTrainer
         public override PrivacyCharge Charge { get; } = new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier);
 
         public override string Summary => string.Create(CultureInfo.InvariantCulture,
-            $"{program.Name} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
+            $"{program.Name} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}, {program.Confinement}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
             + ExternalProgram.StderrText(Stderr);
 
         private string Stderr { get; set; } = "";
@@ -175,18 +185,18 @@ public sealed class ExternalTrainer : ILocalTrainer
             }
             finally
             {
-                Directory.Delete(folder, recursive: true);
+                Directory.Delete(folder.Root, recursive: true);
             }
         }
 
-        private TensorSet RunProgram(string folder)
+        private TensorSet RunProgram(RunFolder folder)
         {
-            var baseModel = Path.Combine(folder, "base-model.safetensors");
-            var data = Path.Combine(folder, "data.json");
-            var plan = Path.Combine(folder, "plan.json");
-            var output = Path.Combine(folder, "trained-model.safetensors");
+            var baseModel = Path.Combine(folder.Input, "base-model.safetensors");
+            var data = Path.Combine(folder.Input, "data.json");
+            var plan = Path.Combine(folder.Input, "plan.json");
+            var output = Path.Combine(folder.Output, "trained-model.safetensors");
             File.WriteAllBytes(baseModel, SafeTensors.Write(context.BaseModel));
-            File.WriteAllBytes(data, trainer.DataFile(entries));
+            File.WriteAllBytes(data, trainer.DataFile(entries, folder));
             File.WriteAllBytes(plan, JsonSerializer.SerializeToUtf8Bytes(new
             {
                 round = context.Round,
@@ -198,7 +208,7 @@ public sealed class ExternalTrainer : ILocalTrainer
                 updateClippingNorm = context.ClippingNorm / 2,
             }));
 
-            Stderr = program.Run(folder, ["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]);
+            Stderr = program.Run(folder.Input, folder.Output, ["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]);
             return ReadOutput(output);
         }
         /// <summary>The trained model, only if it has exactly the base model's tensors, shapes and dtype F32, all finite.</summary>

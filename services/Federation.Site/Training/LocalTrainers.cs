@@ -31,7 +31,7 @@ public static class LocalTrainers
             VaultPressFitTrainer.Name => PressFit(),
             ExternalTrainer.Name => new ExternalTrainer(
                 vault, training.VaultKind, training.Command, training.Arguments, TimeSpan.FromSeconds(training.TimeoutSeconds),
-                Path.Combine(stateDirectory, "training"), training.VaultKind == VaultKind.Force ? PressFit() : Photos()) { Settings = section },
+                Path.Combine(stateDirectory, "training"), training.VaultKind == VaultKind.Force ? PressFit() : Photos(), training.ToConfinement()) { Settings = section },
             _ => new DatasetTrainer(siteShare()),
         };
     }

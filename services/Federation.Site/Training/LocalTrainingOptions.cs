@@ -38,6 +38,22 @@ public sealed partial class LocalTrainingOptions
     /// <summary>How long the external trainer may run before it is killed, in seconds.</summary>
     public double TimeoutSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// How the external trainer is confined: <c>bubblewrap</c> (default: no network, only its inputs and own folders,
+    /// one writable output folder, limits; refused when it cannot be set up) or <c>none</c> (it runs as the gateway's
+    /// user with the network, and every decision record says so).
+    /// </summary>
+    public string Confinement { get; set; } = Bubblewrap.Name;
+
+    /// <summary>The external trainer's address-space limit, in MiB (under bubblewrap).</summary>
+    public long MemoryLimitMegabytes { get; set; } = 4096;
+
+    /// <summary>The confinement these options describe.</summary>
+    public TrainerConfinement ToConfinement() => new(Confinement != Unconfined, MemoryLimitMegabytes << 20);
+
+    /// <summary>The <see cref="Confinement"/> value that runs the external trainer unconfined.</summary>
+    public const string Unconfined = "none";
+
     /// <summary>The sources there are.</summary>
     public static IReadOnlyList<string> Sources { get; } = [DatasetTrainer.FashionMnistSplit, VaultPhotoTrainer.Name, VaultPressFitTrainer.Name, ExternalTrainer.Name];
 
@@ -102,6 +118,16 @@ public sealed partial class LocalTrainingOptions
         if (!(TimeoutSeconds > 0) || !double.IsFinite(TimeoutSeconds))
         {
             throw new InvalidOperationException($"{section}:TimeoutSeconds must be a positive number of seconds.");
+        }
+
+        if (Confinement is not (Bubblewrap.Name or Unconfined))
+        {
+            throw new InvalidOperationException($"{section}:Confinement is '{Confinement}'; use {Bubblewrap.Name} (the default) or {Unconfined}.");
+        }
+
+        if (MemoryLimitMegabytes is < 64 or > (1L << 30))
+        {
+            throw new InvalidOperationException($"{section}:MemoryLimitMegabytes is {MemoryLimitMegabytes}; give the external trainer's address-space limit in MiB, at least 64.");
         }
     }
 
