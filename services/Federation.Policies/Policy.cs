@@ -142,11 +142,28 @@ public sealed class TaskRules
     /// <summary>The aggregate metrics that may be reported, in ordinal name order (<c>metrics</c>).</summary>
     public ImmutableArray<MetricRule> Metrics { get; }
 
+    /// <summary>
+    /// The external trainers the factory pinned for this task (<c>trainers</c>: name → SHA-256 of the trainer's files),
+    /// in ordinal name order; null when the rules name none. When set, an external trainer whose hash is not listed is
+    /// refused before it sees any data, and a listed one is trusted to run DP-SGD as it reports; when null, any external
+    /// trainer may run, untrusted, and the gateway makes its update private itself (docs/PRIVACY.md, section 6).
+    /// </summary>
+    public ImmutableArray<TrainerRule>? Trainers { get; init; }
+
+    /// <summary>The pinned trainer with hash <paramref name="sha256"/>, or null.</summary>
+    /// <param name="sha256">A trainer hash.</param>
+    public TrainerRule? PinnedTrainer(string sha256) => Trainers?.FirstOrDefault(trainer => trainer.Sha256 == sha256);
+
     /// <summary>Whether <paramref name="kind"/> is listed under <c>allow</c>.</summary>
     /// <param name="kind">The kind of message.</param>
     /// <returns>True when it may leave (subject to the other rules).</returns>
     public bool Allows(ReleaseKind kind) => AllowedKinds.Contains(kind);
 }
+
+/// <summary>An external trainer the factory pinned: a name for people and the SHA-256 of its files.</summary>
+/// <param name="Name">The name it is listed under, e.g. <c>photo-cnn</c>.</param>
+/// <param name="Sha256">The trainer hash (docs/FORMATS.md, "Trainer hash"), 64 lowercase hex digits.</param>
+public sealed record TrainerRule(string Name, string Sha256);
 
 /// <summary>One allowlisted tensor and the shape it must have.</summary>
 /// <param name="Name">The tensor name, e.g. <c>linear.weight</c>.</param>

@@ -18,6 +18,7 @@ internal static class PolicyFields
     public const string Privacy = "privacy";
     public const string Metrics = "metrics";
     public const string Tasks = "tasks";
+    public const string Trainers = "trainers";
     public const string MaxUpdateL2Norm = "maxUpdateL2Norm";
     public const string MaxExampleL2Norm = "maxExampleL2Norm";
     public const string MinNoiseMultiplier = "minNoiseMultiplier";
@@ -27,10 +28,10 @@ internal static class PolicyFields
     public const string Window = "window";
 
     /// <summary>Top-level fields.</summary>
-    public static readonly string[] Root = [Id, Name, Version, Expires, Allow, AggregatorKeys, MinimumSamples, Tensors, Clipping, Privacy, Metrics, Tasks];
+    public static readonly string[] Root = [Id, Name, Version, Expires, Allow, AggregatorKeys, MinimumSamples, Tensors, Clipping, Privacy, Metrics, Trainers, Tasks];
 
     /// <summary>Fields of each entry under <c>tasks</c>: the top-level rules that can differ per task.</summary>
-    public static readonly string[] TaskFields = [Allow, MinimumSamples, Tensors, Clipping, Privacy, Metrics];
+    public static readonly string[] TaskFields = [Allow, MinimumSamples, Tensors, Clipping, Privacy, Metrics, Trainers];
 
     /// <summary>Fields every entry under <c>tasks</c> needs.</summary>
     public static readonly string[] TaskRequired = [Allow];

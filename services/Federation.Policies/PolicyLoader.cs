@@ -151,7 +151,8 @@ public static partial class PolicyLoader
             var clipping = fields.TryGetValue(PolicyFields.Clipping, out var clippingNode) ? Clipping(clippingNode, Child(path, PolicyFields.Clipping)) : null;
             var privacy = fields.TryGetValue(PolicyFields.Privacy, out var privacyNode) ? Privacy(privacyNode, Child(path, PolicyFields.Privacy)) : null;
             var metrics = fields.TryGetValue(PolicyFields.Metrics, out var metricsNode) ? Metrics(metricsNode, Child(path, PolicyFields.Metrics)) : [];
-            return new TaskRules(kinds, minimumSamples, tensors, clipping, privacy, metrics);
+            var trainers = fields.TryGetValue(PolicyFields.Trainers, out var trainersNode) ? Trainers(trainersNode, Child(path, PolicyFields.Trainers)) : (ImmutableArray<TrainerRule>?)null;
+            return new TaskRules(kinds, minimumSamples, tensors, clipping, privacy, metrics) { Trainers = trainers };
         }
 
         /// <summary>The <c>tasks</c> section: task id → rules. Ids are safe task names, and not <c>default</c>.</summary>
@@ -274,6 +275,35 @@ public static partial class PolicyLoader
             }
 
             return [.. rules.OrderBy(r => r.Name, StringComparer.Ordinal)];
+        }
+
+        private ImmutableArray<TrainerRule> Trainers(PolicyNode node, string path)
+        {
+            var map = Mapping(node, path);
+            var rules = new List<TrainerRule>();
+            var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in UserKeyed(map, path, "trainer"))
+            {
+                string trainerPath = Named(path, key.Value);
+                if (!IdPattern().IsMatch(key.Value))
+                {
+                    throw Error(key, trainerPath, "is not a valid trainer name (letters, digits, '.', '_', '-'; starting with a letter or digit)");
+                }
+
+                if (value is not PolicyScalar scalar || !PolicyHash.IsWellFormed(scalar.Value))
+                {
+                    throw Error(value, trainerPath, $"must be the trainer's SHA-256 as 64 lowercase hex digits (docs/FORMATS.md, trainer hash), got {value.Describe()}");
+                }
+
+                if (!seen.TryAdd(scalar.Value, key.Value))
+                {
+                    throw Error(value, trainerPath, $"repeats the hash of {Named(path, seen[scalar.Value])}");
+                }
+
+                rules.Add(new TrainerRule(key.Value, scalar.Value));
+            }
+
+            return [.. rules.OrderBy(rule => rule.Name, StringComparer.Ordinal)];
         }
 
         private ImmutableArray<ReleaseKind> Kinds(PolicyNode node, string path)

@@ -117,6 +117,77 @@ public sealed class PyTorchTrainerTests : IDisposable
         node.State.OutboxHistory().ShouldBeEmpty();
     }
 
+    [Fact]
+    public void A_trainer_the_policy_pins_runs_dp_sgd_itself_and_is_charged_for_its_steps_without_the_gateways_noise()
+    {
+        // Given a policy that pins photo_cnn.py's folder by its hash
+        var model = InitialModel();
+        var trainer = Trainer();
+        var hash = TrainerHash.Of([Path.GetDirectoryName(RepositoryFiles.PhotoCnn)!]);
+        var node = site.Node(trainer, model, extraRules: $"trainers:\n  photo-cnn: {hash}\n");
+
+        // When a round (batch 32) is announced
+        var result = node.Contribute(Site.Round(1, model));
+
+        // Then it trained with DP-SGD at q = 32 / N for one epoch's ⌈N / 32⌉ steps, and the ledger charged exactly that
+        result.Allowed.ShouldBeTrue(result.Reason);
+        int trainedOn = vault.Store.Entries(VaultKind.Photos).Count(entry => !VaultHoldout.IsHeldOut(entry.Sha256, 0.3));
+        int steps = (trainedOn + 31) / 32;
+        var release = node.State.PrivacyLedger().Releases.ShouldHaveSingleItem();
+        release.SamplingRate.ShouldBe(32.0 / trainedOn, 1e-12);
+        (release.Steps, release.NoiseMultiplier).ShouldBe((steps, 1.0));
+        var detail = node.State.Decisions().Single().Checks[0].Detail;
+        detail.ShouldContain($"pinned as photo-cnn (SHA-256 {hash})");
+        detail.ShouldContain($"it reports q = {32.0 / trainedOn:G6}, {steps} steps, C = 1, z = 1");
+        detail.ShouldContain($"stderr: DP-SGD on {trainedOn} photos: {steps} steps");
+    }
+
+    [Fact]
+    public void A_trainer_the_policy_does_not_pin_is_refused_before_it_is_given_any_data()
+    {
+        // Given a policy that pins some other trainer
+        var model = InitialModel();
+        var node = site.Node(Trainer(), model, extraRules: $"trainers:\n  other: {new string('0', 64)}\n");
+
+        var result = node.Contribute(Site.Round(1, model));
+
+        result.Allowed.ShouldBeFalse();
+        result.Reason!.ShouldContain("is not a trainer the policy pins for this task");
+        result.Reason!.ShouldContain($"hash to {TrainerHash.Of([Path.GetDirectoryName(RepositoryFiles.PhotoCnn)!])}");
+        result.Reason!.ShouldContain("other 000000000000…");
+        Directory.Exists(Path.Combine(site.Folder, "work")).ShouldBeFalse(); // no run folder: nothing was linked or written
+        node.State.PrivacyLedger().Releases.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("""{"mechanism":"dp-sgd","samplingRate":0.5,"steps":1,"clippingNorm":1,"noiseMultiplier":0.5}""", "reports DP-SGD with z = 0.5, below the policy's minimum 1")]
+    [InlineData("""{"mechanism":"dp-sgd","samplingRate":0.5,"steps":1,"clippingNorm":4,"noiseMultiplier":1}""", "reports DP-SGD with C = 4, above the policy's maximum 1")]
+    [InlineData("""{"mechanism":"dp-sgd","samplingRate":0.01,"steps":999,"clippingNorm":1,"noiseMultiplier":1}""", "more than the planned")]
+    [InlineData("""{"mechanism":"gaussian","samplingRate":0.5,"steps":1,"clippingNorm":1,"noiseMultiplier":1}""", "wrote a privacy report that is not")]
+    [InlineData(null, "wrote no privacy report")]
+    public void A_pinned_trainer_whose_report_falls_short_of_the_policy_is_refused_with_the_reason(string? report, string reason)
+    {
+        // Given a pinned shell trainer that copies the base model and writes the given report
+        var folder = Directory.CreateDirectory(Path.Combine(site.Folder, "pinned")).FullName;
+        var script = Path.Combine(folder, "trainer.sh");
+        var writeReport = report is null ? "" : "echo '" + report + "' > \"$report\"";
+        File.WriteAllText(script, $$"""
+            while [ $# -gt 0 ]; do case "$1" in --base-model) base="$2" ;; --output) out="$2" ;; --privacy-report) report="$2" ;; esac; shift 2; done
+            cp "$base" "$out"
+            {{writeReport}}
+            """);
+        var trainer = new ExternalTrainer(vault.Store, VaultKind.Photos, "/bin/sh", [script], TimeSpan.FromSeconds(30), Path.Combine(site.Folder, "work"),
+            new VaultPhotoTrainer(vault.Store, Classes, 0.3));
+        var node = site.Node(trainer, Site.BaseModel, extraRules: $"trainers:\n  shell: {TrainerHash.Of([folder])}\n");
+
+        var result = node.Contribute(Site.Round(1));
+
+        result.Allowed.ShouldBeFalse();
+        result.Reason!.ShouldContain(reason);
+        node.State.OutboxHistory().ShouldBeEmpty();
+        node.State.PrivacyLedger().Releases.ShouldBeEmpty();
+    }
+
     private ExternalTrainer Trainer() => new(
         vault.Store, VaultKind.Photos, RepositoryFiles.Python, [RepositoryFiles.PhotoCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),
         new VaultPhotoTrainer(vault.Store, Classes, 0.3));

@@ -85,10 +85,13 @@ internal sealed class Site : IDisposable
     public GatewayNode Node(LoadedPolicy? policy = null, int trainingSamples = 150) =>
         new(GatewayId, Key, policy ?? Policy(), new DatasetTrainer(new LocalData(Data(trainingSamples, 1), Data(90, 2))), Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
 
-    /// <summary>A node over this site's state that trains <paramref name="model"/>'s layout with <paramref name="trainer"/>.</summary>
-    public GatewayNode Node(ILocalTrainer trainer, TensorSet model, long minimumSamples = 20)
+    /// <summary>
+    /// A node over this site's state that trains <paramref name="model"/>'s layout with <paramref name="trainer"/>, under
+    /// the template policy plus <paramref name="extraRules"/> (top-level YAML, e.g. a <c>trainers:</c> section).
+    /// </summary>
+    public GatewayNode Node(ILocalTrainer trainer, TensorSet model, long minimumSamples = 20, string? extraRules = null)
     {
-        var text = PolicyTemplate.ForModel("site-test", model, AggregatorKeyId, Start.AddYears(1), minimumSamples);
+        var text = PolicyTemplate.ForModel("site-test", model, AggregatorKeyId, Start.AddYears(1), minimumSamples) + extraRules;
         var policy = PolicyLoader.FromBytes(Encoding.UTF8.GetBytes(text), "site-test.yaml");
         return new(GatewayId, Key, policy, trainer, Clock, AggregatorKeyId, GatewayState.Open(StateDirectory));
     }

@@ -5,8 +5,10 @@ Three modes, one network (docs/PRIVACY.md, section 6, has the contract):
 
   photo_cnn.py --init --out init.safetensors [--classes 10] [--seed 0]
       writes version 0 for `fedctl tasks create --model init.safetensors`;
-  photo_cnn.py --base-model B --data D --plan P --output O
-      trains B on the photos listed in D with the plan P and writes the trained model to O;
+  photo_cnn.py --base-model B --data D --plan P --output O [--privacy-report R]
+      trains B on the photos listed in D with the plan P and writes the trained model to O; when the plan holds
+      "dpSgd" (the gateway gives it to a trainer its policy pins), trains with DP-SGD at exactly those parameters
+      and writes what it did to R;
   photo_cnn.py --evaluate --model M --data D --output metrics.json
       evaluates M on the held-out photos listed in D and writes accuracy and loss, overall and per class.
 
@@ -108,6 +110,28 @@ def train(arguments):
     images, labels = read_photos(arguments.data, classes_of(base))
     if len(labels) == 0:
         raise SystemExit("no labelled photos to train on")
+    dp = plan.get("dpSgd")
+    if dp:
+        if not arguments.privacy_report:
+            raise SystemExit("the plan asks for DP-SGD but gives no --privacy-report")
+        steps = train_dp_sgd(network, base, images, labels, plan, dp)
+        with open(arguments.privacy_report, "w", encoding="utf-8") as file:
+            json.dump({"mechanism": "dp-sgd", "samplingRate": dp["samplingRate"], "steps": steps,
+                       "clippingNorm": dp["clippingNorm"], "noiseMultiplier": dp["noiseMultiplier"]}, file)
+        print(f"DP-SGD on {len(labels)} photos: {steps} steps, q = {dp['samplingRate']:.6g}, "
+              f"C = {dp['clippingNorm']:.6g}, z = {dp['noiseMultiplier']:.6g}", file=sys.stderr)
+    else:
+        steps = train_sgd(network, base, images, labels, plan)
+        print(f"trained on {len(labels)} photos: {steps} steps of batch {plan['batchSize']}", file=sys.stderr)
+    safetensors_io.write(arguments.output, network.state_dict())
+
+
+def proximal(network, base, mu):
+    """FedProx's term mu/2 ||w - w_base||^2, which keeps the local model near the round's base model."""
+    return mu / 2 * sum(((parameter - base[name]) ** 2).sum() for name, parameter in network.named_parameters())
+
+
+def train_sgd(network, base, images, labels, plan):
     generator = torch.Generator().manual_seed(int(plan["seed"]) * 1000003 + int(plan["round"]))
     optimizer = torch.optim.SGD(network.parameters(), lr=float(plan["learningRate"]))
     mu = float(plan.get("proximalMu") or 0)
@@ -118,14 +142,52 @@ def train(arguments):
         for start in range(0, len(labels), batch):
             chosen = order[start:start + batch]
             loss = functional.cross_entropy(network(images[chosen]), labels[chosen])
-            if mu > 0:  # FedProx: keep the local model near the round's base model
-                loss = loss + mu / 2 * sum(((parameter - base[name]) ** 2).sum() for name, parameter in network.named_parameters())
+            if mu > 0:
+                loss = loss + proximal(network, base, mu)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             steps += 1
-    safetensors_io.write(arguments.output, network.state_dict())
-    print(f"trained on {len(labels)} photos: {steps} steps of batch {batch}", file=sys.stderr)
+    return steps
+
+
+def train_dp_sgd(network, base, images, labels, plan, dp):
+    """DP-SGD (Abadi et al. 2016) with Poisson sampling: at each of `steps` steps every photo joins the batch with
+    probability q; each one's gradient is clipped to L2 norm C; the sum gets N(0, (z C)^2) noise per coordinate and is
+    divided by the expected batch size q N. Per-example gradients come from functorch (vmap of grad)."""
+    from functorch import grad, make_functional, vmap
+
+    q, steps, c, z = float(dp["samplingRate"]), int(dp["steps"]), float(dp["clippingNorm"]), float(dp["noiseMultiplier"])
+    learning_rate, mu = float(plan["learningRate"]), float(plan.get("proximalMu") or 0)
+    count = len(labels)
+    model, parameters = make_functional(network)
+    names = [name for name, _ in network.named_parameters()]
+    parameters = [parameter.detach().clone() for parameter in parameters]
+
+    def example_loss(weights, image, label):
+        return functional.cross_entropy(model(weights, image.unsqueeze(0)), label.unsqueeze(0))
+
+    per_example = vmap(grad(example_loss), in_dims=(None, 0, 0))
+    # Sampling and noise must be secret and fresh: seeded from the operating system, never from the round's plan.
+    generator = torch.Generator().manual_seed(int.from_bytes(os.urandom(8), "little"))
+    for _ in range(steps):
+        chosen = (torch.rand(count, generator=generator) < q).nonzero().squeeze(1)
+        sums = [torch.zeros_like(parameter) for parameter in parameters]
+        for chunk in chosen.split(256):
+            gradients = per_example(parameters, images[chunk], labels[chunk])
+            norms = torch.sqrt(sum(gradient.flatten(1).pow(2).sum(1) for gradient in gradients))
+            scale = (c / (norms + 1e-12)).clamp(max=1.0)
+            for total, gradient in zip(sums, gradients):
+                total += (gradient * scale.view(-1, *([1] * (gradient.dim() - 1)))).sum(0)
+        for index, (parameter, total) in enumerate(zip(parameters, sums)):
+            noisy = (total + torch.normal(0.0, z * c, parameter.shape, generator=generator)) / (q * count)
+            if mu > 0:  # FedProx's pull towards the base model uses no data, so it costs no privacy
+                noisy = noisy + mu * (parameter - base[names[index]])
+            parameter -= learning_rate * noisy
+    with torch.no_grad():
+        for name, parameter in zip(names, parameters):
+            dict(network.named_parameters())[name].copy_(parameter)
+    return steps
 
 
 def evaluate(arguments):
@@ -163,6 +225,7 @@ def main():
     parser.add_argument("--data")
     parser.add_argument("--plan")
     parser.add_argument("--output")
+    parser.add_argument("--privacy-report", help="with a DP-SGD plan: where to write what DP-SGD did")
     arguments = parser.parse_args()
     torch.set_num_threads(1)  # a gateway host runs other work; one core is what the trainer is given
     if arguments.init:

@@ -73,7 +73,10 @@ public static class LocalTraining
         try
         {
             var context = new LocalTrainingContext(
-                round.Round, baseModel, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed);
+                round.Round, baseModel, round.Training, StableSeed.For(round.Training.Seed, round.Round, gateway.Id), clippingNorm, noiseMultiplier, seed)
+            {
+                Trainers = rules.Trainers,
+            };
             var training = new PolicyCheck(TrainingCheck, true, $"trainer {trainer.Source}");
             LocalTrainingRun run;
             try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Federation.Contracts.Signing;
+using Federation.Policies;
 using Federation.Vault;
 using Federation.Learning.Models;
 using Federation.Learning.Privacy;
@@ -84,8 +85,18 @@ public sealed class ExternalTrainer : ILocalTrainer
     {
         ArgumentNullException.ThrowIfNull(context);
         // Entries held out to evaluate published models are not trained on, or the site's evaluations would flatter them.
+        var program = Program();
+        TrainerRule? pin = null;
+        if (context.Trainers is { } pinned)
+        {
+            // Checked before a single entry is read or linked: a trainer the factory did not pin sees no data.
+            var hash = TrainerHash.Of(program.ProgramFolders);
+            pin = pinned.FirstOrDefault(rule => rule.Sha256 == hash) ?? throw new LocalTrainingException(
+                $"{program.Name} is not a trainer the policy pins for this task: its files ({(program.ProgramFolders.Count == 0 ? "none outside /usr" : string.Join(", ", program.ProgramFolders))}) hash to {hash}, and the policy's trainers are {(pinned.Count == 0 ? "none" : string.Join(", ", pinned.Select(rule => $"{rule.Name} {rule.Sha256[..12]}…")))}; not running it");
+        }
+
         var training = Vault.Entries(Kind).Where(entry => !IsHeldOut(entry)).ToList();
-        return new Run(this, context, training);
+        return new ExternalTrainingRun(this, program, context, training, pin);
     }
 
     /// <inheritdoc />
@@ -135,15 +146,15 @@ public sealed class ExternalTrainer : ILocalTrainer
 
     private bool IsHeldOut(VaultEntry entry) => holdout is not null && VaultHoldout.IsHeldOut(entry.Sha256, holdout.HoldoutFraction);
 
-    private ExternalProgram Program() => new(Command, Arguments, Timeout, Settings, Confinement);
+    internal ExternalProgram Program() => new(Command, Arguments, Timeout, Settings, Confinement);
 
-    private RunFolder NewFolder(string purpose) => RunFolder.Create(WorkDirectory, purpose);
+    internal RunFolder NewFolder(string purpose) => RunFolder.Create(WorkDirectory, purpose);
 
     /// <summary>
     /// The <c>--data</c> file: the class names and the entries the program may read, each linked into the run's input
     /// folder, which is all of the vault a confined program sees.
     /// </summary>
-    private byte[] DataFile(IReadOnlyList<VaultEntry> entries, RunFolder folder) => JsonSerializer.SerializeToUtf8Bytes(new
+    internal byte[] DataFile(IReadOnlyList<VaultEntry> entries, RunFolder folder) => JsonSerializer.SerializeToUtf8Bytes(new
     {
         kind = Kind.ToName(),
         classes = Labels,
@@ -157,103 +168,4 @@ public sealed class ExternalTrainer : ILocalTrainer
             records = entry.Records,
         }),
     });
-
-    private sealed class Run(ExternalTrainer trainer, LocalTrainingContext context, IReadOnlyList<VaultEntry> entries) : LocalTrainingRun
-    {
-        private readonly ExternalProgram program = trainer.Program();
-
-        // One full-batch release: every entry is "sampled" (q = 1), one step; the update is clipped to C / 2 so its
-        // sensitivity under adding or removing one entry is C, and the noise is z·C.
-        public override PrivacyCharge Charge { get; } = new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier);
-
-        public override string Summary => string.Create(CultureInfo.InvariantCulture,
-            $"{program.Name} given {entries.Count} vault entries of kind {trainer.Kind.ToName()}, {program.Confinement}; its update is clipped to L2 norm {context.ClippingNorm / 2:G6} and gets Gaussian noise σ = {context.NoiseMultiplier * context.ClippingNorm:G6} per value from the gateway")
-            + ExternalProgram.StderrText(Stderr);
-
-        private string Stderr { get; set; } = "";
-
-        public override TensorSet Train()
-        {
-            var folder = trainer.NewFolder($"round-{context.Round}");
-            try
-            {
-                var trained = RunProgram(folder);
-                var update = trained.Subtract(context.BaseModel);
-                var clipped = L2Clipping.Clip(update, context.ClippingNorm / 2).Clipped;
-                using var random = new CounterModeRandom(context.NoiseSeed.Span);
-                return GaussianNoise.Add(clipped, context.NoiseMultiplier * context.ClippingNorm, random);
-            }
-            finally
-            {
-                Directory.Delete(folder.Root, recursive: true);
-            }
-        }
-
-        private TensorSet RunProgram(RunFolder folder)
-        {
-            var baseModel = Path.Combine(folder.Input, "base-model.safetensors");
-            var data = Path.Combine(folder.Input, "data.json");
-            var plan = Path.Combine(folder.Input, "plan.json");
-            var output = Path.Combine(folder.Output, "trained-model.safetensors");
-            File.WriteAllBytes(baseModel, SafeTensors.Write(context.BaseModel));
-            File.WriteAllBytes(data, trainer.DataFile(entries, folder));
-            File.WriteAllBytes(plan, JsonSerializer.SerializeToUtf8Bytes(new
-            {
-                round = context.Round,
-                epochs = context.Plan.Epochs,
-                batchSize = context.Plan.BatchSize,
-                learningRate = context.Plan.LearningRate,
-                seed = context.Plan.Seed,
-                proximalMu = context.Plan.ProximalMu,
-                updateClippingNorm = context.ClippingNorm / 2,
-            }));
-
-            Stderr = program.Run(folder.Input, folder.Output, ["--base-model", baseModel, "--data", data, "--plan", plan, "--output", output]);
-            return ReadOutput(output);
-        }
-        /// <summary>The trained model, only if it has exactly the base model's tensors, shapes and dtype F32, all finite.</summary>
-        private TensorSet ReadOutput(string output)
-        {
-            if (!File.Exists(output))
-            {
-                throw Refused("wrote no output file");
-            }
-
-            long limit = (2 * SafeTensors.Write(context.BaseModel).LongLength) + 65536;
-            if (new FileInfo(output).Length > limit)
-            {
-                throw Refused($"wrote {new FileInfo(output).Length} bytes, far more than a model of this layout ({limit} at most)");
-            }
-
-            var bytes = File.ReadAllBytes(output);
-            TensorSet trained;
-            try
-            {
-                if (SafeTensors.ReadDTypes(bytes).FirstOrDefault(pair => pair.Value != "F32") is { Key: not null } other)
-                {
-                    throw Refused($"wrote tensor '{other.Key}' as {other.Value}; the base model's dtype F32 is required");
-                }
-
-                trained = SafeTensors.Read(bytes);
-            }
-            catch (SafeTensorsFormatException error)
-            {
-                throw Refused($"wrote an invalid safetensors file: {error.Message}");
-            }
-
-            if (trained.DescribeLayoutDifference(context.BaseModel) is { } difference)
-            {
-                throw Refused($"wrote a model that differs from the base model: {difference}");
-            }
-
-            if (trained.FindNonFinite() is { } nonFinite)
-            {
-                throw Refused($"wrote non-finite values: {nonFinite}");
-            }
-
-            return trained;
-        }
-
-        private LocalTrainingException Refused(string what) => new($"{program.Name} {what}; not using it{ExternalProgram.StderrText(Stderr)}");
-    }
 }

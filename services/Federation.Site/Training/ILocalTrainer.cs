@@ -1,6 +1,7 @@
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Learning.Tensors;
+using Federation.Policies;
 
 namespace Federation.Site.Training;
 
@@ -44,7 +45,14 @@ public interface ILocalTrainer
 /// <param name="NoiseMultiplier">z: <c>privacy.minNoiseMultiplier</c> of the policy in force.</param>
 /// <param name="NoiseSeed">The release's secret 32-byte noise seed; never store, log or send it.</param>
 public sealed record LocalTrainingContext(
-    int Round, TensorSet BaseModel, TrainingPlan Plan, int ShuffleSeed, double ClippingNorm, double NoiseMultiplier, ReadOnlyMemory<byte> NoiseSeed);
+    int Round, TensorSet BaseModel, TrainingPlan Plan, int ShuffleSeed, double ClippingNorm, double NoiseMultiplier, ReadOnlyMemory<byte> NoiseSeed)
+{
+    /// <summary>
+    /// The external trainers the policy pins for the round's task (<c>trainers</c>); null when it pins none, and any
+    /// external trainer may run untrusted (docs/PRIVACY.md, section 6).
+    /// </summary>
+    public IReadOnlyList<TrainerRule>? Trainers { get; init; }
+}
 
 /// <summary>
 /// What the privacy accountant is charged for one release: <see cref="Steps"/> steps of the sampled Gaussian mechanism

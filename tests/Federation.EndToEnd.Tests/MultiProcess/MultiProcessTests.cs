@@ -134,7 +134,8 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
         // The model team registers two models of its own while task default's rounds run on their own, each with another
         // strategy, two of the three factories and two rounds the aggregator runs by itself: the press-fit MLP (a
         // built-in layout, trained by the gateways' own press-fit trainer) and a photo CNN made by its PyTorch code
-        // (none of the built-in layouts, trained and evaluated by that code as each gateway's external trainer).
+        // (none of the built-in layouts, trained with DP-SGD and evaluated by that code as each gateway's external trainer,
+        // confined, and pinned by hash in every factory's policy).
         const int taskRounds = 2;
         var tasks = new (string Task, byte[] Model, string Strategy, string[] Invited, string Trainer, string Kind)[]
         {
@@ -191,6 +192,11 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
                     .Where(decision => decision.Kind == "model-update" && decision.Allowed && decision.Subject.StartsWith($"task {task} round ", StringComparison.Ordinal)).ToList();
                 decisions.Count.ShouldBe(invited.Contains(gateway) ? taskRounds : 0, $"{gateway} {task}");
                 decisions.Select(decision => decision.Checks[0].Detail).ShouldAllBe(detail => detail.StartsWith($"trainer {trainer}: ") && detail.Contains($"vault entries of kind {kind}"));
+                if (trainer == "external")
+                {
+                    decisions.Select(decision => decision.Checks[0].Detail).ShouldAllBe(detail =>
+                        detail.Contains($"pinned as photo-cnn (SHA-256 {ProcessFederation.PhotoCnnHash})") && detail.Contains("confined by bubblewrap") && detail.Contains("stderr: DP-SGD on"));
+                }
             }
 
             taskEvents.OfType<EvaluationRecorded>().Count().ShouldBeGreaterThanOrEqualTo(invited.Length, task);

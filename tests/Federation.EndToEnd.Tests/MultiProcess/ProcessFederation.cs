@@ -104,6 +104,9 @@ internal sealed class ProcessFederation : IAsyncDisposable
 
     private static string PhotoCnnProgram => Path.Combine(Repository.Root, "trainers", "pytorch", "photo_cnn.py");
 
+    /// <summary>The trainer hash of trainers/pytorch, which every factory's policy pins for the photo task.</summary>
+    public static string PhotoCnnHash => Federation.Site.Training.TrainerHash.Of([Path.GetDirectoryName(PhotoCnnProgram)!]);
+
     /// <summary>The press-fit curves each factory's vault gets from <see cref="StockPressFitCurves"/>.</summary>
     public const int PressFitCurves = 300;
 
@@ -359,18 +362,17 @@ internal sealed class ProcessFederation : IAsyncDisposable
     {
         var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var text = PolicyTemplate.ForModel($"{gatewayId}-e2e", ModelSpec.LogisticRegression(784, 10).Initialize(0), AggregatorKeyId, expires);
-        string Task(string task, TensorSet model, double epsilon)
+        string Task(string task, TensorSet model, string extraRules = "")
         {
-            var own = PolicyTemplate.ForModel("unused", model, AggregatorKeyId, expires)
-                .Replace("epsilon: 8.0", $"epsilon: {epsilon.ToString("0.0", CultureInfo.InvariantCulture)}", StringComparison.Ordinal);
+            var own = PolicyTemplate.ForModel("unused", model, AggregatorKeyId, expires) + extraRules;
             var rules = own[own.IndexOf("minimumSamples:", StringComparison.Ordinal)..];
             var indented = string.Concat(rules.Split('\n').Where(line => line.Length > 0).Select(line => $"    {line}\n"));
             return $"  {task}:\n    allow: [model-update, evaluation-metrics]\n{indented}";
         }
 
-        // An external trainer's release is one full-batch Gaussian release (q = 1) at z = 1: two of them come close to
-        // ε = 8, so the photo task's budget is larger; the budget is per task, so the others' stay as they were.
-        return $"{text}tasks:\n{Task(SecondTask, SecondTaskModel, 8)}{Task(PhotoTask, SafeTensors.Read(PhotoTaskModelFile), 16)}";
+        // The photo task pins the PyTorch trainer by the hash of its folder, so its DP-SGD is trusted and charged as such.
+        var pinned = $"trainers:\n  photo-cnn: {PhotoCnnHash}\n";
+        return $"{text}tasks:\n{Task(SecondTask, SecondTaskModel)}{Task(PhotoTask, SafeTensors.Read(PhotoTaskModelFile), pinned)}";
     }
 
     /// <summary>Waits until the aggregator's API answers (its process may still be starting).</summary>
