@@ -51,4 +51,24 @@ public sealed class PolicyCheckCommandTests : IDisposable
         check.Code.ShouldBe(1);
         check.Output.ShouldContain("Expired");
     }
+
+    [Fact]
+    public async Task Trainer_hash_prints_what_sha256sum_computes_by_the_recipe_in_FORMATS()
+    {
+        // Given a trainer folder with a script, a module, a folder Python would make, and a link (the last two not counted)
+        var trainer = Directory.CreateDirectory(Path.Combine(directory, "trainer")).FullName;
+        File.WriteAllText(Path.Combine(trainer, "train.py"), "import helper\n");
+        File.WriteAllText(Path.Combine(trainer, "helper.py"), "x = 1\n");
+        Directory.CreateDirectory(Path.Combine(trainer, "__pycache__"));
+        File.CreateSymbolicLink(Path.Combine(trainer, "link.py"), Path.Combine(trainer, "helper.py"));
+
+        var printed = await new FedctlRunner().RunAsync("policy", "trainer-hash", trainer);
+        var recipe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", $"sha256sum $(find {trainer} -maxdepth 1 -type f | LC_ALL=C sort) | sha256sum"]) { RedirectStandardOutput = true })!;
+        var expected = (await recipe.StandardOutput.ReadToEndAsync()).Split(' ')[0];
+        await recipe.WaitForExitAsync();
+
+        printed.Code.ShouldBe(0, printed.Error);
+        printed.Output.Trim().ShouldBe(expected);
+        expected.Length.ShouldBe(64);
+    }
 }

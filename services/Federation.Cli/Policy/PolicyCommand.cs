@@ -24,7 +24,22 @@ public static class PolicyCommand
             file,
         };
         check.SetAction(parsed => Check(parsed.GetRequiredValue(file), context.Console, context.Now()));
-        return new Command("policy", "check a gateway's release policy before deploying it") { check };
+
+        var folders = new Argument<string[]>("FOLDER") { Description = "the trainer's folders: of its command (unless under /usr) and of its script", Arity = ArgumentArity.OneOrMore };
+        var hash = new Command("trainer-hash", "print the hash that pins an external trainer in a policy's trainers: list (docs/FORMATS.md §14)") { folders };
+        hash.SetAction(parsed => TrainerHashOf(parsed.GetRequiredValue(folders), context.Console));
+        return new Command("policy", "check a gateway's release policy before deploying it; pin a trainer") { check, hash };
+    }
+
+    private static int TrainerHashOf(string[] folders, IAnsiConsole console)
+    {
+        if (folders.FirstOrDefault(folder => !Directory.Exists(folder)) is { } missing)
+        {
+            throw new CommandFailedException($"{missing} is not a folder; give the folders of the trainer's command and script.");
+        }
+
+        console.WriteLine(Site.Training.TrainerHash.Of(folders));
+        return 0;
     }
 
     private static int Check(string path, IAnsiConsole console, DateTimeOffset now)
@@ -86,6 +101,11 @@ public static class PolicyCommand
             table.AddRow("DP-SGD (this task's own budget)", string.Create(CultureInfo.InvariantCulture,
                 $"per-example norm C <= {privacy.MaxExampleL2Norm}, noise multiplier z >= {privacy.MinNoiseMultiplier}; " +
                 $"budget ε = {privacy.Budget.Epsilon}, δ = {privacy.Budget.Delta} per {WindowText.Format(privacy.Budget.Window)}"));
+        }
+
+        if (rules.Trainers is { } trainers)
+        {
+            table.AddRow("external trainers pinned (others refused)", trainers.IsEmpty ? "none" : Markup.Escape(string.Join("\n", trainers.Select(trainer => $"{trainer.Name} {trainer.Sha256}"))));
         }
 
         if (!rules.Metrics.IsEmpty)
