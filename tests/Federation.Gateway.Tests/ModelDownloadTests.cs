@@ -45,7 +45,7 @@ public sealed class ModelDownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task A_round_of_task_default_keeps_the_v1_manifest_without_a_task()
+    public async Task A_release_of_task_default_is_a_v3_manifest_naming_the_task_and_its_privacy_charge_as_the_ledger_has_it()
     {
         var node = site.Node();
         await using var run = await Site.StartAsync(node, models: new ModelServer(ModelBytes));
@@ -54,8 +54,15 @@ public sealed class ModelDownloadTests : IDisposable
         await Site.Eventually(() => run.Published<ContributionSubmitted>().Count == 1, "the contribution");
 
         var manifest = Site.Manifest(run.Published<ContributionSubmitted>().Single().Context.Message);
-        manifest.Task.ShouldBeNull();
-        manifest.Type.ShouldBe(Contracts.Signing.DocumentTypes.ContributionManifest);
+        manifest.Type.ShouldBe(Contracts.Signing.DocumentTypes.ContributionManifestV3);
+        manifest.Task.ShouldBe(TaskIds.Default);
+        var release = node.State.PrivacyLedger().Releases.ShouldHaveSingleItem();
+        var privacy = manifest.Privacy.ShouldNotBeNull();
+        (privacy.Mechanism, privacy.SamplingRate, privacy.Steps, privacy.NoiseMultiplier).ShouldBe((Contracts.Signing.ReleasePrivacy.DpSgd, release.SamplingRate, release.Steps, release.NoiseMultiplier));
+        var budget = node.Policy.Policy.Privacy!.Budget;
+        (privacy.BudgetEpsilon, privacy.Delta, privacy.WindowSeconds).ShouldBe((budget.Epsilon, budget.Delta, (long)budget.Window.TotalSeconds));
+        privacy.EpsilonInWindow.ShouldBe(node.State.PrivacyLedger().Spent(release.At, budget.Window, budget.Delta).Epsilon, 1e-12);
+        privacy.Epsilon.ShouldBe(privacy.EpsilonInWindow, 1e-12); // the only release so far
         node.State.Decisions().ShouldHaveSingleItem().Subject.ShouldBe("round 1");
     }
 

@@ -24,6 +24,11 @@ namespace Federation.Contracts.Signing;
 /// <param name="Task">
 /// The task contributed to. Required in a <see cref="DocumentTypes.ContributionManifestV2"/>; absent in a v1 manifest
 /// (from before tasks), which is read as one of task <c>default</c>. Left out of the JSON when null, so v1 bytes are unchanged.
+/// Required in a <see cref="DocumentTypes.ContributionManifestV3"/>, also for task <c>default</c>.
+/// </param>
+/// <param name="Privacy">
+/// What the release cost the gateway's privacy budget. Required in a <see cref="DocumentTypes.ContributionManifestV3"/>
+/// and absent from v1 and v2; left out of the JSON when null, so their bytes are unchanged.
 /// </param>
 public sealed record ContributionManifest(
     string Type,
@@ -37,4 +42,5 @@ public sealed record ContributionManifest(
     long Sequence,
     string PolicySha256,
     DateTimeOffset CreatedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ReleasePrivacy? Privacy = null);

@@ -9,6 +9,12 @@ public static class DocumentTypes
     /// <summary>Type of a <see cref="Signing.ContributionManifest"/> that names its task.</summary>
     public const string ContributionManifestV2 = "federation.contribution-manifest.v2";
 
+    /// <summary>
+    /// Type of a <see cref="Signing.ContributionManifest"/> that names its task (also <c>default</c>) and states the
+    /// release's privacy charge (<see cref="ReleasePrivacy"/>).
+    /// </summary>
+    public const string ContributionManifestV3 = "federation.contribution-manifest.v3";
+
     /// <summary>Type of a <see cref="Signing.EvaluationReport"/> that names its task.</summary>
     public const string EvaluationReportV2 = "federation.evaluation-report.v2";
 

@@ -14,18 +14,23 @@ internal static class TaskDocument
     /// returned with a <paramref name="rejection"/>, so a caller can still name its gateway.
     /// </summary>
     public static T? Parse<T>(string json, string v1Type, string v2Type, Func<T, string> typeOf, Func<T, string?> taskOf, out Rejection? rejection)
+        where T : class => Parse(json, v1Type, [v2Type], typeOf, taskOf, out rejection);
+
+    /// <summary>As the other overload, for a document with several later versions that all must name their task.</summary>
+    public static T? Parse<T>(string json, string v1Type, IReadOnlyList<string> taskTypes, Func<T, string> typeOf, Func<T, string?> taskOf, out Rejection? rejection)
         where T : class
     {
-        var document = SignedDocument.Parse<T>(json, v1Type, read => typeOf(read) == v2Type ? v1Type : typeOf(read), out rejection);
+        var document = SignedDocument.Parse<T>(json, v1Type, read => taskTypes.Contains(typeOf(read)) ? v1Type : typeOf(read), out rejection);
         if (document is null)
         {
             return null;
         }
 
-        rejection = (typeOf(document) == v2Type, taskOf(document)) switch
+        var type = typeOf(document);
+        rejection = (taskTypes.Contains(type), taskOf(document)) switch
         {
-            (false, { } task) => new Rejection(RejectionReason.MalformedManifest, $"A {v1Type} names no task; one of task '{task}' is a {v2Type}."),
-            (true, null) => new Rejection(RejectionReason.MalformedManifest, $"A {v2Type} must name its task ('task')."),
+            (false, { } task) => new Rejection(RejectionReason.MalformedManifest, $"A {v1Type} names no task; one of task '{task}' is a {taskTypes[0]}."),
+            (true, null) => new Rejection(RejectionReason.MalformedManifest, $"A {type} must name its task ('task')."),
             _ => null,
         };
         return document;

@@ -126,7 +126,7 @@ public static class LocalTraining
                 var payload = OutboxPayload.Of(gateway, released.Update);
                 long sequence = gateway.State.LastSequence() + 1;
                 var manifest = new ContributionManifest(
-                    AnnouncedModel.IsDefault(round.Task) ? DocumentTypes.ContributionManifest : DocumentTypes.ContributionManifestV2,
+                    DocumentTypes.ContributionManifestV3,
                     gateway.Id,
                     gateway.KeyId,
                     round.Round,
@@ -137,7 +137,8 @@ public static class LocalTraining
                     sequence,
                     gateway.Policy.Hash,
                     now,
-                    AnnouncedModel.IsDefault(round.Task) ? null : round.Task);
+                    round.Task,
+                    Privacy(released, charge, rules.Privacy!));
                 var (json, signature) = gateway.Sign(manifest);
                 var messageId = Guid.CreateVersion7(now);
                 var entry = new OutboxEntry(messageId, OutboxKinds.Contribution, json, signature, payload.Inline, now, 0, payload.File);
@@ -151,6 +152,20 @@ public static class LocalTraining
         {
             CryptographicOperations.ZeroMemory(seed);
         }
+    }
+
+    /// <summary>
+    /// The release's privacy charge for the signed manifest: the mechanism and its parameters, the ε of this release
+    /// alone and of the task's window ending with it (at the policy's δ), and the budget it was held to.
+    /// </summary>
+    private static ReleasePrivacy Privacy(ReleasedModelUpdate released, PrivacyCharge charge, PrivacyRule rule)
+    {
+        var release = released.Release;
+        var budget = rule.Budget;
+        double alone = PrivacyLedger.Empty.Record(release).Spent(release.At, budget.Window, budget.Delta, release.Task).Epsilon;
+        return new ReleasePrivacy(
+            charge.Mechanism, release.SamplingRate, release.Steps, charge.ClippingNorm, release.NoiseMultiplier,
+            alone, released.EpsilonInWindow, budget.Epsilon, budget.Delta, (long)budget.Window.TotalSeconds);
     }
 
     /// <summary>The decision record's name for the gateway's own check that its trainer produced an update.</summary>

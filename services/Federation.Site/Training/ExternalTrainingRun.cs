@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Federation.Contracts.Signing;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
 using Federation.Policies;
@@ -23,7 +24,7 @@ internal sealed class ExternalTrainingRun(ExternalTrainer trainer, ExternalProgr
     public override PrivacyCharge Charge => pin is null
         // One full-batch release: every entry is "sampled" (q = 1), one step; the update is clipped to C / 2 so its
         // sensitivity under adding or removing one entry is C, and the noise is z·C.
-        ? new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier)
+        ? new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier, ReleasePrivacy.WholeUpdateGaussian)
         // DP-SGD as planned: T steps of Poisson sampling at q = B / N, as the gateway's own trainers are charged.
         : new(entries.Count, batchSize, Steps, context.ClippingNorm, context.NoiseMultiplier);
 

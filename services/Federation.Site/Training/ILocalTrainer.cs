@@ -65,7 +65,11 @@ public sealed record LocalTrainingContext(
 /// <param name="Steps">T, the number of noisy releases composed.</param>
 /// <param name="ClippingNorm">C, the sensitivity of each step's sum to one record.</param>
 /// <param name="NoiseMultiplier">z: each step's noise has standard deviation z·C per value.</param>
-public sealed record PrivacyCharge(long SampleCount, int BatchSize, int Steps, double ClippingNorm, double NoiseMultiplier);
+/// <param name="Mechanism">
+/// What the release is, as the signed manifest names it: <see cref="ReleasePrivacy.DpSgd"/> or, for an unpinned external
+/// trainer's update noised once by the gateway, <see cref="ReleasePrivacy.WholeUpdateGaussian"/>.
+/// </param>
+public sealed record PrivacyCharge(long SampleCount, int BatchSize, int Steps, double ClippingNorm, double NoiseMultiplier, string Mechanism = ReleasePrivacy.DpSgd);
 
 /// <summary>A prepared training run: what it will cost, what the trainer wants on record, and the training itself.</summary>
 public abstract class LocalTrainingRun

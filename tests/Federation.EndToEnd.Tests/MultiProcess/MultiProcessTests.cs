@@ -164,7 +164,8 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
         all.OfType<ContributionRejected>().ShouldBeEmpty(federation.AllOutput());
         EveryRoundCountedEachGatewayOnce(defaults);
         defaults.OfType<RoundOpened>().ShouldAllBe(opened => opened.Strategy == "fedavg");
-        defaults.OfType<ContributionAccepted>().ShouldAllBe(contribution => !contribution.Manifest.Contains("\"task\""));
+        // Every release states its task and its privacy charge in its signed manifest (v3), task default's too.
+        defaults.OfType<ContributionAccepted>().ShouldAllBe(contribution => contribution.Manifest.Contains("\"task\":\"default\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV3));
         // Every accepted payload of every task came by upload, none inline in its message.
         var logs = federation.AllOutput();
         all.OfType<ContributionAccepted>().ShouldAllBe(contribution => logs.Contains($"Received payload {contribution.PayloadSha256} ({contribution.PayloadBytes} bytes) by upload"));
@@ -178,7 +179,7 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
             var accepted = taskEvents.OfType<ContributionAccepted>().ToList();
             accepted.Count.ShouldBe(taskRounds * invited.Length, task);
             accepted.Select(contribution => contribution.GatewayId).Distinct().Order().ShouldBe(invited, ignoreOrder: false, task);
-            accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV2));
+            accepted.ShouldAllBe(contribution => contribution.Manifest.Contains($"\"task\":\"{task}\"") && contribution.Manifest.Contains(DocumentTypes.ContributionManifestV3));
             taskEvents.OfType<RoundOpened>().ShouldAllBe(opened => opened.Strategy == strategy && opened.Invited.SequenceEqual(invited));
             // Its rounds ran at the same time as task default's: some round of it was open while a default round was.
             var taskSpans = Spans(taskEvents);
