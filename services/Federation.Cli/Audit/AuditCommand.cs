@@ -23,7 +23,7 @@ public static class AuditCommand
     public static Command Create(FedctlContext context, ApiOptions api) =>
         new("audit", "what an auditor needs to check that a model version came from exactly its signed contributions and that the history was never rewritten")
         {
-            Export(context, api), Verify(context), Reaggregate(context, api), Provenance(context, api), Contributions(context, api), ProofCommand.Create(context, api),
+            Export(context, api), Verify(context), Reaggregate(context, api), Provenance(context, api), Contributions(context, api), ProofCommand.Create(context, api), PrivacyCommand.Create(context),
         };
 
     /// <summary>

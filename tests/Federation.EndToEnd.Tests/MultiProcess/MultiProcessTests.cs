@@ -236,7 +236,24 @@ public sealed class MultiProcessTests(DedicatedBrokerFixture fixture, ITestOutpu
             recomputed.Output.ShouldContain("confirmed");
         }
 
+        // From the bundle alone, every factory's spending per task is recomputed and agrees with the gateway's own ledger.
+        var privacy = await fedctl.RunAsync($"audit privacy --bundle {bundle}");
+        privacy.Code.ShouldBe(0, privacy.Output + privacy.Error);
+        privacy.Output.ShouldNotContain("FLAGGED");
+        var audited = Federation.Audit.Privacy.PrivacyAudit.Of(Federation.Audit.Bundles.AuditBundle.ReadHistory(bundle).Select(entry => entry.Event));
+        foreach (var group in audited.GroupBy(release => (release.GatewayId, release.Task)))
+        {
+            var last = group.Last();
+            var ledger = GatewayState.Open(Path.Combine(federation.Folder, group.Key.GatewayId, "state")).PrivacyLedger();
+            ledger.Releases.Count(release => release.Task == group.Key.Task).ShouldBe(group.Count(), $"{group.Key}");
+            var window = TimeSpan.FromSeconds(last.Signed.WindowSeconds);
+            last.EpsilonInWindow.ShouldBe(ledger.Spent(last.At, window, last.Signed.Delta, group.Key.Task).Epsilon, 1e-9, $"{group.Key}");
+        }
+
+        audited.Select(release => release.Task).Distinct().Order().ShouldBe([TaskIds.Default, ProcessFederation.SecondTask, ProcessFederation.PhotoTask], ignoreOrder: true);
+        audited.Where(release => release.Task == ProcessFederation.PhotoTask).ShouldAllBe(release => release.Signed.Mechanism == Contracts.Signing.ReleasePrivacy.DpSgd && release.Signed.Steps > 1);
         output.WriteLine(verified.Output);
+        output.WriteLine(privacy.Output);
     }
 
     /// <summary>When each round of <paramref name="events"/> was open: from its opening to its close.</summary>
