@@ -155,7 +155,7 @@ public sealed class PyTorchTrainerTests : IDisposable
         result.Reason!.ShouldContain("is not a trainer the policy pins for this task");
         result.Reason!.ShouldContain($"hash to {TrainerHash.Of([Path.GetDirectoryName(RepositoryFiles.PhotoCnn)!])}");
         result.Reason!.ShouldContain("other 000000000000…");
-        Directory.Exists(Path.Combine(site.Folder, "work")).ShouldBeFalse(); // no run folder: nothing was linked or written
+        Directory.Exists(Path.Combine(site.Folder, "work")).ShouldBeFalse(); // no run folder: nothing was copied or written
         node.State.PrivacyLedger().Releases.ShouldBeEmpty();
     }
 

@@ -89,7 +89,7 @@ public sealed class ExternalTrainer : ILocalTrainer
         TrainerRule? pin = null;
         if (context.Trainers is { } pinned)
         {
-            // Checked before a single entry is read or linked: a trainer the factory did not pin sees no data.
+            // Checked before a single entry is read or copied: a trainer the factory did not pin sees no data.
             var hash = TrainerHash.Of(program.ProgramFolders);
             pin = pinned.FirstOrDefault(rule => rule.Sha256 == hash) ?? throw new LocalTrainingException(
                 $"{program.Name} is not a trainer the policy pins for this task: its files ({(program.ProgramFolders.Count == 0 ? "none outside /usr" : string.Join(", ", program.ProgramFolders))}) hash to {hash}, and the policy's trainers are {(pinned.Count == 0 ? "none" : string.Join(", ", pinned.Select(rule => $"{rule.Name} {rule.Sha256[..12]}…")))}; not running it");
@@ -151,7 +151,7 @@ public sealed class ExternalTrainer : ILocalTrainer
     internal RunFolder NewFolder(string purpose) => RunFolder.Create(WorkDirectory, purpose);
 
     /// <summary>
-    /// The <c>--data</c> file: the class names and the entries the program may read, each linked into the run's input
+    /// The <c>--data</c> file: the class names and the entries the program may read, each copied into the run's input
     /// folder, which is all of the vault a confined program sees.
     /// </summary>
     internal byte[] DataFile(IReadOnlyList<VaultEntry> entries, RunFolder folder) => JsonSerializer.SerializeToUtf8Bytes(new

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Federation.Contracts.Signing;
 using Federation.Learning.Privacy;
 using Federation.Learning.Tensors;
+using Federation.Learning.Training;
 using Federation.Policies;
 using Federation.Vault;
 
@@ -18,15 +19,13 @@ namespace Federation.Site.Training;
 internal sealed class ExternalTrainingRun(ExternalTrainer trainer, ExternalProgram program, LocalTrainingContext context, IReadOnlyList<VaultEntry> entries, TrainerRule? pin)
     : LocalTrainingRun
 {
-    private readonly int batchSize = Math.Clamp(context.Plan.BatchSize, 1, Math.Max(1, entries.Count));
-
     /// <inheritdoc />
     public override PrivacyCharge Charge => pin is null
         // One full-batch release: every entry is "sampled" (q = 1), one step; the update is clipped to C / 2 so its
         // sensitivity under adding or removing one entry is C, and the noise is z·C.
         ? new(entries.Count, Math.Max(1, entries.Count), 1, context.ClippingNorm, context.NoiseMultiplier, ReleasePrivacy.WholeUpdateGaussian)
         // DP-SGD as planned: T steps of Poisson sampling at q = B / N, as the gateway's own trainers are charged.
-        : new(entries.Count, batchSize, Steps, context.ClippingNorm, context.NoiseMultiplier);
+        : new(entries.Count, context.Plan.BatchSize, Steps, context.ClippingNorm, context.NoiseMultiplier);
 
     /// <inheritdoc />
     public override string Summary => (pin is null
@@ -36,10 +35,11 @@ internal sealed class ExternalTrainingRun(ExternalTrainer trainer, ExternalProgr
             $"{program.Name}, pinned as {pin.Name} (SHA-256 {pin.Sha256}), given {entries.Count} vault entries of kind {trainer.Kind.ToName()}, {program.Confinement}; it ran DP-SGD as planned: q = {SamplingRate:G6}, {Steps} steps, C = {context.ClippingNorm:G6}, z = {context.NoiseMultiplier:G6}{Reported}"))
         + ExternalProgram.StderrText(Stderr);
 
-    /// <summary>The planned DP-SGD steps: every epoch is ⌈N / B⌉ steps, as for the gateway's own trainers.</summary>
-    private int Steps => Math.Max(1, checked(context.Plan.Epochs * (int)(((long)entries.Count + batchSize - 1) / batchSize)));
+    /// <summary>The planned DP-SGD steps, by the schedule (and the at-least-one-step charge) of the gateway's own trainers.</summary>
+    private int Steps => Math.Max(1, new TrainingOptions(context.Plan.Epochs, context.Plan.BatchSize, (float)context.Plan.LearningRate, 0).StepCount(entries.Count));
 
-    private double SamplingRate => entries.Count == 0 ? 1 : Math.Min(1, (double)batchSize / entries.Count);
+    /// <summary>q = min(1, B / N), as the accountant derives it from the charge.</summary>
+    private double SamplingRate => DifferentialPrivacy.SamplingRate(entries.Count, context.Plan.BatchSize);
 
     private string Reported { get; set; } = "";
 

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Federation.Site.Training;
 
 /// <summary>
@@ -23,22 +21,18 @@ internal sealed record RunFolder(string Root, string Input, string Output)
     }
 
     /// <summary>
-    /// Puts a vault object into the input folder — all of the vault a confined program sees — and returns the path the
-    /// program reads it at: a hard link (no copy of the bytes; the vault lies on the gateway's state file system), or a
-    /// copy where the file system refuses links.
+    /// Copies a vault object into the input folder — all of the vault a confined program sees — and returns the path
+    /// the program reads it at. A copy, not a link: .NET has no hard-link API, and a symbolic link would point at the
+    /// vault, which the sandbox does not show.
     /// </summary>
     public string Entry(string objectPath, string sha256)
     {
         var path = Path.Combine(Input, "entries", sha256);
-        if (!File.Exists(path) && !(OperatingSystem.IsLinux() && HardLink(objectPath, path) == 0))
+        if (!File.Exists(path))
         {
             File.Copy(objectPath, path);
         }
 
         return path;
     }
-
-    // .NET has no hard-link API; link(2) is the POSIX call.
-    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int HardLink([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string created);
 }
