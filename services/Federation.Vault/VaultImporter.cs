@@ -81,6 +81,7 @@ public sealed class VaultImporter(VaultStore store)
         ArgumentNullException.ThrowIfNull(path);
         var source = Path.GetFullPath(path);
         var sidecar = source + LabelSidecarSuffix;
+        var conditionsSidecar = source + VaultConditions.SidecarSuffix;
         if (!File.Exists(source))
         {
             throw new FileNotFoundException($"No file {source} to import.", source);
@@ -102,7 +103,19 @@ public sealed class VaultImporter(VaultStore store)
                 fileLabel = Label(kind, source, sidecar, label, fromDropFolder, out problem);
             }
 
+            IReadOnlyList<string> conditions = [];
+            if (problem is null && File.Exists(conditionsSidecar))
+            {
+                conditions = VaultConditions.ReadSidecar(conditionsSidecar, out var conditionsProblem) ?? [];
+                problem = conditionsProblem is null ? null : new VaultProblem(null, conditionsProblem);
+            }
+
             var described = problem is null ? VaultValidator.Validate(kind, Path.GetFileName(source), content, fileLabel, out problem) : null;
+            if (described is not null)
+            {
+                described = described with { Conditions = conditions };
+            }
+
             if (described is null)
             {
                 result = Quarantine(kind, source, problem!, fromDropFolder);
@@ -118,24 +131,28 @@ public sealed class VaultImporter(VaultStore store)
             }
         }
 
-        if (fromDropFolder && File.Exists(sidecar))
+        if (fromDropFolder)
         {
-            if (result.QuarantinedAs is { } quarantined)
+            foreach (var (file, suffix) in new[] { (sidecar, LabelSidecarSuffix), (conditionsSidecar, VaultConditions.SidecarSuffix) }.Where(pair => File.Exists(pair.Item1)))
             {
-                File.Move(sidecar, quarantined + LabelSidecarSuffix);
-            }
-            else
-            {
-                File.Delete(sidecar);
+                if (result.QuarantinedAs is { } quarantined)
+                {
+                    File.Move(file, quarantined + suffix);
+                }
+                else
+                {
+                    File.Delete(file);
+                }
             }
         }
 
         return result;
     }
 
-    /// <summary>Whether <paramref name="path"/> is a photo's label sidecar rather than data.</summary>
+    /// <summary>Whether <paramref name="path"/> is a label or conditions sidecar rather than data.</summary>
     /// <param name="path">A file.</param>
-    public static bool IsSidecar(string path) => path.EndsWith(LabelSidecarSuffix, StringComparison.Ordinal);
+    public static bool IsSidecar(string path) =>
+        path.EndsWith(LabelSidecarSuffix, StringComparison.Ordinal) || path.EndsWith(VaultConditions.SidecarSuffix, StringComparison.Ordinal);
 
     private VaultImportResult Quarantine(VaultKind kind, string source, VaultProblem problem, bool move) =>
         new(source, kind, VaultImportOutcome.Quarantined, null, problem, Store.Quarantine(kind, source, problem, move));

@@ -36,7 +36,8 @@ public sealed class VaultStore
             label          TEXT,
             sample_rate_hz REAL,
             original_name  TEXT NOT NULL,
-            imported_at    TEXT NOT NULL);
+            imported_at    TEXT NOT NULL,
+            conditions     TEXT);
         CREATE INDEX IF NOT EXISTS objects_by_age ON objects (imported_at);
         CREATE TABLE IF NOT EXISTS deletions (
             id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -110,7 +111,18 @@ public sealed class VaultStore
         using var connection = store.Connect();
         Execute(connection, null, "PRAGMA journal_mode = WAL;");
         Execute(connection, null, Schema);
+        AddConditionsColumn(connection);
         return store;
+    }
+
+    // Vaults made before entries carried conditions lack the column; SQLite adds it in place, old rows holding none.
+    private static void AddConditionsColumn(SqliteConnection connection)
+    {
+        using var command = Command(connection, null, "SELECT COUNT(*) FROM pragma_table_info('objects') WHERE name = 'conditions'");
+        if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Execute(connection, null, "ALTER TABLE objects ADD COLUMN conditions TEXT");
+        }
     }
 
     /// <summary>Opens an existing vault for fedctl; never creates one.</summary>
@@ -173,14 +185,18 @@ public sealed class VaultStore
             File.Delete(temp);
         }
 
-        var entry = new VaultEntry(sha256, kind, described.Format, content.LongLength, described.Records, described.Label, described.SampleRateHz, originalName, Now());
+        var entry = new VaultEntry(sha256, kind, described.Format, content.LongLength, described.Records, described.Label, described.SampleRateHz, originalName, Now())
+        {
+            Conditions = described.Conditions,
+        };
         using var connection = Connect();
         var inserted = Execute(connection, null, """
-            INSERT OR IGNORE INTO objects (sha256, kind, format, bytes, records, label, sample_rate_hz, original_name, imported_at)
-            VALUES ($sha, $kind, $format, $bytes, $records, $label, $rate, $name, $at)
+            INSERT OR IGNORE INTO objects (sha256, kind, format, bytes, records, label, sample_rate_hz, original_name, imported_at, conditions)
+            VALUES ($sha, $kind, $format, $bytes, $records, $label, $rate, $name, $at, $conditions)
             """,
             ("$sha", sha256), ("$kind", kind.ToName()), ("$format", entry.Format), ("$bytes", entry.Bytes), ("$records", entry.Records),
-            ("$label", (object?)entry.Label ?? DBNull.Value), ("$rate", (object?)entry.SampleRateHz ?? DBNull.Value), ("$name", originalName), ("$at", Text(entry.ImportedAt)));
+            ("$label", (object?)entry.Label ?? DBNull.Value), ("$rate", (object?)entry.SampleRateHz ?? DBNull.Value), ("$name", originalName), ("$at", Text(entry.ImportedAt)),
+            ("$conditions", (object?)VaultConditions.ToIndexText(entry.Conditions) ?? DBNull.Value));
         return inserted == 1 ? (entry, true) : (Find(sha256)!, false);
     }
 
@@ -364,7 +380,7 @@ public sealed class VaultStore
     private static List<VaultEntry> Entries(SqliteConnection connection, string where, SqliteTransaction? transaction, params (string Name, object Value)[] parameters)
     {
         using var command = Command(connection, transaction,
-            $"SELECT sha256, kind, format, bytes, records, label, sample_rate_hz, original_name, imported_at FROM objects {where} ORDER BY imported_at, sha256", parameters);
+            $"SELECT sha256, kind, format, bytes, records, label, sample_rate_hz, original_name, imported_at, conditions FROM objects {where} ORDER BY imported_at, sha256", parameters);
         using var reader = command.ExecuteReader();
         var entries = new List<VaultEntry>();
         while (reader.Read())
@@ -372,7 +388,10 @@ public sealed class VaultStore
             VaultKinds.TryParse(reader.GetString(1), out var kind);
             entries.Add(new VaultEntry(
                 reader.GetString(0), kind, reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetDouble(6), reader.GetString(7), Time(reader.GetString(8))));
+                reader.IsDBNull(6) ? null : reader.GetDouble(6), reader.GetString(7), Time(reader.GetString(8)))
+            {
+                Conditions = VaultConditions.FromIndexText(reader.IsDBNull(9) ? null : reader.GetString(9)),
+            });
         }
 
         return entries;
@@ -415,7 +434,11 @@ public sealed class VaultStore
 /// <param name="SampleRateHz">A force file's sample rate.</param>
 /// <param name="OriginalName">Its file name when imported.</param>
 /// <param name="ImportedAt">When it was imported (UTC); retention counts age from here.</param>
-public sealed record VaultEntry(string Sha256, VaultKind Kind, string Format, long Bytes, long Records, string? Label, double? SampleRateHz, string OriginalName, DateTimeOffset ImportedAt);
+public sealed record VaultEntry(string Sha256, VaultKind Kind, string Format, long Bytes, long Records, string? Label, double? SampleRateHz, string OriginalName, DateTimeOffset ImportedAt)
+{
+    /// <summary>The conditions it was recorded under (<see cref="VaultConditions"/>), <c>key=value</c> sorted by key; empty when none.</summary>
+    public IReadOnlyList<string> Conditions { get; init; } = [];
+}
 
 /// <summary>A file put in quarantine.</summary>
 /// <param name="At">When.</param>

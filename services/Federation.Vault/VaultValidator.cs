@@ -21,7 +21,11 @@ public sealed record VaultProblem(int? Line, string Message)
 /// <param name="Records">Log lines, override records, force samples, or 1 for a photo.</param>
 /// <param name="Label">A photo's label, or a force file's when it has one; null for the other kinds.</param>
 /// <param name="SampleRateHz">A force file's sample rate; null for the other kinds.</param>
-public sealed record VaultContent(string Format, long Records, string? Label, double? SampleRateHz);
+public sealed record VaultContent(string Format, long Records, string? Label, double? SampleRateHz)
+{
+    /// <summary>The conditions its sidecar states (<see cref="VaultConditions"/>); empty when it has none.</summary>
+    public IReadOnlyList<string> Conditions { get; init; } = [];
+}
 
 /// <summary>
 /// Checks a whole file strictly before anything of it is stored. The formats are defined here and in the README

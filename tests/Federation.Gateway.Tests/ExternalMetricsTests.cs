@@ -22,7 +22,7 @@ public sealed class ExternalMetricsTests
     [InlineData("""{"metrics":[]}""", "no overall accuracy")]
     [InlineData("""{"metrics":[{"name":"accuracy","value":1.5,"samples":60}]}""", "metric 0 that is not one the gateway reports")]
     [InlineData("""{"metrics":[{"name":"loss","value":-1,"samples":60}]}""", "metric 0")]
-    [InlineData("""{"metrics":[{"name":"accuracy","value":0.5,"samples":61}]}""", "samples from 1 to the 60 entries given")]
+    [InlineData("""{"metrics":[{"name":"accuracy","value":0.5,"samples":61}]}""", "samples from 1 to the entries given (60, or those with the condition)")]
     [InlineData("""{"metrics":[{"name":"accuracy","value":0.5,"samples":0}]}""", "metric 0")]
     [InlineData("""{"metrics":[{"name":"accuracy","value":0.5,"samples":60},{"name":"accuracy","slice":"class=2","value":0.5,"samples":6}]}""", "metric 1")]
     [InlineData("""{"metrics":[{"name":"accuracy","value":0.5,"samples":60},{"name":"accuracy","slice":"class=01","value":0.5,"samples":6}]}""", "metric 1")]

@@ -10,7 +10,8 @@ Three modes, one network (docs/PRIVACY.md, section 6, has the contract):
       "dpSgd" (the gateway gives it to a trainer its policy pins), trains with DP-SGD at exactly those parameters
       and writes what it did to R;
   photo_cnn.py --evaluate --model M --data D --output metrics.json
-      evaluates M on the held-out photos listed in D and writes accuracy and loss, overall and per class.
+      evaluates M on the held-out photos listed in D and writes accuracy and loss overall, and accuracy per class and
+      per condition (an entry's "conditions", e.g. lighting=dim).
 
 Tensor names are PyTorch's state_dict() names of the network below, so a model team can make version 0 with this file
 and read every published version back with `load_state_dict`.
@@ -66,7 +67,8 @@ def load(path):
 
 
 def read_photos(data_file, classes):
-    """The listed photos as a [N, 1, 28, 28] tensor in [0, 1] and their class indices; unusable entries are counted."""
+    """The listed photos as a [N, 1, 28, 28] tensor in [0, 1], their class indices and each one's conditions (a list of
+    "key=value" strings, e.g. "lighting=dim"); entries without one of the classes are counted and left out."""
     from PIL import Image  # only the train and evaluate modes read photos
 
     with open(data_file, encoding="utf-8") as file:
@@ -74,7 +76,7 @@ def read_photos(data_file, classes):
     names = [name.lower() for name in data.get("classes", [])]
     if len(names) != classes:
         raise SystemExit(f"{data_file} names {len(names)} classes but the model has {classes}")
-    images, labels, skipped = [], [], 0
+    images, labels, conditions, skipped = [], [], [], 0
     for entry in data["entries"]:
         label = (entry.get("label") or "").lower()
         if label not in names:
@@ -87,11 +89,12 @@ def read_photos(data_file, classes):
             pixels = torch.frombuffer(bytearray(grey.tobytes()), dtype=torch.uint8)
         images.append(pixels.to(torch.float32).div_(255).reshape(1, SIDE, SIDE))
         labels.append(names.index(label))
+        conditions.append(list(entry.get("conditions") or []))
     if skipped:
         print(f"skipped {skipped} entries without one of the {classes} class labels", file=sys.stderr)
     if not images:
-        return torch.zeros(0, 1, SIDE, SIDE), torch.zeros(0, dtype=torch.long)
-    return torch.stack(images), torch.tensor(labels, dtype=torch.long)
+        return torch.zeros(0, 1, SIDE, SIDE), torch.zeros(0, dtype=torch.long), []
+    return torch.stack(images), torch.tensor(labels, dtype=torch.long), conditions
 
 
 def initialize(arguments):
@@ -107,7 +110,7 @@ def train(arguments):
         plan = json.load(file)
     network = load(arguments.base_model)
     base = {name: value.clone() for name, value in network.state_dict().items()}
-    images, labels = read_photos(arguments.data, classes_of(base))
+    images, labels, _ = read_photos(arguments.data, classes_of(base))
     if len(labels) == 0:
         raise SystemExit("no labelled photos to train on")
     dp = plan.get("dpSgd")
@@ -193,7 +196,7 @@ def train_dp_sgd(network, base, images, labels, plan, dp):
 def evaluate(arguments):
     network = load(arguments.model)
     classes = classes_of(network.state_dict())
-    images, labels = read_photos(arguments.data, classes)
+    images, labels, conditions = read_photos(arguments.data, classes)
     metrics = []
     if len(labels) > 0:
         network.eval()
@@ -206,6 +209,9 @@ def evaluate(arguments):
         for label in sorted(set(labels.tolist())):
             mask = labels == label
             metrics.append({"name": "accuracy", "slice": f"class={label}", "value": correct[mask].mean().item(), "samples": int(mask.sum())})
+        for condition in sorted({condition for each in conditions for condition in each}):
+            mask = torch.tensor([condition in each for each in conditions])
+            metrics.append({"name": "accuracy", "slice": condition, "value": correct[mask].mean().item(), "samples": int(mask.sum())})
     if any(not math.isfinite(metric["value"]) for metric in metrics):
         raise SystemExit("the model's loss is not finite on these photos")
     with open(arguments.output, "w", encoding="utf-8") as file:

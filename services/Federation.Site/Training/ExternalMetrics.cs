@@ -8,7 +8,8 @@ namespace Federation.Site.Training;
 /// Reads and checks the metrics file an external trainer's evaluate mode writes (docs/PRIVACY.md, section 6):
 /// <c>{"metrics":[{"name":"accuracy","slice":null,"value":0.81,"samples":120}, …]}</c>. Only what the gateway's own
 /// evaluation reports is taken — accuracy and loss overall, accuracy per class — each value in its range and each count
-/// within the entries the program was given, so the program cannot make up slices or samples.
+/// within the entries the program was given, so the program cannot make up slices or samples. A condition slice
+/// (<c>lighting=dim</c>) must be a condition some given entry carries, over at most the entries that carry it.
 /// </summary>
 public static class ExternalMetrics
 {
@@ -17,9 +18,12 @@ public static class ExternalMetrics
     /// <param name="entries">How many held-out entries the program was given.</param>
     /// <param name="classes">How many classes there are (slices <c>class=0</c> … <c>class=classes-1</c>).</param>
     /// <param name="problem">When null is returned: what is wrong, for the decision record.</param>
+    /// <param name="conditions">Each condition the given entries carry, with how many carry it; none when null.</param>
     /// <returns>The metrics, or null.</returns>
-    public static IReadOnlyList<MetricValue>? Read(ReadOnlySpan<byte> json, int entries, int classes, out string? problem)
+    public static IReadOnlyList<MetricValue>? Read(
+        ReadOnlySpan<byte> json, int entries, int classes, out string? problem, IReadOnlyDictionary<string, int>? conditions = null)
     {
+        conditions ??= new Dictionary<string, int>();
         problem = null;
         JsonDocument document;
         try
@@ -46,9 +50,9 @@ public static class ExternalMetrics
             int index = 0;
             foreach (var item in list.EnumerateArray())
             {
-                if (Metric(item, entries, classes) is not { } metric)
+                if (Metric(item, entries, classes, conditions) is not { } metric)
                 {
-                    problem = $"wrote metric {index} that is not one the gateway reports ({Describe(item)}): a name accuracy or loss, a slice null or class=0…{classes - 1} (accuracy only), a finite value (accuracy in [0, 1], loss ≥ 0) and samples from 1 to the {entries} entries given";
+                    problem = $"wrote metric {index} that is not one the gateway reports ({Describe(item)}): a name accuracy or loss, a slice null, class=0…{classes - 1} or a condition of the entries given (accuracy only), a finite value (accuracy in [0, 1], loss ≥ 0) and samples from 1 to the entries given ({entries}, or those with the condition)";
                     return null;
                 }
 
@@ -72,7 +76,7 @@ public static class ExternalMetrics
         }
     }
 
-    private static MetricValue? Metric(JsonElement item, int entries, int classes)
+    private static MetricValue? Metric(JsonElement item, int entries, int classes, IReadOnlyDictionary<string, int> conditions)
     {
         if (item.ValueKind != JsonValueKind.Object
             || !item.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String
@@ -85,12 +89,16 @@ public static class ExternalMetrics
         string? slice = null;
         if (item.TryGetProperty("slice", out var sliceElement) && sliceElement.ValueKind != JsonValueKind.Null)
         {
-            if (sliceElement.ValueKind != JsonValueKind.String || !IsClassSlice(sliceElement.GetString()!, classes))
+            if (sliceElement.ValueKind != JsonValueKind.String)
             {
                 return null;
             }
 
-            slice = sliceElement.GetString();
+            slice = sliceElement.GetString()!;
+            if (!IsClassSlice(slice, classes) && !(conditions.TryGetValue(slice, out int carrying) && count <= carrying))
+            {
+                return null;
+            }
         }
 
         return name.GetString() switch

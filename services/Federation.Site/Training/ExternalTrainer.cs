@@ -129,7 +129,8 @@ public sealed class ExternalTrainer : ILocalTrainer
                 throw new LocalTrainingException($"{program.Name} --evaluate wrote {(File.Exists(output) ? "more than 64 KiB of metrics" : "no metrics file")}; not reporting it{ExternalProgram.StderrText(stderr)}");
             }
 
-            return ExternalMetrics.Read(File.ReadAllBytes(output), entries.Count, Labels.Count, out var problem)
+            var conditions = entries.SelectMany(entry => entry.Conditions).CountBy(condition => condition).ToDictionary(StringComparer.Ordinal);
+            return ExternalMetrics.Read(File.ReadAllBytes(output), entries.Count, Labels.Count, out var problem, conditions)
                 ?? throw new LocalTrainingException($"{program.Name} --evaluate {problem}; not reporting it{ExternalProgram.StderrText(stderr)}");
         }
         finally
@@ -166,6 +167,7 @@ public sealed class ExternalTrainer : ILocalTrainer
             label = entry.Label,
             sampleRateHz = entry.SampleRateHz,
             records = entry.Records,
+            conditions = entry.Conditions,
         }),
     });
 }

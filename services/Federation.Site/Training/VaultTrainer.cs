@@ -76,7 +76,8 @@ public abstract class VaultTrainer : ILocalTrainer
     public IReadOnlyList<MetricValue> Evaluate(TensorSet model)
     {
         var spec = BuiltInModel.SpecOf(model, Source);
-        return HoldoutMetrics.Of(spec, model, Read(spec, heldOutOnly: true).Holdout);
+        var read = Read(spec, heldOutOnly: true);
+        return HoldoutMetrics.Of(spec, model, read.Holdout, read.HoldoutConditions);
     }
 
     /// <summary>Reads the vault into training and held-out samples for <paramref name="spec"/>.</summary>
@@ -102,6 +103,7 @@ public abstract class VaultTrainer : ILocalTrainer
 
         var training = new Samples(FeatureCount);
         var holdout = new Samples(FeatureCount);
+        var holdoutConditions = new List<IReadOnlyList<string>>();
         var skipped = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         var trainedFormats = new SortedDictionary<string, int>(StringComparer.Ordinal);
         void Skip(VaultEntry entry, string reason)
@@ -148,7 +150,11 @@ public abstract class VaultTrainer : ILocalTrainer
             }
 
             (heldOut ? holdout : training).Add(features, (byte)label);
-            if (!heldOut)
+            if (heldOut)
+            {
+                holdoutConditions.Add(entry.Conditions);
+            }
+            else
             {
                 trainedFormats[entry.Format] = trainedFormats.GetValueOrDefault(entry.Format) + 1;
             }
@@ -168,7 +174,7 @@ public abstract class VaultTrainer : ILocalTrainer
                 string.Create(CultureInfo.InvariantCulture, $"{pair.Value.Count} with {pair.Key} (e.g. {string.Join(", ", pair.Value.Take(3))})")));
         }
 
-        return new VaultTrainingData(training.ToDataset(spec.Classes), holdout.ToDataset(spec.Classes), summary);
+        return new VaultTrainingData(training.ToDataset(spec.Classes), holdout.ToDataset(spec.Classes), summary) { HoldoutConditions = holdoutConditions };
     }
 
     /// <summary>Turns one entry's bytes into features, or says why it cannot be used.</summary>
@@ -212,7 +218,11 @@ public abstract class VaultTrainer : ILocalTrainer
 /// <param name="Training">The training samples.</param>
 /// <param name="Holdout">The held-out samples.</param>
 /// <param name="Summary">Counts and what was left out, for the decision record.</param>
-public sealed record VaultTrainingData(Dataset Training, Dataset Holdout, string Summary);
+public sealed record VaultTrainingData(Dataset Training, Dataset Holdout, string Summary)
+{
+    /// <summary>Each held-out sample's conditions (<see cref="VaultEntry.Conditions"/>), in sample order.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> HoldoutConditions { get; init; } = [];
+}
 
 /// <summary>The vault's content-based holdout rule.</summary>
 public static class VaultHoldout
