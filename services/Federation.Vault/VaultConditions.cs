@@ -79,15 +79,6 @@ public static partial class VaultConditions
     /// <param name="text">The stored text, or null.</param>
     public static IReadOnlyList<string> FromIndexText(string? text) => string.IsNullOrEmpty(text) ? [] : text.Split(';');
 
-    /// <summary>Whether <paramref name="slice"/> has the shape of a condition (the key may not be <c>class</c>).</summary>
-    /// <param name="slice">A metric slice, e.g. <c>lighting=dim</c>.</param>
-    public static bool IsCondition(string slice)
-    {
-        ArgumentNullException.ThrowIfNull(slice);
-        var match = ConditionPattern().Match(slice);
-        return match.Success && match.Groups["key"].Value != "class";
-    }
-
     private static string Shorten(string line) => line.Length <= 60 ? line : line[..60] + "…";
 
     [GeneratedRegex(@"^(?<key>[a-z][a-z0-9_-]{0,31})=(?<value>[A-Za-z0-9._-]{1,32})$", RegexOptions.CultureInvariant)]

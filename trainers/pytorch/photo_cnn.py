@@ -35,17 +35,18 @@ SIDE = 28
 class PhotoCnn(nn.Module):
     """conv 3x3 (8) - pool - conv 3x3 (16) - pool - dense 32 - dense classes; about 26,000 parameters for 10 classes."""
 
-    def __init__(self, classes):
+    def __init__(self, classes, activation=functional.relu):
         super().__init__()
+        self.activation = activation  # not a tensor, so not in state_dict(): the file is the same either way
         self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
         self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
         self.fc1 = nn.Linear(16 * 7 * 7, 32)
         self.fc2 = nn.Linear(32, classes)
 
     def forward(self, images):
-        x = functional.max_pool2d(functional.relu(self.conv1(images)), 2)
-        x = functional.max_pool2d(functional.relu(self.conv2(x)), 2)
-        return self.fc2(functional.relu(self.fc1(x.flatten(1))))
+        x = functional.max_pool2d(self.activation(self.conv1(images)), 2)
+        x = functional.max_pool2d(self.activation(self.conv2(x)), 2)
+        return self.fc2(self.activation(self.fc1(x.flatten(1))))
 
 
 def classes_of(tensors):
