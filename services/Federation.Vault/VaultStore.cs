@@ -156,16 +156,73 @@ public sealed class VaultStore
     /// <param name="content">Its bytes, already validated.</param>
     /// <param name="described">What validation found in it.</param>
     /// <returns>The entry, and whether it was new.</returns>
-    public (VaultEntry Entry, bool Stored) Store(VaultKind kind, string originalName, byte[] content, VaultContent described)
+    public (VaultEntry Entry, bool Stored) Store(VaultKind kind, string originalName, byte[] content, VaultContent described) =>
+        StoreAll(kind, [new VaultFile(originalName, content, described)])[0];
+
+    /// <summary>
+    /// Stores validated files of one kind, each unless the same bytes are already stored: every new file is written and
+    /// flushed to disk first — several at once, so the file system commits their flushes together instead of one by
+    /// one — and then all are indexed in one transaction, so the index never names an object that is not on disk.
+    /// </summary>
+    /// <param name="kind">Their kind.</param>
+    /// <param name="files">The files, already validated.</param>
+    /// <returns>Each file's entry, and whether it was new, in the order given (a repeat of bytes earlier in the list is not new).</returns>
+    public IReadOnlyList<(VaultEntry Entry, bool Stored)> StoreAll(VaultKind kind, IReadOnlyList<VaultFile> files)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        ArgumentNullException.ThrowIfNull(described);
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(content));
-        if (Find(sha256) is { } existing)
+        ArgumentNullException.ThrowIfNull(files);
+        var hashes = files.Select(file => Convert.ToHexStringLower(SHA256.HashData(file.Content))).ToList();
+        using var connection = Connect();
+        var known = new Dictionary<string, VaultEntry>(StringComparer.Ordinal);
+        foreach (var sha256 in hashes.Distinct(StringComparer.Ordinal))
         {
-            return (existing, false);
+            if (Entries(connection, "WHERE sha256 = $sha", ("$sha", sha256)).SingleOrDefault() is { } existing)
+            {
+                known.Add(sha256, existing);
+            }
         }
 
+        var fresh = hashes.Select((sha256, index) => (sha256, index)).Where(pair => !known.ContainsKey(pair.sha256))
+            .DistinctBy(pair => pair.sha256).ToList();
+        Parallel.ForEach(fresh, new ParallelOptions { MaxDegreeOfParallelism = 16 }, pair => WriteObject(pair.sha256, files[pair.index].Content));
+
+        var now = Now();
+        var stored = new Dictionary<string, VaultEntry>(StringComparer.Ordinal);
+        using (var transaction = connection.BeginTransaction())
+        {
+            foreach (var (sha256, index) in fresh)
+            {
+                var (name, content, described) = files[index];
+                var entry = new VaultEntry(sha256, kind, described.Format, content.LongLength, described.Records, described.Label, described.SampleRateHz, name, now)
+                {
+                    Conditions = described.Conditions,
+                };
+                // Another importer may have indexed the same bytes meanwhile; then its entry stands.
+                var inserted = Execute(connection, transaction, """
+                    INSERT OR IGNORE INTO objects (sha256, kind, format, bytes, records, label, sample_rate_hz, original_name, imported_at, conditions)
+                    VALUES ($sha, $kind, $format, $bytes, $records, $label, $rate, $name, $at, $conditions)
+                    """,
+                    ("$sha", sha256), ("$kind", kind.ToName()), ("$format", entry.Format), ("$bytes", entry.Bytes), ("$records", entry.Records),
+                    ("$label", (object?)entry.Label ?? DBNull.Value), ("$rate", (object?)entry.SampleRateHz ?? DBNull.Value), ("$name", name), ("$at", Text(entry.ImportedAt)),
+                    ("$conditions", (object?)VaultConditions.ToIndexText(entry.Conditions) ?? DBNull.Value));
+                if (inserted == 1)
+                {
+                    stored.Add(sha256, entry);
+                }
+                else
+                {
+                    known.Add(sha256, Entries(connection, "WHERE sha256 = $sha", transaction, ("$sha", sha256)).Single());
+                }
+            }
+
+            transaction.Commit();
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return [.. hashes.Select(sha256 => known.TryGetValue(sha256, out var existing) ? (existing, false) : (stored[sha256], seen.Add(sha256)))];
+    }
+
+    private void WriteObject(string sha256, byte[] content)
+    {
         var path = ObjectPath(sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = Path.Combine(TempDirectory, $"{sha256}.{Guid.NewGuid():N}");
@@ -184,20 +241,6 @@ public sealed class VaultStore
         {
             File.Delete(temp);
         }
-
-        var entry = new VaultEntry(sha256, kind, described.Format, content.LongLength, described.Records, described.Label, described.SampleRateHz, originalName, Now())
-        {
-            Conditions = described.Conditions,
-        };
-        using var connection = Connect();
-        var inserted = Execute(connection, null, """
-            INSERT OR IGNORE INTO objects (sha256, kind, format, bytes, records, label, sample_rate_hz, original_name, imported_at, conditions)
-            VALUES ($sha, $kind, $format, $bytes, $records, $label, $rate, $name, $at, $conditions)
-            """,
-            ("$sha", sha256), ("$kind", kind.ToName()), ("$format", entry.Format), ("$bytes", entry.Bytes), ("$records", entry.Records),
-            ("$label", (object?)entry.Label ?? DBNull.Value), ("$rate", (object?)entry.SampleRateHz ?? DBNull.Value), ("$name", originalName), ("$at", Text(entry.ImportedAt)),
-            ("$conditions", (object?)VaultConditions.ToIndexText(entry.Conditions) ?? DBNull.Value));
-        return inserted == 1 ? (entry, true) : (Find(sha256)!, false);
     }
 
     /// <summary>

@@ -1,18 +1,18 @@
 #!/usr/bin/python3
 """The central anchor for the federated photo CNN: photo_cnn.py's network and DP-SGD (its own train_dp_sgd, so the two
-cannot drift), trained on all 60,000 Fashion-MNIST training images at once and scored on the 10,000 test images.
+cannot drift), trained on all the data at once — the 60,000 Fashion-MNIST training images, or with --data the photos
+every factory of the demo trains on, pooled — and scored on the 10,000 test images.
 
-  central_dp_sgd.py --batch 512 --epochs 15 --noise 0.8 --clip 1 --learning-rate 4 [--activation tanh]
+  central_dp_sgd.py --batch 512 --epochs 15 --noise 0.8 --clip 1 --learning-rate 4 [--activation relu] [--data D] [--json]
 
 Prints the test accuracy, q, steps and an ε at δ = 1e-5 from the RDP of the sampled Gaussian over integer orders 2…255
 (the standard conversion with its (a-1)/a term; the gateway's ledger uses Federation.Learning's RdpAccountant, which also takes
-fractional orders, so its ε can be slightly lower). An exploration tool, not yet the bench that issue 13 asks for.
+fractional orders, so its ε can be slightly lower). fedctl demo runs it beside the federation, on the same photos.
 """
 import argparse
-import gzip
+import json
 import math
 import os
-import struct
 import sys
 import time
 
@@ -20,17 +20,8 @@ import torch
 from torch.nn import functional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import photo_cnn  # noqa: E402  (beside this file)
-
-DATASET = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(name):
-    with gzip.open(os.path.join(DATASET, name)) as file:
-        data = file.read()
-    dims = struct.unpack(">I", data[:4])[0] & 0xFF
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+import fashion_mnist  # noqa: E402
+import photo_cnn  # noqa: E402  (both beside this file)
 
 
 def epsilon(q, z, steps, delta):
@@ -49,14 +40,15 @@ def main():
     parser.add_argument("--noise", type=float, default=0.8, help="noise multiplier z")
     parser.add_argument("--clip", type=float, default=1.0, help="per-example clipping norm C")
     parser.add_argument("--learning-rate", type=float, default=4.0)
-    parser.add_argument("--activation", choices=["relu", "tanh"], default="relu")
+    parser.add_argument("--activation", choices=["relu", "tanh"], default="tanh")
     parser.add_argument("--delta", type=float, default=1e-5)
+    parser.add_argument("--data", help="train on the photos a data.json lists (the federation's, pooled) instead of the 60,000 "
+                        "Fashion-MNIST training images")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence (for fedctl demo)")
     arguments = parser.parse_args()
     torch.set_num_threads(1)
-    images = idx("train-images-idx3-ubyte.gz").to(torch.float32).div_(255).unsqueeze(1)
-    labels = idx("train-labels-idx1-ubyte.gz").to(torch.long)
-    test_images = idx("t10k-images-idx3-ubyte.gz").to(torch.float32).div_(255).unsqueeze(1)
-    test_labels = idx("t10k-labels-idx1-ubyte.gz").to(torch.long)
+    images, labels = photo_cnn.read_photos(arguments.data, 10)[:2] if arguments.data else fashion_mnist.training()
+    test_images, test_labels = fashion_mnist.test()
     torch.manual_seed(0)
     network = photo_cnn.PhotoCnn(10, torch.tanh if arguments.activation == "tanh" else functional.relu)
     base = {name: value.clone() for name, value in network.state_dict().items()}
@@ -67,12 +59,15 @@ def main():
     started = time.monotonic()
     photo_cnn.train_dp_sgd(network, base, images, labels, plan, dp)
     seconds = time.monotonic() - started
-    network.eval()
-    with torch.no_grad():
-        accuracy = (network(test_images).argmax(1) == test_labels).to(torch.float64).mean().item()
+    accuracy = fashion_mnist.accuracy(network, test_images, test_labels)
+    spent = epsilon(q, arguments.noise, steps, arguments.delta)
+    if arguments.json:
+        print(json.dumps({"accuracy": accuracy, "images": len(labels), "epsilon": spent, "delta": arguments.delta, "samplingRate": q, "steps": steps,
+                          "batch": arguments.batch, "epochs": arguments.epochs, "seconds": seconds}))
+        return
     print(f"central DP-SGD, {arguments.activation}: {len(labels)} images, batch {arguments.batch}, {arguments.epochs:g} epochs = {steps} steps, "
           f"q = {q:.5g}, C = {arguments.clip:g}, z = {arguments.noise:g}, lr {arguments.learning_rate:g}: "
-          f"test accuracy {accuracy:.2%}, epsilon {epsilon(q, arguments.noise, steps, arguments.delta):.2f} at delta {arguments.delta:g}, {seconds:.0f} s training")
+          f"test accuracy {accuracy:.2%}, epsilon {spent:.2f} at delta {arguments.delta:g}, {seconds:.0f} s training")
 
 
 if __name__ == "__main__":

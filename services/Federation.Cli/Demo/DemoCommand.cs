@@ -58,13 +58,29 @@ public static class DemoCommand
         model.AcceptOnlyFromAmong("logistic-regression", "mlp");
         var strategy = new Option<string>("--strategy") { HelpName = "NAME", Description = "aggregation strategy (see rounds open --help)", DefaultValueFactory = _ => "fedavg" };
         var parameters = StrategyArguments.Option();
-        var demo = new Command("demo", "run a whole federation on this machine (in-memory bus, SQLite store)") { data, rounds, model, strategy, parameters };
+        var photoRounds = new Option<int>("--photo-rounds")
+        {
+            HelpName = "N",
+            Description = "rounds of the photo CNN task (trainers/pytorch/photo_cnn.py with DP-SGD at each factory); 0 leaves it out",
+            DefaultValueFactory = _ => new DemoSettings("", 1, ModelKind.LogisticRegression, "fedavg", []).PhotoRounds,
+        };
+        photoRounds.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--photo-rounds must be 0 or more.");
+            }
+        });
+        var demo = new Command("demo", "run a whole federation on this machine (in-memory bus, SQLite store)") { data, rounds, model, strategy, parameters, photoRounds };
         demo.SetAction(parsed => RunAsync(new DemoSettings(
             Path.GetFullPath(parsed.GetValue(data)!),
             parsed.GetValue(rounds),
             parsed.GetValue(model) == "mlp" ? ModelKind.Mlp : ModelKind.LogisticRegression,
             parsed.GetValue(strategy)!,
-            parsed.GetValue(parameters) ?? [])));
+            parsed.GetValue(parameters) ?? [])
+        {
+            PhotoRounds = parsed.GetValue(photoRounds),
+        }));
         return demo;
     }
 
@@ -78,7 +94,8 @@ public static class DemoCommand
         var test = FashionMnist.LoadTest();
         var sites = SiteSplit.Split(training, settings.Factories, settings.Alpha, settings.Seed);
         var aggregatorKeyId = CreateAggregatorKey(settings);
-        var gateways = CreateGateways(settings, sites, ModelSpecFor(settings, training), aggregatorKeyId);
+        var photos = settings.PhotoRounds > 0 ? await PhotoDemo.PrepareAsync(settings, sites) : null;
+        var gateways = CreateGateways(settings, sites, ModelSpecFor(settings, training), aggregatorKeyId, photos);
         ShowSites(gateways, sites);
 
         var options = AggregatorOptionsFor(settings, gateways);
@@ -99,11 +116,17 @@ public static class DemoCommand
         using var host = builder.Build();
         await host.StartAsync();
         var history = host.Services.GetRequiredService<EventHistory>();
-        await AnsiConsole.Status().StartAsync("Running rounds…", async _ =>
+        var photoRun = photos is null ? null : await photos.StartAsync(host.Services);
+        await AnsiConsole.Status().StartAsync(photos is null ? "Running rounds…" : "Running rounds of both tasks, and the photo CNN centrally beside them…", async _ =>
         {
             await host.Services.GetRequiredService<FederationProgress>().PlanCompleted.WaitAsync(TimeSpan.FromMinutes(20));
             await WaitForEvaluationsAsync(history, gateways.Count, TimeSpan.FromSeconds(30));
+            if (photoRun is not null)
+            {
+                await photoRun.WaitAsync(history, TimeSpan.FromMinutes(30));
+            }
         });
+        var photoResults = photoRun is null ? null : await photoRun.ResultsAsync(history, host.Services.GetRequiredService<PayloadStore>(), photos!, gateways);
         var summaries = await RoundSummaries.ReadAsync(history);
         var testAccuracies = await TestAccuraciesAsync(summaries, host.Services.GetRequiredService<PayloadStore>(), test);
         var finalModel = host.Services.GetRequiredService<RoundCoordinator>().CurrentModel;
@@ -121,6 +144,10 @@ public static class DemoCommand
         var centralPlain = AnsiConsole.Status().Start("Training the same model centrally on all the data without DP…", _ => TrainCentrally(settings, training, test, privacy: null));
         ShowComparison(federatedAccuracy, centralPrivate, centralPlain, privacy, settings);
         ShowDecisions(gateways);
+        if (photoResults is not null)
+        {
+            PhotoDemo.Show(photoResults, settings);
+        }
 
         AnsiConsole.MarkupLine($"\n[bold]{eventCount}[/] events written to [blue]{Path.Combine(options.DataDirectory, "events.db")}[/]");
         AnsiConsole.MarkupLine($"Look at them with: [green]dotnet run --project services/Federation.Cli -- events --data {settings.DataDirectory}[/]");
@@ -148,7 +175,7 @@ public static class DemoCommand
         return key.KeyId;
     }
 
-    private static List<GatewayNode> CreateGateways(DemoSettings settings, IReadOnlyList<LocalData> sites, ModelSpec spec, string aggregatorKeyId)
+    private static List<GatewayNode> CreateGateways(DemoSettings settings, IReadOnlyList<LocalData> sites, ModelSpec spec, string aggregatorKeyId, PhotoDemo? photos)
     {
         var keys = Path.Combine(settings.DataDirectory, "keys");
         Directory.CreateDirectory(keys);
@@ -157,10 +184,14 @@ public static class DemoCommand
             var id = $"factory-{index + 1}";
             var key = Ed25519KeyPair.Generate();
             Ed25519KeyFile.Save(Path.Combine(keys, $"{id}.key"), key);
-            var policy = DemoPolicy.Write(Path.Combine(settings.DataDirectory, "policies", $"{id}.yaml"), id, spec, aggregatorKeyId, DateTimeOffset.UtcNow.AddYears(1));
+            var policy = DemoPolicy.Write(Path.Combine(settings.DataDirectory, "policies", $"{id}.yaml"), id, spec, aggregatorKeyId, DateTimeOffset.UtcNow.AddYears(1), photos?.PolicySection);
             // Each gateway keeps its own state (decision record, outbox, sequence, privacy ledger), as it would on its own box.
-            var state = GatewayState.Open(Path.Combine(settings.DataDirectory, "gateways", id));
-            return new GatewayNode(id, key, policy, new DatasetTrainer(data), TimeProvider.System, aggregatorKeyId, state);
+            var stateDirectory = Path.Combine(settings.DataDirectory, "gateways", id);
+            var state = GatewayState.Open(stateDirectory);
+            var trainers = photos is null
+                ? new TaskTrainers(new DatasetTrainer(data))
+                : new TaskTrainers(new DatasetTrainer(data), new Dictionary<string, ILocalTrainer> { [PhotoTask.Id] = photos.TrainerFor(index, Path.Combine(stateDirectory, "training")) });
+            return new GatewayNode(id, key, policy, trainers, TimeProvider.System, aggregatorKeyId, state);
         }).ToList();
     }
 

@@ -15,10 +15,11 @@ public static class DemoPolicy
     /// <param name="spec">The model whose update may leave.</param>
     /// <param name="aggregatorKeyId">Key id of the only aggregator that may receive anything.</param>
     /// <param name="expires">When the policy stops allowing anything.</param>
-    public static LoadedPolicy Write(string path, string gatewayId, ModelSpec spec, string aggregatorKeyId, DateTimeOffset expires)
+    /// <param name="tasks">The policy's <c>tasks:</c> section (other tasks than default and their rules); none when null.</param>
+    public static LoadedPolicy Write(string path, string gatewayId, ModelSpec spec, string aggregatorKeyId, DateTimeOffset expires, string? tasks = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, $"# Demo release policy of {gatewayId}, written by fedctl demo.\n" + PolicyTemplate.ForModel($"{gatewayId}-demo", spec.Initialize(seed: 0), aggregatorKeyId, expires));
+        File.WriteAllText(path, $"# Demo release policy of {gatewayId}, written by fedctl demo.\n" + PolicyTemplate.ForModel($"{gatewayId}-demo", spec.Initialize(seed: 0), aggregatorKeyId, expires) + tasks);
         return PolicyLoader.Load(path);
     }
 }

@@ -42,4 +42,22 @@ public sealed record DemoSettings(string DataDirectory, int Rounds, ModelKind Mo
 
     /// <summary>Hidden units when the model is an MLP.</summary>
     public int Hidden { get; init; } = 64;
+
+    /// <summary>Rounds of the photo CNN task (<see cref="PhotoTask"/>); 0 (the default, which keeps make demo within 5 minutes) runs the demo without it.</summary>
+    public int PhotoRounds { get; init; }
+
+    /// <summary>Local epochs per round of the photo task.</summary>
+    public int PhotoEpochs { get; init; } = 1;
+
+    /// <summary>
+    /// The photo task's expected DP-SGD batch (Poisson sampling at q = batch / local photos), at the factories and for its
+    /// central anchor. 512: each step's noise (σ = z·C on the sum) is averaged over many photos.
+    /// </summary>
+    public int PhotoBatchSize { get; init; } = 512;
+
+    /// <summary>The photo task's learning rate; large, because DP-SGD's clipped, averaged gradients are small.</summary>
+    public double PhotoLearningRate { get; init; } = 4.0;
+
+    /// <summary>The photo task's noise multiplier z: the least its policies allow, which the pinned trainer runs at.</summary>
+    public double PhotoNoise { get; init; } = 0.8;
 }

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Federation.Vault;
+using Federation.Vault.Datasets;
 
 namespace Federation.EndToEnd.Tests.Canary;
 

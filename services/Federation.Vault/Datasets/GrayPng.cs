@@ -2,21 +2,24 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace Federation.EndToEnd.Tests;
+namespace Federation.Vault.Datasets;
 
-/// <summary>Writes 8-bit grayscale PNGs, the photos the tests put in factories' vaults.</summary>
-internal static class GrayPng
+/// <summary>Writes 8-bit grayscale PNGs: the photos the demo and the tests put in factories' vaults.</summary>
+public static class GrayPng
 {
     /// <summary>
-    /// A real grayscale PNG any decoder reads, with a tEXt chunk holding <paramref name="comment"/>; the image data is
-    /// deflated without compression, so each row's pixels stand literally in the file (the canary test relies on that).
+    /// A real grayscale PNG any decoder reads, with a tEXt chunk holding <paramref name="comment"/> when one is given; the
+    /// image data is deflated without compression, so each row's pixels stand literally in the file (the canary test
+    /// relies on that).
     /// </summary>
     /// <param name="width">Pixels per row.</param>
     /// <param name="height">Rows.</param>
     /// <param name="pixels">Row-major luminance, <paramref name="width"/> × <paramref name="height"/> bytes.</param>
-    /// <param name="comment">The tEXt comment.</param>
-    public static byte[] Encode(int width, int height, byte[] pixels, string comment)
+    /// <param name="comment">The tEXt comment; none when null.</param>
+    public static byte[] Encode(int width, int height, byte[] pixels, string? comment = null)
     {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(pixels.Length, width * height);
         var raw = new MemoryStream();
         for (var row = 0; row < height; row++)
         {
@@ -40,7 +43,11 @@ internal static class GrayPng
         var png = new MemoryStream();
         png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
         Chunk(png, "IHDR", header);
-        Chunk(png, "tEXt", [.. "Comment"u8, 0, .. Encoding.ASCII.GetBytes(comment)]);
+        if (comment is not null)
+        {
+            Chunk(png, "tEXt", [.. "Comment"u8, 0, .. Encoding.ASCII.GetBytes(comment)]);
+        }
+
         Chunk(png, "IDAT", deflated.ToArray());
         Chunk(png, "IEND", []);
         return png.ToArray();
