@@ -30,12 +30,8 @@ public static class PolicyTemplate
             .AppendLine("aggregatorKeys:")
             .AppendLine($"  - {aggregatorKeyId}")
             .AppendLine(CultureInfo.InvariantCulture, $"minimumSamples: {minimumSamples}")
-            .AppendLine("tensors:");
-        foreach (var tensor in model)
-        {
-            text.AppendLine($"  {tensor.Name}: [{string.Join(", ", tensor.Shape)}]");
-        }
-
+            .AppendLine("tensors:")
+            .Append(Tensors(model, indent: "  "));
         return text
             .AppendLine("clipping:")
             .AppendLine("  maxUpdateL2Norm: 10.0")
@@ -52,5 +48,20 @@ public static class PolicyTemplate
             .AppendLine("  loss:")
             .AppendLine("    minimumSamples: 50")
             .ToString();
+    }
+
+    /// <summary>The lines of a <c>tensors:</c> allowlist for <paramref name="model"/>: one <c>name: [shape]</c> per tensor, each after <paramref name="indent"/>.</summary>
+    /// <param name="model">The model whose update may leave.</param>
+    /// <param name="indent">What each line starts with (its depth in the file).</param>
+    public static string Tensors(TensorSet model, string indent)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var text = new StringBuilder();
+        foreach (var tensor in model)
+        {
+            text.AppendLine($"{indent}{tensor.Name}: [{string.Join(", ", tensor.Shape)}]");
+        }
+
+        return text.ToString();
     }
 }

@@ -5,6 +5,7 @@ using Federation.Contracts.Messages;
 using Federation.Contracts.Tasks;
 using Federation.Coordination.Tasks;
 using Federation.Learning.Tensors;
+using Federation.Policies;
 using Federation.Site.Training;
 using Federation.Vault;
 
@@ -78,11 +79,8 @@ public sealed record PhotoTask(PyTorchTrainers Trainers, DemoSettings Settings)
             .AppendLine($"  {Id}:")
             .AppendLine("    allow: [model-update, evaluation-metrics]")
             .AppendLine("    minimumSamples: 1000")
-            .AppendLine("    tensors:");
-        foreach (var tensor in model)
-        {
-            text.AppendLine($"      {tensor.Name}: [{string.Join(", ", tensor.Shape)}]");
-        }
+            .AppendLine("    tensors:")
+            .Append(PolicyTemplate.Tensors(model, indent: "      "));
 
         // The bound on the whole update is post-processing (no privacy cost); it sits far above what a round of DP-SGD moves
         // this network, so it only stops a runaway update instead of shrinking every one.
