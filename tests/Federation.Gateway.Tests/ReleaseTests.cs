@@ -1,3 +1,4 @@
+using Federation.Contracts;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
 using Federation.Contracts.Tasks;
@@ -207,7 +208,7 @@ public sealed class ReleaseTests : IDisposable
             new("accuracy", "class=1", 0.7, 20),
         };
 
-        var (decision, released) = MetricsRelease.Decide(Site.Policy(), metrics, Site.AggregatorKeyId, Site.Start, "model v1");
+        var (decision, released, dropped) = MetricsRelease.Decide(Site.Policy(), metrics, Site.AggregatorKeyId, Site.Start, "model v1");
 
         decision.Allowed.ShouldBeTrue();
         released!.Select(metric => metric.Slice).ShouldBe([null, null, "class=0"]);
@@ -215,6 +216,36 @@ public sealed class ReleaseTests : IDisposable
         slices.Name.ShouldBe(MetricsRelease.SliceCheck);
         slices.Detail.ShouldContain("class=1");
         slices.Detail.ShouldNotContain("class=0 (");
+        dropped.ShouldBe(["class=1"]);
+    }
+
+    [Fact]
+    public void A_report_that_drops_a_slice_is_a_v3_naming_the_slice_without_its_value()
+    {
+        // Given the per-class slices of this site's held-out data, and a metric minimum above the smallest of them
+        // (below the whole held-out set, so the overall metrics still pass)
+        var bytes = Learning.Tensors.SafeTensors.Write(Site.BaseModel);
+        var everything = Report(site.Node(Site.Policy(text => text.Replace("minimumSamples: 50", "minimumSamples: 1", StringComparison.Ordinal))).Evaluate(new ModelPublished(1, Trust.Sha256Hex.Of(bytes), 1, bytes)));
+        var slices = everything.Metrics.Where(metric => metric is { Name: "accuracy", Slice: not null }).OrderBy(metric => metric.SampleCount).ToList();
+        long minimum = slices[0].SampleCount + 1;
+        var policy = Site.Policy(text => text.Replace("minimumSamples: 50", $"minimumSamples: {minimum}", StringComparison.Ordinal));
+
+        // When the gateway evaluates the next version under it
+        var report = Report(site.Node(policy).Evaluate(new ModelPublished(2, Trust.Sha256Hex.Of(bytes), 2, bytes)));
+
+        // Then the report is a v3 of task default that names the dropped slices and gives values only for the rest
+        var dropped = slices.Where(metric => metric.SampleCount < minimum).Select(metric => metric.Slice!).ToList();
+        report.Type.ShouldBe(DocumentTypes.EvaluationReportV3);
+        report.Task.ShouldBe("default");
+        report.DroppedSlices.ShouldBe(dropped);
+        report.Metrics.ShouldNotContain(metric => dropped.Contains(metric.Slice!));
+        everything.Type.ShouldBe(DocumentTypes.EvaluationReport); // nothing dropped: the v1 bytes of before
+    }
+
+    private static EvaluationReport Report(ReleaseResult<EvaluationReported> result)
+    {
+        result.Allowed.ShouldBeTrue(result.Reason);
+        return System.Text.Json.JsonSerializer.Deserialize<EvaluationReport>(result.Message!.Report, FederationJson.Options)!;
     }
 
     [Fact]
@@ -222,7 +253,7 @@ public sealed class ReleaseTests : IDisposable
     {
         var metrics = new List<MetricValue> { new("accuracy", null, 0.8, 20), new("loss", null, 0.5, 20) };
 
-        var (decision, released) = MetricsRelease.Decide(Site.Policy(), metrics, Site.AggregatorKeyId, Site.Start, "model v1");
+        var (decision, released, _) = MetricsRelease.Decide(Site.Policy(), metrics, Site.AggregatorKeyId, Site.Start, "model v1");
 
         released.ShouldBeNull();
         decision.Allowed.ShouldBeFalse();

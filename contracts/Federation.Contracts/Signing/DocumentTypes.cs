@@ -18,6 +18,9 @@ public static class DocumentTypes
     /// <summary>Type of a <see cref="Signing.EvaluationReport"/> that names its task.</summary>
     public const string EvaluationReportV2 = "federation.evaluation-report.v2";
 
+    /// <summary>Type of a <see cref="Signing.EvaluationReport"/> that names the slices it left out for having too few samples.</summary>
+    public const string EvaluationReportV3 = "federation.evaluation-report.v3";
+
     /// <summary>Type of a <see cref="Signing.EvaluationReport"/>.</summary>
     public const string EvaluationReport = "federation.evaluation-report.v1";
 }

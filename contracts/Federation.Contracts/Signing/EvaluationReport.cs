@@ -13,6 +13,13 @@ namespace Federation.Contracts.Signing;
 /// <param name="Task">
 /// The task whose model was evaluated. Required in a <see cref="DocumentTypes.EvaluationReportV2"/>; absent in a v1
 /// report, which is read as one of task <c>default</c>. Left out of the JSON when null, so v1 bytes are unchanged.
+/// Required in a <see cref="DocumentTypes.EvaluationReportV3"/>, also for task <c>default</c>.
+/// </param>
+/// <param name="DroppedSlices">
+/// The slices (e.g. <c>lighting=dim</c>) the gateway computed but left out of <paramref name="Metrics"/> because they
+/// covered fewer samples than its policy's minimum: named, never valued, so the model team sees which slice it cannot
+/// see. Only a <see cref="DocumentTypes.EvaluationReportV3"/> carries it, and there it is non-empty; left out of the
+/// JSON when null, so v1 and v2 bytes are unchanged.
 /// </param>
 public sealed record EvaluationReport(
     string Type,
@@ -22,7 +29,8 @@ public sealed record EvaluationReport(
     string ModelSha256,
     IReadOnlyList<MetricValue> Metrics,
     DateTimeOffset CreatedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? DroppedSlices = null);
 
 /// <summary>One aggregate metric and how many samples it summarizes.</summary>
 /// <param name="Name">Metric name, e.g. "accuracy" or "loss".</param>

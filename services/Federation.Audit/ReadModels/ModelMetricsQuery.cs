@@ -1,4 +1,5 @@
 using Federation.Contracts.Tasks;
+using Federation.Audit.Contributions;
 using Federation.Audit.History;
 using Federation.Contracts.Api;
 using Federation.Contracts.Events;
@@ -29,6 +30,10 @@ public static class ModelMetricsQuery
                 return new WeightedMetric(group.Key.Name, group.Key.Slice, group.Sum(metric => metric.Value * metric.SampleCount) / samples, samples, group.Count());
             })
             .ToList();
-        return new ModelMetrics(modelVersion, global, reports);
+        // A recorded report passed ReportDocument's checks when it was recorded, so its signed bytes read back.
+        var dropped = reports
+            .SelectMany(report => ReportDocument.Parse(report.Report, out _)?.DroppedSlices?.Select(slice => new DroppedSlice(report.GatewayId, slice)) ?? [])
+            .ToList();
+        return new ModelMetrics(modelVersion, global, reports, dropped);
     }
 }

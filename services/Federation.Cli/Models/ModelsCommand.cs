@@ -123,5 +123,15 @@ public static class ModelsCommand
 
         console.Write(global);
         console.Write(perGateway);
+        if (metrics.DroppedSlices is { Count: > 0 } dropped)
+        {
+            var slices = new Table().Title("Dropped: fewer samples than the gateway's policy allows to report").AddColumns("Gateway", "Slice");
+            foreach (var slice in dropped)
+            {
+                slices.AddRow(Markup.Escape(slice.GatewayId), Markup.Escape(slice.Slice));
+            }
+
+            console.Write(slices);
+        }
     }
 }

@@ -70,22 +70,34 @@ public static class LocalEvaluation
             return new ReleaseResult<EvaluationReported>(refusedId, error.Message, null, null);
         }
 
-        var (decision, released) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, subject, task);
+        var (decision, released, dropped) = MetricsRelease.Decide(gateway.Policy, metrics, gateway.AggregatorKeyId, now, subject, task);
         if (released is null)
         {
             long denied = gateway.State.RecordDenied(decision, ledger, model.Version);
             return new ReleaseResult<EvaluationReported>(denied, decision.Reason, null, null);
         }
 
-        var isDefault = AnnouncedModel.IsDefault(model.Task);
-        var report = new EvaluationReport(
-            isDefault ? DocumentTypes.EvaluationReport : DocumentTypes.EvaluationReportV2, gateway.Id, gateway.KeyId, model.Version, model.Model.Sha256, released, now,
-            isDefault ? null : model.Task);
+        var report = Report(gateway, model, released, dropped, now);
         var (json, signature) = gateway.Sign(report);
         var messageId = Guid.CreateVersion7(now);
         var entry = new OutboxEntry(messageId, OutboxKinds.Evaluation, json, signature, null, now, 0);
         long id = gateway.State.RecordReleased(decision, ledger, model.Version, entry, Sha256Hex.Of(Encoding.UTF8.GetBytes(json)), null, null);
         return new ReleaseResult<EvaluationReported>(id, null, new EvaluationReported(json, signature), messageId);
+    }
+
+    /// <summary>
+    /// The report in the oldest version that says it all, so an aggregator that knows only older versions still reads
+    /// every report it can: v1 for task <c>default</c>, v2 naming another task, v3 when a slice was dropped.
+    /// </summary>
+    private static EvaluationReport Report(GatewayNode gateway, ModelPublishedV2 model, IReadOnlyList<MetricValue> released, IReadOnlyList<string> dropped, DateTimeOffset now)
+    {
+        var report = new EvaluationReport(DocumentTypes.EvaluationReport, gateway.Id, gateway.KeyId, model.Version, model.Model.Sha256, released, now);
+        return (dropped.Count > 0, AnnouncedModel.IsDefault(model.Task)) switch
+        {
+            (true, _) => report with { Type = DocumentTypes.EvaluationReportV3, Task = model.Task, DroppedSlices = dropped },
+            (false, false) => report with { Type = DocumentTypes.EvaluationReportV2, Task = model.Task },
+            _ => report,
+        };
     }
 
     /// <summary>The decision record's name for the gateway's own check that its held-out data fits the published model.</summary>
