@@ -5,13 +5,14 @@ using Federation.Learning.Tensors;
 namespace Federation.Policies;
 
 /// <summary>
-/// Writes the text of a policy for one model, the way a factory would write its own file: its
-/// tensors and shapes as the allowlist, one aggregator key, DP-SGD limits and a budget. Used by
-/// the demo and the tests; factories write theirs by hand from policies/example.yaml.
+/// Writes the text of a policy, the way a factory would write its own file: for task default and for each named
+/// task, its model's tensors and shapes as the allowlist, DP-SGD limits, a budget, metric minimums and pinned
+/// trainers; one aggregator key. Used by the demo and the tests; factories write theirs by hand from
+/// policies/example.yaml.
 /// </summary>
 public static class PolicyTemplate
 {
-    /// <summary>The YAML text of the policy.</summary>
+    /// <summary>The YAML text of a policy whose task default takes <paramref name="model"/>; no <c>tasks:</c> section.</summary>
     /// <param name="policyId">The policy's id.</param>
     /// <param name="model">The model whose update may leave; its tensor names and shapes form the allowlist.</param>
     /// <param name="aggregatorKeyId">Key id of the only aggregator that may receive anything.</param>
@@ -28,26 +29,26 @@ public static class PolicyTemplate
             .AppendLine("  - model-update")
             .AppendLine("  - evaluation-metrics")
             .AppendLine("aggregatorKeys:")
-            .AppendLine($"  - {aggregatorKeyId}")
-            .AppendLine(CultureInfo.InvariantCulture, $"minimumSamples: {minimumSamples}")
-            .AppendLine("tensors:")
-            .Append(Tensors(model, indent: "  "));
-        return text
-            .AppendLine("clipping:")
-            .AppendLine("  maxUpdateL2Norm: 10.0")
-            .AppendLine("privacy:")
-            .AppendLine("  maxExampleL2Norm: 1.0")
-            .AppendLine("  minNoiseMultiplier: 1.0")
-            .AppendLine("  budget:")
-            .AppendLine("    epsilon: 8.0")
-            .AppendLine("    delta: 1.0e-5")
-            .AppendLine("    window: 30d")
-            .AppendLine("metrics:")
-            .AppendLine("  accuracy:")
-            .AppendLine("    minimumSamples: 50")
-            .AppendLine("  loss:")
-            .AppendLine("    minimumSamples: 50")
-            .ToString();
+            .AppendLine($"  - {aggregatorKeyId}");
+        return Rules(text, model, new TemplateRules { MinimumSamples = minimumSamples }, indent: "").ToString();
+    }
+
+    /// <summary>
+    /// A <c>tasks:</c> section: each task allowed model updates and evaluation metrics under its own rules, to append
+    /// to <see cref="ForModel"/>'s text.
+    /// </summary>
+    /// <param name="tasks">Each task's id, its model (the allowlist) and its rules.</param>
+    public static string TasksSection(params (string Task, TensorSet Model, TemplateRules Rules)[] tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var text = new StringBuilder().AppendLine("tasks:");
+        foreach (var (task, model, rules) in tasks)
+        {
+            text.AppendLine($"  {task}:").AppendLine("    allow: [model-update, evaluation-metrics]");
+            Rules(text, model, rules, indent: "    ");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>The lines of a <c>tensors:</c> allowlist for <paramref name="model"/>: one <c>name: [shape]</c> per tensor, each after <paramref name="indent"/>.</summary>
@@ -64,4 +65,57 @@ public static class PolicyTemplate
 
         return text.ToString();
     }
+
+    /// <summary>The rules of one task (task default's at the top level, a named task's under it), each line after <paramref name="indent"/>.</summary>
+    private static StringBuilder Rules(StringBuilder text, TensorSet model, TemplateRules rules, string indent)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var invariant = CultureInfo.InvariantCulture;
+        text.AppendLine(invariant, $"{indent}minimumSamples: {rules.MinimumSamples}")
+            .AppendLine($"{indent}tensors:")
+            .Append(Tensors(model, indent + "  "))
+            .AppendLine($"{indent}clipping:")
+            .AppendLine(invariant, $"{indent}  maxUpdateL2Norm: {rules.MaxUpdateL2Norm:0.0###}")
+            .AppendLine($"{indent}privacy:")
+            .AppendLine($"{indent}  maxExampleL2Norm: 1.0")
+            .AppendLine(invariant, $"{indent}  minNoiseMultiplier: {rules.MinNoiseMultiplier:0.0###}")
+            .AppendLine($"{indent}  budget:")
+            .AppendLine($"{indent}    epsilon: 8.0")
+            .AppendLine($"{indent}    delta: 1.0e-5")
+            .AppendLine($"{indent}    window: 30d")
+            .AppendLine($"{indent}metrics:")
+            .AppendLine($"{indent}  accuracy:")
+            .AppendLine(invariant, $"{indent}    minimumSamples: {rules.MetricMinimumSamples}")
+            .AppendLine($"{indent}  loss:")
+            .AppendLine(invariant, $"{indent}    minimumSamples: {rules.MetricMinimumSamples}");
+        if (rules.Trainers.Count > 0)
+        {
+            text.AppendLine($"{indent}trainers:");
+            foreach (var (name, sha256) in rules.Trainers)
+            {
+                text.AppendLine($"{indent}  {name}: {sha256}");
+            }
+        }
+
+        return text;
+    }
+}
+
+/// <summary>The rules <see cref="PolicyTemplate"/> writes for a task; each default is the template's own.</summary>
+public sealed record TemplateRules
+{
+    /// <summary>Fewest local samples behind an update.</summary>
+    public long MinimumSamples { get; init; } = 100;
+
+    /// <summary>The bound on a whole update's L2 norm.</summary>
+    public double MaxUpdateL2Norm { get; init; } = 10.0;
+
+    /// <summary>The least DP-SGD noise multiplier z a release may use (C is 1; the budget ε = 8 at δ = 1e-5 over 30 days).</summary>
+    public double MinNoiseMultiplier { get; init; } = 1.0;
+
+    /// <summary>Fewest samples behind a released metric, overall or per slice.</summary>
+    public long MetricMinimumSamples { get; init; } = 50;
+
+    /// <summary>The trainer programs the factory pins for the task: a name and the SHA-256 of its files (docs/FORMATS.md).</summary>
+    public IReadOnlyDictionary<string, string> Trainers { get; init; } = new Dictionary<string, string>();
 }

@@ -2,6 +2,7 @@ using Federation.Cli.Demo;
 using Federation.Learning.Models;
 using Federation.Site;
 using Federation.Site.State;
+using Federation.Site.Training;
 using Federation.Trust;
 using Federation.Vault.Datasets;
 
@@ -29,11 +30,18 @@ public static class TestGateways
         Create(id, new Federation.Site.Training.DatasetTrainer(data), ModelSpec.LogisticRegression(data.Training.FeatureCount, data.Training.ClassCount), key, folder);
 
     /// <summary>A gateway that trains <paramref name="spec"/> with <paramref name="trainer"/>, under the demo's policy for that model.</summary>
-    public static GatewayNode Create(string id, Federation.Site.Training.ILocalTrainer trainer, ModelSpec spec, Ed25519KeyPair? key = null, string? folder = null)
+    public static GatewayNode Create(string id, Federation.Site.Training.ILocalTrainer trainer, ModelSpec spec, Ed25519KeyPair? key = null, string? folder = null) =>
+        Create(id, new TaskTrainers(trainer), spec, tasks: null, key, folder);
+
+    /// <summary>
+    /// A gateway whose task default trains <paramref name="spec"/> and whose other tasks have their own trainers, under
+    /// the demo's policy for that model plus <paramref name="tasks"/>, the policy's <c>tasks:</c> section.
+    /// </summary>
+    public static GatewayNode Create(string id, TaskTrainers trainers, ModelSpec spec, string? tasks, Ed25519KeyPair? key = null, string? folder = null)
     {
         folder ??= NewFolder(id);
         var policy = DemoPolicy.Write(
-            Path.Combine(folder, "policy.yaml"), id, spec, AggregatorKey.KeyId, DateTimeOffset.UtcNow.AddYears(1));
-        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, trainer, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
+            Path.Combine(folder, "policy.yaml"), id, spec, AggregatorKey.KeyId, DateTimeOffset.UtcNow.AddYears(1), tasks);
+        return new GatewayNode(id, key ?? Ed25519KeyPair.Generate(), policy, trainers, TimeProvider.System, AggregatorKey.KeyId, GatewayState.Open(Path.Combine(folder, "state")));
     }
 }

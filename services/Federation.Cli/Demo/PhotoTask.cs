@@ -71,38 +71,14 @@ public sealed record PhotoTask(PyTorchTrainers Trainers, DemoSettings Settings)
     /// and C = 1 with a budget of ε = 8 at δ = 1e-5 over 30 days, and photo_cnn.py's folder pinned by its hash.
     /// </summary>
     /// <param name="model">Version 0, whose names and shapes are the allowlist.</param>
-    public string PolicySection(TensorSet model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var text = new StringBuilder()
-            .AppendLine("tasks:")
-            .AppendLine($"  {Id}:")
-            .AppendLine("    allow: [model-update, evaluation-metrics]")
-            .AppendLine("    minimumSamples: 1000")
-            .AppendLine("    tensors:")
-            .Append(PolicyTemplate.Tensors(model, indent: "      "));
-
+    public string PolicySection(TensorSet model) =>
         // The bound on the whole update is post-processing (no privacy cost); it sits far above what a round of DP-SGD moves
         // this network, so it only stops a runaway update instead of shrinking every one.
-        return text
-            .AppendLine("    clipping:")
-            .AppendLine("      maxUpdateL2Norm: 100.0")
-            .AppendLine("    privacy:")
-            .AppendLine("      maxExampleL2Norm: 1.0")
-            .AppendLine(CultureInfo.InvariantCulture, $"      minNoiseMultiplier: {Settings.PhotoNoise:0.0###}")
-            .AppendLine("      budget:")
-            .AppendLine("        epsilon: 8.0")
-            .AppendLine("        delta: 1.0e-5")
-            .AppendLine("        window: 30d")
-            .AppendLine("    metrics:")
-            .AppendLine("      accuracy:")
-            .AppendLine("        minimumSamples: 50")
-            .AppendLine("      loss:")
-            .AppendLine("        minimumSamples: 50")
-            .AppendLine("    trainers:")
-            .AppendLine($"      {TrainerName}: {TrainerSha256}")
-            .ToString();
-    }
+        PolicyTemplate.TasksSection((Id, model, new TemplateRules
+        {
+            MinimumSamples = 1000, MaxUpdateL2Norm = 100, MinNoiseMultiplier = Settings.PhotoNoise,
+            Trainers = new Dictionary<string, string> { [TrainerName] = TrainerSha256 },
+        }));
 
     /// <summary>
     /// Starts the central anchor: the same network and DP-SGD (batch, learning rate, z, C = 1) for as many epochs as

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text;
 using Federation.Contracts.Events;
+using Federation.Coordination.Rounds;
 using Federation.EndToEnd.Tests.MultiProcess;
 using Federation.Site.Contributions;
 using Federation.Site.Outbox;
@@ -29,15 +30,16 @@ public sealed class CanaryTests(ITestOutputHelper output)
     [Theory]
     [InlineData(CanaryTraining.Photos)]
     [InlineData(CanaryTraining.PressFit)]
+    [InlineData(CanaryTraining.PyTorch)]
     public async Task No_canary_or_raw_record_reaches_the_in_memory_transport_over_three_rounds(CanaryTraining training)
     {
         // Given two factories that train on canaried vaults, and a capture at the transport boundary
-        var sites = CanarySites.Create(training);
+        var sites = await CanarySites.CreateAsync(training);
         var capture = new TransportCapture();
 
         // When three rounds run, with evaluations
         await using var federation = await InProcessFederation.StartAsync(
-            sites.Gateways, [], CanarySites.Plan(), addServices: services => services.AddSendObserver(_ => capture).AddPublishObserver(_ => capture), model: sites.Model);
+            sites.Gateways, [], sites.Plan(), addServices: services => services.AddSendObserver(_ => capture).AddPublishObserver(_ => capture), model: sites.Model);
         await RunAsync(federation, sites);
         var honest = capture.Messages();
 
@@ -53,10 +55,11 @@ public sealed class CanaryTests(ITestOutputHelper output)
     [Theory]
     [InlineData(CanaryTraining.Photos)]
     [InlineData(CanaryTraining.PressFit)]
+    [InlineData(CanaryTraining.PyTorch)]
     public async Task No_canary_or_raw_record_is_in_the_RabbitMQ_firehose_copy_of_everything_published_over_three_rounds(CanaryTraining training)
     {
         // Given the same factories on a vhost of their own whose every publish RabbitMQ copies to its firehose
-        var sites = CanarySites.Create(training);
+        var sites = await CanarySites.CreateAsync(training);
         var vhost = $"e2e-canary-{Guid.NewGuid():N}"[..24];
         await TracedVhostAsync("create", vhost);
         try
@@ -65,7 +68,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
 
             // When three rounds run over RabbitMQ
             await using var federation = await InProcessFederation.StartAsync(
-                sites.Gateways, [], CanarySites.Plan(), settings: BusSettings(vhost), model: sites.Model);
+                sites.Gateways, [], sites.Plan(), settings: BusSettings(vhost), model: sites.Model);
             await RunAsync(federation, sites);
             var sent = sites.Sent().Select(entry => entry.MessageId).ToHashSet();
             await firehose.WaitForAsync(copy => sent.IsSubsetOf(copy.Select(message => message.MessageId ?? Guid.Empty)), Patience, "every message the gateways sent");
@@ -88,7 +91,12 @@ public sealed class CanaryTests(ITestOutputHelper output)
 
     private static async Task RunAsync(InProcessFederation federation, CanarySites sites)
     {
-        await federation.CompletionAsync(Patience);
+        if (sites.CnnModel is not null)
+        {
+            await sites.CreateCnnTaskAsync(federation.Services);
+        }
+
+        await federation.Services.GetRequiredService<FederationProgress>().TaskPlanCompleted(sites.Task).WaitAsync(Patience);
         ShouldHaveTrainedOnEveryVaultSample(sites);
         var deadline = DateTime.UtcNow + Patience;
         while (!(await EvaluatedLastVersionAsync(federation, sites) && sites.Gateways.All(gateway => gateway.State.PendingOutbox().Count == 0)))
@@ -132,7 +140,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
     /// </summary>
     private static void ShouldHaveTrainedOnEveryVaultSample(CanarySites sites)
     {
-        var kind = sites.Training == CanaryTraining.Photos ? VaultKind.Photos : VaultKind.Force;
+        var kind = sites.Training == CanaryTraining.PressFit ? VaultKind.Force : VaultKind.Photos;
         for (var site = 0; site < sites.Gateways.Count; site++)
         {
             var stored = sites.Vaults[site].Entries(kind).Count;
@@ -142,6 +150,16 @@ public sealed class CanaryTests(ITestOutputHelper output)
             {
                 var read = decision.Checks.Single(check => check.Name == LocalTraining.TrainingCheck).Detail;
                 read.ShouldNotContain("left out");
+                if (sites.Training == CanaryTraining.PyTorch)
+                {
+                    // The external trainer is given exactly the entries not held out; the evaluate mode gets the rest.
+                    var heldOut = sites.Vaults[site].Entries(kind).Count(entry => VaultHoldout.IsHeldOut(entry.Sha256, CanarySites.HoldoutFraction));
+                    var given = Regex.Match(read, @"given (\d+) vault entries of kind photos");
+                    given.Success.ShouldBeTrue(read);
+                    int.Parse(given.Groups[1].Value, CultureInfo.InvariantCulture).ShouldBe(stored - heldOut, read);
+                    continue;
+                }
+
                 var counts = Regex.Match(read, @"(\d+) vault entries of kind \w+ for training, (\d+) held out");
                 counts.Success.ShouldBeTrue(read);
                 (int.Parse(counts.Groups[1].Value, CultureInfo.InvariantCulture) + int.Parse(counts.Groups[2].Value, CultureInfo.InvariantCulture)).ShouldBe(stored, read);
