@@ -11,7 +11,9 @@ namespace Federation.Benchmarks;
 /// What the press-fit task learns centrally, with and without DP-SGD: synthetic curves (docs/PRESS_FIT.md; seed 7,
 /// 30 % faulty) turned into the vault trainer's 64 features, a 3,000 / 1,000 train / test split, the press-fit MLP
 /// (64-16-2) and a logistic regression; test accuracy, and ε at δ = 1e-5 from the RDP accountant. Plain SGD and DP-SGD
-/// get their own learning rates (0.2 and 2.0 by default): clipping at C = 1 shrinks DP-SGD's steps.
+/// get their own learning rates (0.2 and 2.0 by default): clipping at C = 1 shrinks DP-SGD's steps. Then the model
+/// team's 1-D CNN (<see cref="ForceCnnRuns"/>) on the same curves and split, with the same plans; its DP-SGD noise is
+/// fresh from the operating system each run, as in a gateway.
 /// </summary>
 public sealed class PressFitBenchmark : IBenchmark
 {
@@ -78,6 +80,22 @@ public sealed class PressFitBenchmark : IBenchmark
                     .ToArray();
                 Row(model, spec, z == 0 ? "DP-SGD clipping only (z = 0)" : Text($"DP-SGD z = {z}"), runs, RdpAccountant.ComputeEpsilon(z, samplingRate, steps, Delta));
             }
+        }
+
+        using var cnn = ForceCnnRuns.Create(curves, TrainingCurves);
+        if (cnn is null)
+        {
+            Console.WriteLine("1-D CNN: not run, no trainers/pytorch above the working directory (run from the repository)");
+            return 0;
+        }
+
+        // force_cnn.py resamples the raw CSV at 128 points rather than taking the 64 features; same curves, same split.
+        const string cnnModel = "1-D CNN (force_cnn.py)";
+        Console.WriteLine(Text($"{cnnModel,-22} {"plain SGD (no DP)",-30} {cnn.Accuracy(plain, training.Count, dpSgd: null, ClippingNorm):P2}"));
+        foreach (double z in new[] { 0.5, 1.0 })
+        {
+            var accuracy = Enumerable.Range(0, NoiseSeeds).Select(_ => cnn.Accuracy(plain with { LearningRate = privateRate }, training.Count, z, ClippingNorm)).ToList();
+            Console.WriteLine(Text($"{cnnModel,-22} {$"DP-SGD z = {z}",-30} {$"{accuracy.Average():P2} ({accuracy.Min():P1}–{accuracy.Max():P1})",-22} {RdpAccountant.ComputeEpsilon(z, samplingRate, steps, Delta):F2}"));
         }
 
         return 0;

@@ -49,7 +49,7 @@ public sealed class PyTorchTrainerTests : IDisposable
         var manifest = Site.Manifest(result.Message!);
         int trainedOn = vault.Store.Entries(VaultKind.Photos).Count(entry => !VaultHoldout.IsHeldOut(entry.Sha256, 0.3));
         manifest.SampleCount.ShouldBe(trainedOn);
-        node.State.Decisions().Single().Checks[0].Detail.ShouldContain($"stderr: trained on {trainedOn} photos");
+        node.State.Decisions().Single().Checks[0].Detail.ShouldContain($"stderr: trained on {trainedOn} entries");
         SafeTensors.Read(result.Message!.Payload).DescribeLayoutDifference(model).ShouldBeNull();
     }
 
@@ -139,7 +139,7 @@ public sealed class PyTorchTrainerTests : IDisposable
         var detail = node.State.Decisions().Single().Checks[0].Detail;
         detail.ShouldContain($"pinned as photo-cnn (SHA-256 {hash})");
         detail.ShouldContain($"it reports q = {32.0 / trainedOn:G6}, {steps} steps, C = 1, z = 1");
-        detail.ShouldContain($"stderr: DP-SGD on {trainedOn} photos: {steps} steps");
+        detail.ShouldContain($"stderr: DP-SGD on {trainedOn} entries: {steps} steps");
     }
 
     [Fact]

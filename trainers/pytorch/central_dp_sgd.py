@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The central anchor for the federated photo CNN: photo_cnn.py's network and DP-SGD (its own train_dp_sgd, so the two
+"""The central anchor for the federated photo CNN: photo_cnn.py's network and DP-SGD (trainer_contract.py's train_dp_sgd, so the two
 cannot drift), trained on all the data at once — the 60,000 Fashion-MNIST training images, or with --data the photos
 every factory of the demo trains on, pooled — and scored on the 10,000 test images.
 
@@ -21,7 +21,8 @@ from torch.nn import functional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fashion_mnist  # noqa: E402
-import photo_cnn  # noqa: E402  (both beside this file)
+import photo_cnn  # noqa: E402
+import trainer_contract  # noqa: E402  (all beside this file)
 
 
 def epsilon(q, z, steps, delta):
@@ -57,7 +58,7 @@ def main():
     plan = {"learningRate": arguments.learning_rate}
     dp = {"samplingRate": q, "steps": steps, "clippingNorm": arguments.clip, "noiseMultiplier": arguments.noise}
     started = time.monotonic()
-    photo_cnn.train_dp_sgd(network, base, images, labels, plan, dp)
+    trainer_contract.train_dp_sgd(network, base, images, labels, plan, dp)
     seconds = time.monotonic() - started
     accuracy = fashion_mnist.accuracy(network, test_images, test_labels)
     spent = epsilon(q, arguments.noise, steps, arguments.delta)

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Federation.Cli.Demo;
+namespace Federation.Site.Training;
 
 /// <summary>
 /// The reference PyTorch programs in the repository's <c>trainers/pytorch</c> folder, run with Debian's Python (which
-/// has <c>python3-torch</c>; PATH's <c>python3</c> may not), for what the demo itself needs them for: making version 0,
-/// the central anchor and the test-set score. The gateways run <see cref="PhotoCnn"/> through their own confined
-/// external trainer, not through this class.
+/// has <c>python3-torch</c>; PATH's <c>python3</c> may not), for what the model team's side needs them for in the demo,
+/// the benchmarks and the tests: making version 0, the central anchor, the test-set score. A gateway runs a trainer
+/// only through its own confined <see cref="ExternalTrainer"/>, never through this class.
 /// </summary>
 /// <param name="Folder">The <c>trainers/pytorch</c> folder.</param>
 public sealed record PyTorchTrainers(string Folder)
@@ -16,6 +16,9 @@ public sealed record PyTorchTrainers(string Folder)
 
     /// <summary>The photo CNN's trainer program.</summary>
     public string PhotoCnn => Path.Combine(Folder, "photo_cnn.py");
+
+    /// <summary>The press-fit 1-D CNN's trainer program.</summary>
+    public string ForceCnn => Path.Combine(Folder, "force_cnn.py");
 
     /// <summary>
     /// The folder found from the working directory or from where fedctl runs, walking up to the repository root;
