@@ -52,7 +52,7 @@ public sealed class PhotoDemo
         var folder = Directory.CreateDirectory(Path.Combine(settings.DataDirectory, "photos")).FullName;
         var clock = Stopwatch.StartNew();
         var filled = await AnsiConsole.Status().StartAsync("Putting each factory's photos in its vault…", _ => Task.WhenAll(sites.Select((data, index) => Task.Run(() =>
-            PhotoVaults.Fill(GatewayDirectory(settings, index), data, PhotoVaults.DimShares[Math.Min(index, PhotoVaults.DimShares.Count - 1)], settings.Seed + index)))));
+            PhotoVaults.Fill(GatewayDirectory(settings, index), data, PhotoVaults.DimShare, settings.Seed + index)))));
         AnsiConsole.MarkupLine($"Each factory's photos are in its vault ({filled.Sum(pair => pair.Vault.Entries(VaultKind.Photos).Count)} PNGs, {clock.Elapsed.TotalSeconds:0} s)");
         return new PhotoDemo(task, [.. filled.Select(pair => pair.Vault)], [.. filled.Select(pair => pair.Dim)], await task.InitialModelAsync(folder), folder);
     }
