@@ -24,14 +24,16 @@ public sealed class PhotoDemo
 {
     private readonly PhotoTask task;
     private readonly IReadOnlyList<VaultStore> vaults;
+    private readonly IReadOnlyList<int> photoCounts;
     private readonly IReadOnlyList<int> dimCounts;
     private readonly byte[] initialModel;
     private readonly string folder;
 
-    private PhotoDemo(PhotoTask task, IReadOnlyList<VaultStore> vaults, IReadOnlyList<int> dimCounts, byte[] initialModel, string folder)
+    private PhotoDemo(PhotoTask task, IReadOnlyList<VaultStore> vaults, IReadOnlyList<int> photoCounts, IReadOnlyList<int> dimCounts, byte[] initialModel, string folder)
     {
         this.task = task;
         this.vaults = vaults;
+        this.photoCounts = photoCounts;
         this.dimCounts = dimCounts;
         this.initialModel = initialModel;
         this.folder = folder;
@@ -53,8 +55,8 @@ public sealed class PhotoDemo
         var clock = Stopwatch.StartNew();
         var filled = await AnsiConsole.Status().StartAsync("Putting each factory's photos in its vault…", _ => Task.WhenAll(sites.Select((data, index) => Task.Run(() =>
             PhotoVaults.Fill(GatewayDirectory(settings, index), data, PhotoVaults.DimShare, settings.Seed + index)))));
-        AnsiConsole.MarkupLine($"Each factory's photos are in its vault ({filled.Sum(pair => pair.Vault.Entries(VaultKind.Photos).Count)} PNGs, {clock.Elapsed.TotalSeconds:0} s)");
-        return new PhotoDemo(task, [.. filled.Select(pair => pair.Vault)], [.. filled.Select(pair => pair.Dim)], await task.InitialModelAsync(folder), folder);
+        AnsiConsole.MarkupLine($"Each factory's photos are in its vault ({filled.Sum(fill => fill.Photos)} PNGs, {clock.Elapsed.TotalSeconds:0} s)");
+        return new PhotoDemo(task, [.. filled.Select(fill => fill.Vault)], [.. filled.Select(fill => fill.Photos)], [.. filled.Select(fill => fill.Dim)], await task.InitialModelAsync(folder), folder);
     }
 
     /// <summary>Where factory number <paramref name="index"/> (from 0) keeps its state.</summary>
@@ -127,7 +129,7 @@ public sealed class PhotoDemo
             return new PhotoResults(
                 rounds,
                 rounds.Where(row => row.ModelVersion is not null).Zip(files).ToDictionary(pair => pair.First.ModelVersion!.Value, pair => test[pair.Second]),
-                metrics, central, spent, demo.dimCounts, [.. demo.vaults.Select(vault => vault.Entries(VaultKind.Photos).Count)], Federated);
+                metrics, central, spent, demo.dimCounts, demo.photoCounts, Federated);
         }
     }
 

@@ -32,8 +32,8 @@ public static class PhotoVaults
     /// <param name="data">The factory's share of the data set.</param>
     /// <param name="dimShare">Share of photos taken in dim light.</param>
     /// <param name="seed">Seed for which photos are dim.</param>
-    /// <returns>The vault, and how many photos are dim.</returns>
-    public static (VaultStore Vault, int Dim) Fill(string stateDirectory, LocalData data, double dimShare, int seed)
+    /// <returns>The vault, how many photos it holds, and how many of them are dim.</returns>
+    public static (VaultStore Vault, int Photos, int Dim) Fill(string stateDirectory, LocalData data, double dimShare, int seed)
     {
         ArgumentNullException.ThrowIfNull(data);
         var vault = VaultStore.Open(stateDirectory);
@@ -50,9 +50,9 @@ public static class PhotoVaults
             }
         }
 
-        vault.StoreAll(VaultKind.Photos, files);
-        int dim = files.Count(file => file.Described.Conditions[0] == Dim);
-        return (vault, dim);
+        // Two identical images with one label are one photo to the vault: count what it stored.
+        var stored = vault.StoreAll(VaultKind.Photos, files).Select((result, index) => (result.Stored, Dim: files[index].Described.Conditions[0] == Dim)).Where(result => result.Stored).ToList();
+        return (vault, stored.Count, stored.Count(result => result.Dim));
     }
 
     /// <summary>
