@@ -75,10 +75,10 @@ public static class PolicyTemplate
             .AppendLine($"{indent}tensors:")
             .Append(Tensors(model, indent + "  "))
             .AppendLine($"{indent}clipping:")
-            .AppendLine(invariant, $"{indent}  maxUpdateL2Norm: {rules.MaxUpdateL2Norm:0.0###}")
+            .AppendLine(invariant, $"{indent}  maxUpdateL2Norm: {Number(rules.MaxUpdateL2Norm)}")
             .AppendLine($"{indent}privacy:")
             .AppendLine($"{indent}  maxExampleL2Norm: 1.0")
-            .AppendLine(invariant, $"{indent}  minNoiseMultiplier: {rules.MinNoiseMultiplier:0.0###}")
+            .AppendLine(invariant, $"{indent}  minNoiseMultiplier: {Number(rules.MinNoiseMultiplier)}")
             .AppendLine($"{indent}  budget:")
             .AppendLine($"{indent}    epsilon: 8.0")
             .AppendLine($"{indent}    delta: 1.0e-5")
@@ -99,6 +99,10 @@ public static class PolicyTemplate
 
         return text;
     }
+
+    /// <summary>A number as YAML reads it back exactly: whole ones with <c>.0</c>, as the template always wrote them, others round-trip.</summary>
+    private static string Number(double value) =>
+        double.IsInteger(value) ? value.ToString("0.0", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The rules <see cref="PolicyTemplate"/> writes for a task; each default is the template's own.</summary>

@@ -62,7 +62,7 @@ public sealed class ForceCnnTrainerTests : IDisposable
         report.Metrics.Single(metric => metric is { Name: "accuracy", Slice: null }).SampleCount.ShouldBe(heldOut);
     }
 
-    private static string ForceCnn => Path.Combine(Path.GetDirectoryName(RepositoryFiles.PhotoCnn)!, "force_cnn.py");
+    private static string ForceCnn => (PyTorchTrainers.Find() ?? throw new InvalidOperationException("no trainers/pytorch above the tests")).ForceCnn;
 
     private ExternalTrainer Trainer() => new(
         vault.Store, VaultKind.Force, RepositoryFiles.Python, [ForceCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),

@@ -45,7 +45,7 @@ class ForceCnn(nn.Module):
 
 def resample(path):
     """The curve's force at POINTS equally spaced times, over full scale, as a [1, POINTS] tensor."""
-    with open(path, encoding="utf-8", newline="") as file:
+    with open(path, encoding="utf-8-sig", newline="") as file:  # the vault accepts a UTF-8 byte-order mark
         rows = [row for row in csv.reader(line for line in file if not line.startswith("#")) if row]
     header = [name.strip() for name in rows[0]]
     if TIME_COLUMN not in header or FORCE_COLUMN not in header:

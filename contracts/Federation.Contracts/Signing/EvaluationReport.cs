@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Federation.Contracts.Signing;
 
 /// <summary>What a gateway signs about its local evaluation of a model version.</summary>
-/// <param name="Type">Always <see cref="DocumentTypes.EvaluationReport"/>.</param>
+/// <param name="Type"><see cref="DocumentTypes.EvaluationReport"/>, <see cref="DocumentTypes.EvaluationReportV2"/> or <see cref="DocumentTypes.EvaluationReportV3"/>.</param>
 /// <param name="GatewayId">The reporting gateway.</param>
 /// <param name="KeyId">Id of the signing key.</param>
 /// <param name="ModelVersion">The evaluated model version.</param>

@@ -50,7 +50,7 @@ public static class PhotoVaults
             }
         }
 
-        // Two identical images with one label are one photo to the vault: count what it stored.
+        // The vault keeps one object per content: two images with the same bytes are one photo. Count what it stored.
         var stored = vault.StoreAll(VaultKind.Photos, files).Select((result, index) => (result.Stored, Dim: files[index].Described.Conditions[0] == Dim)).Where(result => result.Stored).ToList();
         return (vault, stored.Count, stored.Count(result => result.Dim));
     }

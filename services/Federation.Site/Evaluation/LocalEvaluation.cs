@@ -86,8 +86,9 @@ public static class LocalEvaluation
     }
 
     /// <summary>
-    /// The report in the oldest version that says it all, so an aggregator that knows only older versions still reads
-    /// every report it can: v1 for task <c>default</c>, v2 naming another task, v3 when a slice was dropped.
+    /// The report in the oldest version that says it all: v1 for task <c>default</c>, v2 naming another task, v3 when a
+    /// slice was dropped. An aggregator from before v3 rejects a v3 as malformed, so aggregators are upgraded before
+    /// their gateways (docs/FORMATS.md).
     /// </summary>
     private static EvaluationReport Report(GatewayNode gateway, ModelPublishedV2 model, IReadOnlyList<MetricValue> released, IReadOnlyList<string> dropped, DateTimeOffset now)
     {

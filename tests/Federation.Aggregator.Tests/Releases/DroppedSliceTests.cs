@@ -11,8 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Federation.Aggregator.Tests.Releases;
 
 /// <summary>
-/// A v3 report names the slices its gateway dropped for too few samples; the metrics API and <c>fedctl models
-/// metrics</c> show them by gateway, and a report whose version and dropped slices disagree is malformed.
+/// A v3 report names the slices its gateway dropped for too few samples; the metrics API (which <c>fedctl models
+/// metrics</c> prints) shows them by gateway, and a report whose version and dropped slices disagree is malformed.
 /// </summary>
 public sealed class DroppedSliceTests : IClassFixture<AggregatorApiFactory>
 {

@@ -83,7 +83,7 @@ public sealed class CanarySites
     public byte[]? CnnModel { get; }
 
     /// <summary>The task whose rounds the sites run: <see cref="CnnTask"/> for the PyTorch CNN, otherwise task default.</summary>
-    public string Task => Training == CanaryTraining.PyTorch ? CnnTask : Contracts.Tasks.TaskIds.Default;
+    public string Task => Training == CanaryTraining.PyTorch ? CnnTask : TaskIds.Default;
 
     /// <summary>A logistic regression over the trainer's features, two classes.</summary>
     private static ModelOptions ModelFor(CanaryTraining training) => new()

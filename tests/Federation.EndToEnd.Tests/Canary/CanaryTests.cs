@@ -157,6 +157,8 @@ public sealed class CanaryTests(ITestOutputHelper output)
                     var given = Regex.Match(read, @"given (\d+) vault entries of kind photos");
                     given.Success.ShouldBeTrue(read);
                     int.Parse(given.Groups[1].Value, CultureInfo.InvariantCulture).ShouldBe(stored - heldOut, read);
+                    // and photo_cnn.py trained on every one of them (it names any it skipped on its stderr)
+                    read.ShouldContain($"stderr: DP-SGD on {stored - heldOut} entries:");
                     continue;
                 }
 
