@@ -62,6 +62,34 @@ public sealed class ForceCnnTrainerTests : IDisposable
         report.Metrics.Single(metric => metric is { Name: "accuracy", Slice: null }).SampleCount.ShouldBe(heldOut);
     }
 
+    [Fact]
+    public void The_sites_force_column_reaches_the_program_through_its_data_file()
+    {
+        // Given a site whose curves carry their force in a column of another name, and the gateway set to it
+        using var renamed = new VaultSite();
+        var folder = Directory.CreateDirectory(Path.Combine(renamed.Incoming, "kraft")).FullName;
+        foreach (var (curve, index) in PressFitGenerator.Generate(80, seed: 5, faultyShare: 0.4).Select((curve, index) => (curve, index)))
+        {
+            var csv = System.Text.Encoding.UTF8.GetString(curve.ToCsv()).Replace(PressFitGenerator.ForceColumn, "kraft_n", StringComparison.Ordinal);
+            var path = Path.Combine(folder, $"curve-{index:D3}.csv");
+            File.WriteAllText(path + VaultImporter.LabelSidecarSuffix, curve.Label + "\n");
+            File.WriteAllText(path, csv);
+        }
+
+        renamed.Importer.ImportAll(VaultKind.Force, [folder]);
+        var model = InitialModel();
+        var trainer = new ExternalTrainer(
+            renamed.Store, VaultKind.Force, RepositoryFiles.Python, [ForceCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),
+            new VaultPressFitTrainer(renamed.Store, forceColumn: "kraft_n", holdoutFraction: 0.3));
+        var node = site.Node(trainer, model, extraRules: $"trainers:\n  force-cnn: {TrainerHash.Of([Path.GetDirectoryName(ForceCnn)!])}\n");
+
+        // When a round is announced, force_cnn.py reads that column (with force_n it would find none and fail)
+        var round = node.Contribute(Site.Round(1, model));
+
+        round.Allowed.ShouldBeTrue(round.Reason);
+        Site.Manifest(round.Message!).SampleCount.ShouldBe(renamed.Store.Entries(VaultKind.Force).Count(entry => !VaultHoldout.IsHeldOut(entry.Sha256, 0.3)));
+    }
+
     private static string ForceCnn => (PyTorchTrainers.Find() ?? throw new InvalidOperationException("no trainers/pytorch above the tests")).ForceCnn;
 
     private ExternalTrainer Trainer() => new(

@@ -6,11 +6,13 @@
   force_cnn.py --evaluate --model M --data D --output metrics.json
 
 trainer_contract.py says what each mode does; this file is the network and how it reads a vault force curve: the CSV
-the vault accepted (a "# sample_rate_hz=" line, a header with t_s and force_n, then samples), its force resampled
+the vault accepted (a "# sample_rate_hz=" line, a header with t_s and the site's force column, force_n unless data.json
+names another, then samples), its force resampled
 linearly at 128 equally spaced times from the first sample to the last and divided by 20 kN, as the gateway's own
 press-fit features are at 64 (docs/PRESS_FIT.md), so level, shape and stroke length all show.
 """
 import csv
+import json
 import os
 import sys
 
@@ -43,14 +45,14 @@ class ForceCnn(nn.Module):
         return self.fc2(torch.tanh(self.fc1(x.flatten(1))))
 
 
-def resample(path):
-    """The curve's force at POINTS equally spaced times, over full scale, as a [1, POINTS] tensor."""
+def resample(path, force_column):
+    """The curve's force (in `force_column`) at POINTS equally spaced times, over full scale, as a [1, POINTS] tensor."""
     with open(path, encoding="utf-8-sig", newline="") as file:  # the vault accepts a UTF-8 byte-order mark
         rows = [row for row in csv.reader(line for line in file if not line.startswith("#")) if row]
     header = [name.strip() for name in rows[0]]
-    if TIME_COLUMN not in header or FORCE_COLUMN not in header:
-        raise SystemExit(f"{path} has no {TIME_COLUMN} and {FORCE_COLUMN} columns")
-    time_index, force_index = header.index(TIME_COLUMN), header.index(FORCE_COLUMN)
+    if TIME_COLUMN not in header or force_column not in header:
+        raise SystemExit(f"{path} has no {TIME_COLUMN} and {force_column} columns")
+    time_index, force_index = header.index(TIME_COLUMN), header.index(force_column)
     times = torch.tensor([float(row[time_index]) for row in rows[1:]], dtype=torch.float64)
     forces = torch.tensor([float(row[force_index]) for row in rows[1:]], dtype=torch.float64)
     if len(times) < 2:
@@ -64,10 +66,13 @@ def resample(path):
 
 
 def read_curves(data_file, classes):
-    """The listed curves as a [N, 1, 128] tensor, their class indices and each one's conditions."""
+    """The listed curves as a [N, 1, 128] tensor, their class indices and each one's conditions; the force is in the
+    column data.json names (the site's Gateway:Training:ForceColumn), force_n when it names none."""
+    with open(data_file, encoding="utf-8") as file:
+        column = json.load(file).get("forceColumn") or FORCE_COLUMN
     curves, labels, conditions = [], [], []
     for entry, label in trainer_contract.labelled_entries(data_file, classes):
-        curves.append(resample(entry["path"]))
+        curves.append(resample(entry["path"], column))
         labels.append(label)
         conditions.append(list(entry.get("conditions") or []))
     if not curves:

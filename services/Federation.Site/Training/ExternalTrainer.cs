@@ -152,13 +152,15 @@ public sealed class ExternalTrainer : ILocalTrainer
     internal RunFolder NewFolder(string purpose) => RunFolder.Create(WorkDirectory, purpose);
 
     /// <summary>
-    /// The <c>--data</c> file: the class names and the entries the program may read, each copied into the run's input
-    /// folder, which is all of the vault a confined program sees.
+    /// The <c>--data</c> file: the class names, for force curves the column the site's force is in (its
+    /// <c>ForceColumn</c> setting), and the entries the program may read, each copied into the run's input folder,
+    /// which is all of the vault a confined program sees.
     /// </summary>
     internal byte[] DataFile(IReadOnlyList<VaultEntry> entries, RunFolder folder) => JsonSerializer.SerializeToUtf8Bytes(new
     {
         kind = Kind.ToName(),
         classes = Labels,
+        forceColumn = (holdout as VaultPressFitTrainer)?.ForceColumn,
         entries = entries.Select(entry => new
         {
             sha256 = entry.Sha256,
