@@ -1,6 +1,9 @@
 using Federation.Aggregator.Tests;
 using Federation.Aggregator.Tests.Api;
+using Federation.Contracts.Signing;
+using Federation.Coordination.Evaluations;
 using Federation.Trust;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Federation.EndToEnd.Tests;
 
@@ -8,10 +11,15 @@ namespace Federation.EndToEnd.Tests;
 public sealed class FedctlTests : IClassFixture<AggregatorApiFactory>, IDisposable
 {
     private const string AsOperator = $"--token {AggregatorApiFactory.OperatorToken}";
+    private readonly AggregatorApiFactory factory;
     private readonly FedctlRunner fedctl;
     private readonly string pulled = Path.Combine(Path.GetTempPath(), $"fedctl-model-{Guid.NewGuid():N}.safetensors");
 
-    public FedctlTests(AggregatorApiFactory factory) => fedctl = new FedctlRunner { Aggregator = factory.ClientWith };
+    public FedctlTests(AggregatorApiFactory factory)
+    {
+        this.factory = factory;
+        fedctl = new FedctlRunner { Aggregator = factory.ClientWith };
+    }
 
     public void Dispose() => File.Delete(pulled);
 
@@ -32,6 +40,30 @@ public sealed class FedctlTests : IClassFixture<AggregatorApiFactory>, IDisposab
         aborted.Output.ShouldContain("Round 1 aborted");
         pull.Output.ShouldContain("verified");
         Sha256Hex.Of(await File.ReadAllBytesAsync(pulled)).ShouldBe(TestGateway.BaseModelSha256);
+    }
+
+    [Fact]
+    public async Task Models_metrics_names_the_slices_a_gateway_dropped_under_the_values_it_reported()
+    {
+        // Given a task whose version 0 one gateway reported on, leaving out a slice under its policy's minimum (a v3 report)
+        await File.WriteAllBytesAsync(pulled, Learning.Tensors.SafeTensors.Write(TestGateway.BaseModel));
+        var created = await fedctl.RunAsync($"tasks create dim-cli --model {pulled} --description dim-photos {AsOperator}");
+        created.Code.ShouldBe(0, created.Output + created.Error);
+        var gateway = factory.First;
+        var report = new EvaluationReport(
+            DocumentTypes.EvaluationReportV3, gateway.Id, gateway.Key.KeyId, 0, TestGateway.BaseModelSha256,
+            [new MetricValue("accuracy", null, 0.9, 100), new MetricValue("accuracy", "lighting=normal", 0.92, 95)], TestGateway.SignedAt, "dim-cli", ["lighting=dim"]);
+        await factory.Services.GetRequiredService<EvaluationRecorder>().RecordAsync(gateway.Sign(report), CancellationToken.None);
+
+        // When an auditor asks fedctl for its metrics
+        var metrics = await fedctl.RunAsync($"models metrics 0 --task dim-cli --token {AggregatorApiFactory.AuditorToken}");
+
+        // Then the reported slice has its value and the dropped one is named, by gateway, without one
+        metrics.Code.ShouldBe(0, metrics.Error);
+        metrics.Output.ShouldContain("lighting=normal");
+        var dropped = metrics.Output[metrics.Output.IndexOf("Dropped", StringComparison.Ordinal)..];
+        dropped.ShouldContain(gateway.Id);
+        dropped.ShouldContain("lighting=dim");
     }
 
     [Fact]
