@@ -33,10 +33,27 @@ public static partial class VaultConditions
     public static IReadOnlyList<string>? Parse(string text, out string? problem)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return ParseLines(text.Split('\n'), index => $"line {index + 1}", out problem);
+    }
+
+    /// <summary>
+    /// As <see cref="Parse(string, out string?)"/>, for conditions given one per <c>--condition</c> option (fedctl vault
+    /// import), each named by its value in a <paramref name="problem"/>.
+    /// </summary>
+    /// <param name="values">The options' values, e.g. <c>lighting=dim</c>.</param>
+    /// <param name="problem">When null is returned: what is wrong, naming the option.</param>
+    /// <returns>The conditions sorted by key, or null.</returns>
+    public static IReadOnlyList<string>? FromOptions(IReadOnlyList<string> values, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return ParseLines(values, index => $"--condition '{Shorten(values[index])}'", out problem);
+    }
+
+    private static IReadOnlyList<string>? ParseLines(IReadOnlyList<string> lines, Func<int, string> where, out string? problem)
+    {
         problem = null;
         var conditions = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var lines = text.Split('\n');
-        for (int index = 0; index < lines.Length; index++)
+        for (int index = 0; index < lines.Count; index++)
         {
             var line = lines[index].Trim();
             if (line.Length == 0 || line.StartsWith('#'))
@@ -47,13 +64,13 @@ public static partial class VaultConditions
             var match = ConditionPattern().Match(line);
             if (!match.Success || match.Groups["key"].Value == "class")
             {
-                problem = $"line {index + 1} is not a condition: want key=value, the key a lowercase word other than 'class' and the value letters, digits, '.', '-' or '_' (each at most {MaxLength} characters), got '{Shorten(line)}'";
+                problem = $"{where(index)} is not a condition: want key=value, the key a lowercase word other than 'class' and the value letters, digits, '.', '-' or '_' (each at most {MaxLength} characters), got '{Shorten(line)}'";
                 return null;
             }
 
             if (!conditions.TryAdd(match.Groups["key"].Value, match.Groups["value"].Value))
             {
-                problem = $"line {index + 1} states '{match.Groups["key"].Value}' a second time";
+                problem = $"{where(index)} states '{match.Groups["key"].Value}' a second time";
                 return null;
             }
         }

@@ -46,8 +46,10 @@ public sealed class VaultImporter(VaultStore store)
     /// <param name="paths">Files, or folders whose files (recursively, sidecars aside) are imported.</param>
     /// <param name="label">A label for every photo, overriding sidecars and folder names.</param>
     /// <param name="progress">Told (imported, total) after each file; the folders are listed first so the total is known.</param>
+    /// <param name="conditions">Conditions for every file (from <see cref="VaultConditions.FromOptions"/>), overriding conditions sidecars.</param>
     /// <returns>One result per file, in order.</returns>
-    public IReadOnlyList<VaultImportResult> ImportAll(VaultKind kind, IEnumerable<string> paths, string? label = null, Action<long, long>? progress = null)
+    public IReadOnlyList<VaultImportResult> ImportAll(
+        VaultKind kind, IEnumerable<string> paths, string? label = null, Action<long, long>? progress = null, IReadOnlyList<string>? conditions = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var files = paths.SelectMany(path => Directory.Exists(path)
@@ -56,7 +58,7 @@ public sealed class VaultImporter(VaultStore store)
         var results = new List<VaultImportResult>();
         foreach (var file in files)
         {
-            results.Add(Import(kind, file, label, fromDropFolder: false));
+            results.Add(Import(kind, file, label, fromDropFolder: false, conditions));
             progress?.Invoke(results.Count, files.Count);
         }
 
@@ -75,8 +77,9 @@ public sealed class VaultImporter(VaultStore store)
     /// The file is in the drop folder: a malformed one is moved to quarantine, a stored one is deleted, and a photo
     /// directly in <c>drop/photos/</c> has no folder label.
     /// </param>
+    /// <param name="conditions">The file's conditions; when null, its conditions sidecar's, else none.</param>
     /// <returns>What happened.</returns>
-    public VaultImportResult Import(VaultKind kind, string path, string? label, bool fromDropFolder)
+    public VaultImportResult Import(VaultKind kind, string path, string? label, bool fromDropFolder, IReadOnlyList<string>? conditions = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var source = Path.GetFullPath(path);
@@ -103,17 +106,16 @@ public sealed class VaultImporter(VaultStore store)
                 fileLabel = Label(kind, source, sidecar, label, fromDropFolder, out problem);
             }
 
-            IReadOnlyList<string> conditions = [];
-            if (problem is null && File.Exists(conditionsSidecar))
+            if (problem is null && conditions is null && File.Exists(conditionsSidecar))
             {
-                conditions = VaultConditions.ReadSidecar(conditionsSidecar, out var conditionsProblem) ?? [];
+                conditions = VaultConditions.ReadSidecar(conditionsSidecar, out var conditionsProblem);
                 problem = conditionsProblem is null ? null : new VaultProblem(null, conditionsProblem);
             }
 
             var described = problem is null ? VaultValidator.Validate(kind, Path.GetFileName(source), content, fileLabel, out problem) : null;
             if (described is not null)
             {
-                described = described with { Conditions = conditions };
+                described = described with { Conditions = conditions ?? [] };
             }
 
             if (described is null)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Federation.Cli;
 using Federation.Cli.Commands;
 using Federation.EndToEnd.Tests.MultiProcess;
+using Federation.Vault;
 using Spectre.Console;
 
 namespace Federation.EndToEnd.Tests;
@@ -143,6 +144,8 @@ public sealed class FedctlCommandLineTests
     [InlineData("vault import --state s --kind force", "PATH")]
     [InlineData("vault import --state s --kind logs --label crack p", "--label applies to --kind photos and --kind force only.")]
     [InlineData("vault import --state s --kind photos --label -bad p", "must be 1 to 64 letters")]
+    [InlineData("vault import --state s --kind photos --condition Lighting=dim p", "--condition 'Lighting=dim' is not a condition: want key=value")]
+    [InlineData("vault import --state s --kind photos --condition lighting=dim --condition lighting=normal p", "--condition 'lighting=normal' states 'lighting' a second time")]
     [InlineData("vault generate-press-fit --out d --faulty-share 2", "--faulty-share must be between 0 and 1.")]
     [InlineData("events --data", "--data")]
     public async Task Every_malformed_command_line_exits_2_with_its_problem_on_standard_error_and_sends_nothing(string commandLine, string problem)
@@ -223,6 +226,32 @@ public sealed class FedctlCommandLineTests
             import.Output.ShouldNotContain("imported 12/12");
             import.Error.ShouldContain("imported 12/12 files");
             import.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeLessThanOrEqualTo(11); // a line per tenth at most
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Vault_import_tags_every_file_with_the_conditions_given_over_its_sidecar()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"fedctl-vault-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            // Given a force curve whose sidecar says shift=day
+            var curves = Path.Combine(root, "curves");
+            (await fedctl.RunAsync("vault", "generate-press-fit", "--out", curves, "--count", "1")).Code.ShouldBe(0);
+            var curve = Directory.GetFiles(curves, "*.csv").Single();
+            await File.WriteAllTextAsync(curve + VaultConditions.SidecarSuffix, "shift=day\n");
+
+            // When it is imported with --condition twice
+            var state = Path.Combine(root, "state");
+            var import = await fedctl.RunAsync("vault", "import", "--state", state, "--kind", "force", "--condition", "shift=night", "--condition", "line=3", curves);
+
+            // Then the entry carries the options' conditions, sorted by key, and not the sidecar's
+            import.Code.ShouldBe(0, import.Output);
+            VaultStore.Open(state).Entries(VaultKind.Force).Single().Conditions.ShouldBe(["line=3", "shift=night"]);
         }
         finally
         {

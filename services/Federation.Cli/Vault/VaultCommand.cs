@@ -41,6 +41,19 @@ public static class VaultCommand
                 result.AddError($"--label \"{token.Value}\" must be 1 to 64 letters, digits, '_', '.' or '-' starting with a letter or digit.");
             }
         });
+        var conditions = new Option<string[]>("--condition")
+        {
+            HelpName = "KEY=VALUE",
+            Description = "a condition every file was taken under, e.g. lighting=dim or line=3; repeat for several (else a NAME.conditions sidecar's)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        conditions.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && VaultConditions.FromOptions([.. result.Tokens.Select(token => token.Value)], out var problem) is null)
+            {
+                result.AddError($"{problem}.");
+            }
+        });
         var maxAgeDays = CommonOptions.WholeNumber("--max-age-days", "N", "after importing, delete objects imported more than N days ago (as Gateway:Vault:MaxAgeDays does)");
         var maxBytes = new Option<long?>("--max-bytes")
         {
@@ -62,7 +75,7 @@ public static class VaultCommand
             "validate each file whole, store it by SHA-256 or quarantine it with the line and problem (sources are copied, never changed); " +
             "exit 1 if any was quarantined. Import deletes nothing by itself; --max-age-days and --max-bytes apply retention limits after it, as the running gateway does")
         {
-            state, kind, paths, label, maxAgeDays, maxBytes,
+            state, kind, paths, label, conditions, maxAgeDays, maxBytes,
         };
         import.Validators.Add(result =>
         {
@@ -76,7 +89,8 @@ public static class VaultCommand
         import.SetAction(parsed =>
         {
             var options = new VaultOptions { MaxAgeDays = parsed.GetValue(maxAgeDays) ?? 0, MaxBytes = parsed.GetValue(maxBytes) ?? 0 };
-            return Import(parsed.GetValue(state)!, parsed.GetValue(kind)!.Value, parsed.GetValue(paths)!, parsed.GetValue(label), options, context);
+            var given = parsed.GetValue(conditions) is { Length: > 0 } values ? VaultConditions.FromOptions(values, out _) : null;
+            return Import(parsed.GetValue(state)!, parsed.GetValue(kind)!.Value, parsed.GetValue(paths)!, parsed.GetValue(label), given, options, context);
         });
         return import;
     }
@@ -114,7 +128,7 @@ public static class VaultCommand
         return generate;
     }
 
-    private static int Import(string directory, VaultKind kind, IReadOnlyList<string> paths, string? label, VaultOptions options, FedctlContext context)
+    private static int Import(string directory, VaultKind kind, IReadOnlyList<string> paths, string? label, IReadOnlyList<string>? conditions, VaultOptions options, FedctlContext context)
     {
         var console = context.Console;
         if (paths.FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path)) is { } missing)
@@ -126,7 +140,7 @@ public static class VaultCommand
         // configured limits, so it deletes nothing unless --max-age-days or --max-bytes is given; the gateway applies
         // its own limits at its next poll.
         var importer = new VaultImporter(VaultStore.Open(directory, options));
-        var results = importer.ImportAll(kind, paths, label, new ProgressLines(context.Error, "imported", "files").Report);
+        var results = importer.ImportAll(kind, paths, label, new ProgressLines(context.Error, "imported", "files").Report, conditions);
         var table = new Table().Title($"Import into {Markup.Escape(importer.Store.Root)} as {kind.ToName()}").AddColumns("File", "Outcome", "SHA-256 or problem");
         foreach (var result in results)
         {
