@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Federation.Contracts;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
@@ -39,7 +38,7 @@ public sealed class ForceCnnTrainerTests : IDisposable
     {
         // Given version 0 of the 1-D CNN and a policy that pins its folder
         var model = InitialModel();
-        var hash = TrainerHash.Of([Path.GetDirectoryName(ForceCnn)!]);
+        var hash = TrainerHash.Of([Path.GetDirectoryName(RepositoryFiles.ForceCnn)!]);
         var node = site.Node(Trainer(), model, extraRules: $"trainers:\n  force-cnn: {hash}\n");
         int trainedOn = vault.Store.Entries(VaultKind.Force).Count(entry => !VaultHoldout.IsHeldOut(entry.Sha256, 0.3));
         int heldOut = vault.Store.Entries(VaultKind.Force).Count - trainedOn;
@@ -79,9 +78,9 @@ public sealed class ForceCnnTrainerTests : IDisposable
         renamed.Importer.ImportAll(VaultKind.Force, [folder]);
         var model = InitialModel();
         var trainer = new ExternalTrainer(
-            renamed.Store, VaultKind.Force, RepositoryFiles.Python, [ForceCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),
+            renamed.Store, VaultKind.Force, RepositoryFiles.Python, [RepositoryFiles.ForceCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),
             new VaultPressFitTrainer(renamed.Store, forceColumn: "kraft_n", holdoutFraction: 0.3));
-        var node = site.Node(trainer, model, extraRules: $"trainers:\n  force-cnn: {TrainerHash.Of([Path.GetDirectoryName(ForceCnn)!])}\n");
+        var node = site.Node(trainer, model, extraRules: $"trainers:\n  force-cnn: {TrainerHash.Of([Path.GetDirectoryName(RepositoryFiles.ForceCnn)!])}\n");
 
         // When a round is announced, force_cnn.py reads that column (with force_n it would find none and fail)
         var round = node.Contribute(Site.Round(1, model));
@@ -90,26 +89,16 @@ public sealed class ForceCnnTrainerTests : IDisposable
         Site.Manifest(round.Message!).SampleCount.ShouldBe(renamed.Store.Entries(VaultKind.Force).Count(entry => !VaultHoldout.IsHeldOut(entry.Sha256, 0.3)));
     }
 
-    private static string ForceCnn => (PyTorchTrainers.Find() ?? throw new InvalidOperationException("no trainers/pytorch above the tests")).ForceCnn;
-
     private ExternalTrainer Trainer() => new(
-        vault.Store, VaultKind.Force, RepositoryFiles.Python, [ForceCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),
+        vault.Store, VaultKind.Force, RepositoryFiles.Python, [RepositoryFiles.ForceCnn], TimeSpan.FromMinutes(2), Path.Combine(site.Folder, "work"),
         new VaultPressFitTrainer(vault.Store, holdoutFraction: 0.3));
 
     /// <summary>Version 0 as the model team makes it: <c>force_cnn.py --init</c>.</summary>
     private TensorSet InitialModel()
     {
         var file = Path.Combine(site.Folder, "force-cnn-v0.safetensors");
-        var start = new ProcessStartInfo(RepositoryFiles.Python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { ForceCnn, "--init", "--seed", "3", "--out", file })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.ShouldBe(0, error);
+        // Throws with the program's stderr when it exits non-zero.
+        RepositoryFiles.Trainers.RunAsync("force_cnn.py", "--init", "--seed", "3", "--out", file).GetAwaiter().GetResult();
         return SafeTensors.Read(File.ReadAllBytes(file));
     }
 }

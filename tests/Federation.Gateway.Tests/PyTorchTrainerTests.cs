@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Federation.Contracts;
 using Federation.Contracts.Messages;
 using Federation.Contracts.Signing;
@@ -196,16 +195,8 @@ public sealed class PyTorchTrainerTests : IDisposable
     private TensorSet InitialModel()
     {
         var file = Path.Combine(site.Folder, "init.safetensors");
-        var start = new ProcessStartInfo(RepositoryFiles.Python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { RepositoryFiles.PhotoCnn, "--init", "--classes", "2", "--seed", "3", "--out", file })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.ShouldBe(0, error);
+        // Throws with the program's stderr when it exits non-zero.
+        RepositoryFiles.Trainers.RunAsync("photo_cnn.py", "--init", "--classes", "2", "--seed", "3", "--out", file).GetAwaiter().GetResult();
         return SafeTensors.Read(File.ReadAllBytes(file));
     }
 }

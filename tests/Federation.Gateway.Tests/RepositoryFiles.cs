@@ -1,3 +1,5 @@
+using Federation.Site.Training;
+
 namespace Federation.Gateway.Tests;
 
 /// <summary>Files of the repository the tests run, such as the reference PyTorch trainers under trainers/pytorch.</summary>
@@ -6,11 +8,17 @@ internal static class RepositoryFiles
     /// <summary>The folder holding Federation.sln.</summary>
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The reference PyTorch programs in trainers/pytorch, run as the model team runs them (e.g. <c>--init</c>).</summary>
+    public static PyTorchTrainers Trainers { get; } = new(Path.Combine(Root, "trainers", "pytorch"));
+
     /// <summary>trainers/pytorch/photo_cnn.py.</summary>
-    public static string PhotoCnn => Path.Combine(Root, "trainers", "pytorch", "photo_cnn.py");
+    public static string PhotoCnn => Trainers.PhotoCnn;
+
+    /// <summary>trainers/pytorch/force_cnn.py.</summary>
+    public static string ForceCnn => Trainers.ForceCnn;
 
     /// <summary>Debian's Python, which has python3-torch (PATH's python3 may not).</summary>
-    public const string Python = "/usr/bin/python3";
+    public const string Python = PyTorchTrainers.Python;
 
     private static string FindRoot()
     {
